@@ -1,0 +1,511 @@
+"""Tensor: one jax.Array (or JAX tracer) plus torch's autograd and view bookkeeping.
+
+No math lives here: arithmetic methods and operators are bound from ``torchlike.ops`` (see
+``ops/methods.py``). This file holds what a Tensor *is*: value, dtype/device/shape accessors,
+conversions to Python and numpy, autograd fields, and the in-place/view machinery that makes
+``x[0].fill_(1)`` or ``w.data.zero_()`` write into the tensor they came from.
+"""
+from __future__ import annotations
+
+import warnings
+import weakref
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _device as _dev
+from . import _dtype as D
+from ._size import Size
+from .autograd import grad_mode
+
+
+class Tensor:
+    """A torch.Tensor over a JAX array.
+
+    Legacy constructor forms work as in torch: ``Tensor(2, 3)`` (uninitialised float32 of that
+    shape — here zero-filled), ``Tensor([1, 2])`` (float32 data), ``Tensor()`` (empty).
+    """
+
+    __slots__ = ("_value", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version_box",
+                 "_view", "_views", "_accum", "_hooks", "_post_acc_hooks", "_retains_grad",
+                 "__weakref__", "__dict__")
+
+    # ------------------------------------------------------------------ construction
+    def __new__(cls, *args, **kwargs):
+        from .ops import creation
+        if len(args) == 1 and isinstance(args[0], Tensor) and not kwargs:
+            return args[0]
+        device = kwargs.pop("device", None)
+        if len(args) == 1 and not isinstance(args[0], int) or not args and "size" not in kwargs:
+            data = args[0] if args else []
+            t = creation.tensor(data, dtype=D.get_default_dtype(), device=device)
+        else:
+            size = args if args else kwargs["size"]
+            t = creation.zeros(*size, dtype=D.get_default_dtype(), device=device)
+        return cls._wrap(t._value) if cls is not Tensor else t
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    @classmethod
+    def _wrap(cls, value, requires_grad=False):
+        t = object.__new__(cls)
+        t._value = value
+        t._requires_grad = requires_grad
+        t._grad = None
+        t.grad_fn = None
+        t._output_nr = 0
+        t._version_box = [0]
+        t._view = None
+        t._views = None
+        t._accum = None
+        t._hooks = None
+        t._post_acc_hooks = None
+        t._retains_grad = False
+        return t
+
+    def _copy_state_from(self, other):
+        for s in ("_value", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version_box",
+                  "_view", "_views", "_accum", "_hooks", "_post_acc_hooks", "_retains_grad"):
+            setattr(self, s, getattr(other, s))
+
+    # ------------------------------------------------------------------ basic properties
+    @property
+    def shape(self) -> Size:
+        return Size(self._value.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._value.shape)
+        return self._value.shape[_wrap_dim(dim, self._value.ndim)]
+
+    def dim(self) -> int:
+        return self._value.ndim
+
+    ndim = property(dim)
+
+    def ndimension(self) -> int:
+        return self._value.ndim
+
+    def nelement(self) -> int:
+        return int(np.prod(self._value.shape, dtype=np.int64))
+
+    numel = nelement
+
+    @property
+    def dtype(self) -> D.dtype:
+        return D._BY_NP[self._value.dtype]
+
+    @property
+    def device(self) -> _dev.device:
+        v = self._value
+        if isinstance(v, jax.core.Tracer):
+            return _dev.default_device()
+        try:
+            devs = v.devices()
+        except AttributeError:
+            return _dev.device("cpu")
+        return _dev.from_jax_device(next(iter(devs)))
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    is_sparse = False
+    is_quantized = False
+    is_meta = False
+    is_mkldnn = False
+    is_nested = False
+    layout = "torch.strided"
+
+    def get_device(self) -> int:
+        d = self.device
+        return -1 if d.type == "cpu" else (d.index or 0)
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def is_complex(self) -> bool:
+        return self.dtype.is_complex
+
+    def is_signed(self) -> bool:
+        return self.dtype.is_signed
+
+    def element_size(self) -> int:
+        return self._value.dtype.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._value.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.nelement() * self._value.dtype.itemsize
+
+    def stride(self, dim=None):
+        """Strides of a contiguous (row-major) tensor, in elements, as torch reports them."""
+        shape = self._value.shape
+        strides, acc = [], 1
+        for s in reversed(shape):
+            strides.append(acc)
+            acc *= max(s, 1)
+        strides = tuple(reversed(strides))
+        return strides if dim is None else strides[_wrap_dim(dim, len(shape))]
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return True
+
+    def storage_offset(self) -> int:
+        return 0
+
+    def data_ptr(self) -> int:
+        return id(self._value)
+
+    # ------------------------------------------------------------------ autograd fields
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad or self.grad_fn is not None
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad=True):
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want "
+                                   "to use a computed variable in a subgraph that doesn't require "
+                                   "differentiation use var_no_grad = var.detach().")
+            return self
+        if requires_grad and not (self.dtype.is_floating_point or self.dtype.is_complex):
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def grad(self):
+        if self.grad_fn is not None and not self._retains_grad and self._grad is None:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+                "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+                "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+                "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+                "instead.", UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value.dtype != self.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: expected {self.dtype}, got {value.dtype}")
+            if tuple(value.shape) != tuple(self.shape):
+                raise RuntimeError(f"assigned grad has data of a different size: expected {list(self.shape)}, got {list(value.shape)}")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def retain_grad(self):
+        if self.grad_fn is None:
+            if not self.requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        if not self._retains_grad:
+            node = self.grad_fn
+            if node.retained is None:
+                node.retained = {}
+            node.retained[self._output_nr] = weakref.ref(self)
+            self._retains_grad = True
+
+    @property
+    def _version(self) -> int:
+        return self._version_box[0]
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn._add_pre_hook(self._output_nr, hook)
+        from .autograd.graph import _Handle
+        self._hooks = (self._hooks or []) + [hook]
+        return _Handle(lambda: self._hooks.remove(hook) if hook in self._hooks else None)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        from .autograd.graph import _Handle
+        self._post_acc_hooks = (self._post_acc_hooks or []) + [hook]
+        return _Handle(lambda: self._post_acc_hooks.remove(hook))
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (torch.Tensor.backward)."""
+        from .autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self):
+        """A tensor sharing this one's data, outside the graph (in-place changes are seen by both)."""
+        return _make_view(self, None, {}, Tensor._wrap(self._value))
+
+    def detach_(self):
+        if self._view is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self):
+        return _make_view(self, "data", {}, Tensor._wrap(self._value))
+
+    @data.setter
+    def data(self, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(other).__name__}")
+        self._value = other._value
+        self._refresh_views()
+
+    # ------------------------------------------------------------------ conversions
+    def item(self):
+        if self.nelement() != 1:
+            raise RuntimeError(f"a Tensor with {self.nelement()} elements cannot be converted to Scalar")
+        v = self._value
+        if isinstance(v, jax.core.Tracer):
+            from .compile.errors import raise_untraceable
+            raise_untraceable("Tensor.item()")
+        return np.asarray(v).reshape(()).item()
+
+    def tolist(self):
+        if isinstance(self._value, jax.core.Tracer):
+            from .compile.errors import raise_untraceable
+            raise_untraceable("Tensor.tolist()")
+        return np.asarray(self._value).tolist()
+
+    def numpy(self, *, force=False):
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if not force and self.device.type != "cpu":
+            raise TypeError(f"can't convert {self.device.type}:{self.device.index or 0} device type tensor to numpy. "
+                            "Use Tensor.cpu() to copy the tensor to host memory first.")
+        return np.array(self._value)
+
+    def __array__(self, dtype=None, copy=None):
+        a = np.asarray(self._value)
+        return a.astype(dtype) if dtype is not None else a
+
+    def __jax_array__(self):
+        return self._value
+
+    def __len__(self):
+        if self._value.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._value.shape[0]
+
+    def __iter__(self):
+        if self._value.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def _scalar(self, kind):
+        if self.nelement() != 1:
+            raise RuntimeError(f"a Tensor with {self.nelement()} elements cannot be converted to Scalar")
+        return kind(self.item())
+
+    def __bool__(self):
+        if self.nelement() != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        v = self._value
+        if isinstance(v, jax.core.Tracer):
+            from .compile.errors import raise_untraceable
+            raise_untraceable("bool(tensor) (Python control flow on a tensor value)")
+        return bool(np.asarray(v).reshape(()))
+
+    def __float__(self):
+        return self._scalar(float)
+
+    def __int__(self):
+        return self._scalar(int)
+
+    def __complex__(self):
+        return self._scalar(complex)
+
+    def __index__(self):
+        if self.dtype.is_floating_point or self.dtype.is_complex or self.nelement() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self, *, tensor_contents=None):
+        from ._printing import tensor_repr
+        return tensor_repr(self)
+
+    def __format__(self, spec):
+        if self._value.ndim == 0 and not isinstance(self._value, jax.core.Tracer):
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __reduce_ex__(self, protocol):
+        from .serialization.pickling import reduce_tensor
+        return reduce_tensor(self)
+
+    def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
+                               "deepcopy protocol at the moment.")
+        new = type(self)._wrap(self._value, self._requires_grad) if type(self) is Tensor else self._shallow_clone()
+        new.__dict__.update({k: __import__("copy").deepcopy(v, memo) for k, v in self.__dict__.items()})
+        if self._grad is not None:
+            new._grad = Tensor._wrap(self._grad._value)
+        memo[id(self)] = new
+        return new
+
+    def _shallow_clone(self):
+        new = object.__new__(type(self))
+        Tensor._copy_state_from(new, Tensor._wrap(self._value, self._requires_grad))
+        return new
+
+    # ------------------------------------------------------------------ in-place and views
+    def _check_inplace(self):
+        if grad_mode.is_grad_enabled():
+            if self.grad_fn is None and self._requires_grad:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+            if self._view is not None and self._view[1][0][0] not in (None, "data"):
+                root = self._view[0]
+                if root.grad_fn is None and root._requires_grad:
+                    raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                                       "in-place operation.")
+
+    def _assign(self, result):
+        """Make ``result`` (same shape, castable dtype) the new value of this tensor, in place.
+
+        Records the change for autograd, bumps the version counter, writes through to the base
+        when this tensor is a view, and refreshes the other views of that base.
+        """
+        self._check_inplace()
+        if not isinstance(result, Tensor):
+            from .ops import creation
+            result = creation.tensor(result, dtype=self.dtype)
+        if tuple(result._value.shape) != tuple(self._value.shape):
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                               f"{list(result.shape)}")
+        if result._value.dtype != self._value.dtype:
+            if not D.can_cast(result.dtype, self.dtype):
+                raise RuntimeError(f"result type {_type_name(result.dtype)} can't be cast to the desired output "
+                                   f"type {_type_name(self.dtype)}")
+            result = result.to(self.dtype)
+        if self._view is not None:
+            _write_through(self, result)
+        else:
+            self._value = result._value
+            if result.grad_fn is not None:
+                self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
+            self._version_box[0] += 1
+            self._refresh_views()
+        return self
+
+    def _refresh_views(self):
+        if self._views:
+            for v in list(self._views):
+                _rederive(v)
+
+
+def _type_name(d):
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}.get(d.name, d.name)
+
+
+def _wrap_dim(dim, ndim):
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+# ---------------------------------------------------------------------- views
+# A view records (root, chain): chain is a tuple of (op, statics-items) applied to the root's value;
+# op is None for detach() and "data" for .data (no autograd link). Views share the root's version
+# counter; writing into a view scatters into the root, and every live view is re-derived.
+
+def _make_view(base, op, statics, result):
+    root, chain = (base._view if base._view is not None else (base, ()))
+    result._view = (root, chain + ((op, tuple(sorted(statics.items()))),))
+    result._version_box = root._version_box
+    if op is None or op == "data":
+        result.grad_fn = None
+        result._requires_grad = False
+    if root._views is None:
+        root._views = weakref.WeakSet()
+    root._views.add(result)
+    return result
+
+
+def _chain_fn(chain):
+    def f(a):
+        for op, items in chain:
+            if op is not None and op != "data":
+                a = op.fwd(a, **dict(items))
+        return a
+    return f
+
+
+def _is_detached(chain):
+    return any(op is None or op == "data" for op, _ in chain)
+
+
+def _rederive(view):
+    root, chain = view._view
+    if _is_detached(chain) or not (grad_mode.is_grad_enabled() and root.requires_grad):
+        view._value = _view_value(chain, root._value)
+        if not _is_detached(chain):
+            view.grad_fn = None
+        return
+    from .ops.registry import apply
+    t = root
+    for op, items in chain:
+        t = apply(op, t, **dict(items))
+    view._value, view.grad_fn, view._output_nr = t._value, t.grad_fn, t._output_nr
+
+
+_view_jit_cache = {}
+
+
+def _view_value(chain, value):
+    fn = _view_jit_cache.get(chain)
+    if fn is None:
+        fn = _view_jit_cache[chain] = jax.jit(_chain_fn(chain))
+    return fn(value)
+
+
+def _write_through(view, result):
+    from .ops import indexing
+    root, chain = view._view
+    record = (grad_mode.is_grad_enabled() and not _is_detached(chain)
+              and (root.requires_grad or result.requires_grad))
+    if record:
+        new_root = indexing.view_scatter(root, result, chain)
+        root._value = new_root._value
+        root.grad_fn, root._output_nr = new_root.grad_fn, new_root._output_nr
+    else:
+        with grad_mode.no_grad():
+            root._value = indexing.view_scatter(root, result, chain)._value
+    if not any(op == "data" for op, _ in chain):
+        root._version_box[0] += 1
+    root._refresh_views()

@@ -1,0 +1,418 @@
+"""Tensor creation: from data, filled, ranges, and random draws from torch's generator.
+
+New tensors live on the CPU unless ``device=`` says otherwise (torch's default), also when JAX's
+own default device is an accelerator. dtypes are inferred as torch infers them: Python ints ->
+int64, Python floats -> the default dtype, numpy arrays keep their dtype.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+import numbers
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _device as _dev
+from .. import _dtype as D
+from .. import random as _random
+from .._tensor import Tensor
+from ..autograd import grad_mode
+from .out import write_out as _out
+
+
+def _place(arr, device):
+    """Put a numpy/jax array on the torch device (CPU by default) and return the jax array."""
+    d = _dev.default_device() if device is None else _dev.device(device)
+    if d.type == "cpu":
+        jd = _dev.cpu_jax_device()
+    else:
+        jd = _dev.to_jax_device(d)
+    if isinstance(arr, jax.core.Tracer):
+        return arr
+    return jax.device_put(arr, jd)
+
+
+def _finish(value, requires_grad):
+    t = Tensor._wrap(value)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _size(args, kwargs=None, name="size"):
+    """Accept f(2, 3), f((2, 3)), f([2, 3]), f(torch.Size(...)), f(size=...)."""
+    if kwargs and name in kwargs:
+        args = (kwargs.pop(name),)
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    out = []
+    for s in args:
+        if isinstance(s, Tensor):
+            s = s.item()
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"{name} must be tuple of ints, but found element of type {type(s).__name__} at pos {len(out)}")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(args)}")
+        out.append(int(s))
+    return tuple(out)
+
+
+def _infer_dtype(data):
+    """torch's dtype for nested Python data (bool < int < float < complex)."""
+    rank = -1
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Tensor):
+            d = x.dtype
+            rank = max(rank, D.category(d))
+            if D.category(d) >= 2:
+                return None  # mixed: let numpy decide below via the tensors' own dtype
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, bool) or isinstance(x, np.bool_):
+            rank = max(rank, 0)
+        elif isinstance(x, numbers.Integral):
+            rank = max(rank, 1)
+        elif isinstance(x, numbers.Real):
+            rank = max(rank, 2)
+        elif isinstance(x, numbers.Complex):
+            rank = max(rank, 3)
+        elif isinstance(x, np.ndarray):
+            rank = max(rank, D.category(D.from_np(x.dtype)))
+        else:
+            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+    return {-1: D.get_default_dtype(), 0: D.bool, 1: D.int64, 2: D.get_default_dtype(),
+            3: D.default_complex()}[rank]
+
+
+def _to_numpy_nested(data):
+    if isinstance(data, Tensor):
+        return np.asarray(data._value)
+    if isinstance(data, (list, tuple)):
+        items = [_to_numpy_nested(x) for x in data]
+        if items and isinstance(items[0], np.ndarray):
+            shapes = {i.shape for i in items if isinstance(i, np.ndarray)}
+            if len(shapes) > 1:
+                raise ValueError(f"expected sequence of length {len(data[0])} at dim 1 (got {len(data[-1])})")
+        return items
+    return data
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """torch.tensor: copy ``data`` into a new leaf tensor, inferring the dtype as torch does."""
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() "
+                      "or sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+        value = data._value
+        if dtype is not None:
+            value = value.astype(D.to_dtype(dtype).np)
+        return _finish(_place(value, device) if device is not None else jnp.array(value), requires_grad)
+    if isinstance(data, (jax.Array, np.ndarray, np.generic)):
+        arr = data
+        dt = D.to_dtype(dtype) if dtype is not None else D.from_np(arr.dtype)
+    else:
+        dt = D.to_dtype(dtype) if dtype is not None else _infer_dtype(data)
+        try:
+            arr = np.array(_to_numpy_nested(data), dtype=None if dt is None else dt.np)
+        except ValueError as e:
+            raise ValueError(str(e)) from None
+        if dt is None:
+            dt = D.from_np(arr.dtype)
+    if isinstance(arr, jax.Array):
+        value = arr.astype(dt.np)
+    else:
+        value = np.asarray(arr).astype(dt.np, copy=False)
+    return _finish(_place(value, device), requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, Tensor):
+        out = data
+        if dtype is not None and D.to_dtype(dtype) is not data.dtype:
+            out = out.to(dtype)
+        if device is not None and _dev.device(device) != data.device:
+            out = out.to(device)
+        return out
+    return tensor(data, dtype=dtype, device=device)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    t = as_tensor(obj, dtype=dtype, device=device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def from_numpy(ndarray):
+    """A tensor with the array's dtype and shape (a copy: JAX arrays are immutable)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    try:
+        D.from_np(ndarray.dtype)
+    except KeyError:
+        raise TypeError(f"can't convert np.ndarray of type {ndarray.dtype}. The only supported types are: "
+                        "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, "
+                        "and bool.") from None
+    return Tensor._wrap(_place(ndarray, None))
+
+
+def _dtype_or_default(dtype):
+    return D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
+
+
+def _filled(size, fill, dtype, device, requires_grad):
+    dt = dtype
+    d = _dev.default_device() if device is None else _dev.device(device)
+    jd = _dev.cpu_jax_device() if d.type == "cpu" else _dev.to_jax_device(d)
+    value = jnp.full(size, fill, dt.np, device=jd)
+    return _finish(value, requires_grad)
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False, **kw):
+    t = _filled(_size(size, kw), 0, _dtype_or_default(dtype), device, requires_grad)
+    return _out(t, out)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False, **kw):
+    t = _filled(_size(size, kw), 1, _dtype_or_default(dtype), device, requires_grad)
+    return _out(t, out)
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+          memory_format=None, **kw):
+    """Uninitialised in torch; zero-filled here (JAX has no uninitialised memory)."""
+    return zeros(*size, out=out, dtype=dtype, device=device, requires_grad=requires_grad, **kw)
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    dt = D.to_dtype(dtype) if dtype is not None else D.scalar_dtype(fill_value)
+    return _out(_filled(_size((size,)), fill_value, dt, device, requires_grad), out)
+
+
+def _like(t, dtype, device):
+    return (t.dtype if dtype is None else D.to_dtype(dtype)), (t.device if device is None else device)
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    dt, dev = _like(input, dtype, device)
+    return _filled(tuple(input.shape), 0, dt, dev, requires_grad)
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    dt, dev = _like(input, dtype, device)
+    return _filled(tuple(input.shape), 1, dt, dev, requires_grad)
+
+
+empty_like = zeros_like
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    dt, dev = _like(input, dtype, device)
+    return _filled(tuple(input.shape), fill_value, dt, dev, requires_grad)
+
+
+def _num(x):
+    return x.item() if isinstance(x, Tensor) else x
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """torch.arange: values start + i*step for i < ceil((end-start)/step), computed in double."""
+    start, end, step = _num(start), _num(end), _num(step)
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) / step < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        dt = D.get_default_dtype() if any(isinstance(v, float) for v in (start, end, step)) else D.int64
+    else:
+        dt = D.to_dtype(dtype)
+    n = math.ceil((end - start) / step)
+    if dt.is_floating_point:
+        arr = start + np.arange(n, dtype=np.float64) * step
+    else:
+        arr = start + np.arange(n, dtype=np.int64) * step if all(
+            isinstance(v, (int, np.integer)) for v in (start, step)) else np.floor(start + np.arange(n) * step)
+    return _out(_finish(_place(arr.astype(dt.np), device), requires_grad), out)
+
+
+def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """Deprecated torch.range: includes ``end``."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior "
+                  "is inconsistent with Python's range builtin. Instead, use torch.arange, which produces "
+                  "values in [start, end).", UserWarning, stacklevel=2)
+    if end is None:
+        start, end = 0, start
+    n = int(math.floor((end - start) / step)) + 1
+    dt = _dtype_or_default(dtype)
+    return _finish(_place((start + np.arange(n) * step).astype(dt.np), device), requires_grad)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """torch.linspace: the first half counted up from start, the second half down from end."""
+    start, end = _num(start), _num(end)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dt = _dtype_or_default(dtype)
+    i = np.arange(steps, dtype=np.float64)
+    if steps == 1:
+        arr = np.array([start], np.float64)
+    else:
+        step = (end - start) / (steps - 1)
+        half = steps // 2
+        arr = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
+    if not (dt.is_floating_point or dt.is_complex):
+        arr = np.trunc(arr)
+    return _out(_finish(_place(arr.astype(dt.np), device), requires_grad), out)
+
+
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    dt = _dtype_or_default(dtype)
+    exps = linspace(start, end, steps, dtype=D.float64)._value
+    arr = np.power(base, np.asarray(exps))
+    return _out(_finish(_place(arr.astype(dt.np), device), requires_grad), out)
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    dt = _dtype_or_default(dtype)
+    return _out(_finish(_place(np.eye(n, n if m is None else m, dtype=dt.np), device), requires_grad), out)
+
+
+# ------------------------------------------------------------------------- random
+
+def _gen(generator):
+    return _random.default_generator if generator is None else generator
+
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False, **kw):
+    dt = _dtype_or_default(dtype)
+    if not dt.is_floating_point:
+        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{dt.name}'")
+    arr = _gen(generator).uniform(_size(size, kw), dt.np)
+    return _out(_finish(_place(arr, device), requires_grad), out)
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, **kw):
+    dt = _dtype_or_default(dtype)
+    if not dt.is_floating_point:
+        raise RuntimeError(f"\"normal_kernel_cpu\" not implemented for '{dt.name}'")
+    arr = _gen(generator).normal(_size(size, kw), dt.np)
+    return _out(_finish(_place(arr, device), requires_grad), out)
+
+
+def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    dt, dev = _like(input, dtype, device)
+    return rand(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    dt, dev = _like(input, dtype, device)
+    return randn(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def randint(*args, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw):
+    """randint(high, size) or randint(low, high, size)."""
+    if "size" in kw:
+        args = args + (kw.pop("size"),)
+    if "high" in kw:
+        args = ((kw.pop("low"),) if "low" in kw else ()) + (kw.pop("high"),) + args
+    if len(args) == 2:
+        low, (high, size) = 0, args
+    elif len(args) == 3:
+        low, high, size = args
+    else:
+        raise TypeError("randint() expects (high, size) or (low, high, size)")
+    low, high = int(_num(low)), int(_num(high))
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    dt = D.int64 if dtype is None else D.to_dtype(dtype)
+    arr = _gen(generator).randint(low, high, _size((size,)))
+    return _out(_finish(_place(arr.astype(dt.np), device), requires_grad), out)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
+                 memory_format=None):
+    if high is None:
+        low, high = 0, low
+    dt, dev = _like(input, dtype, device)
+    return randint(low, high, tuple(input.shape), dtype=dt, device=dev)
+
+
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+             pin_memory=False):
+    dt = D.int64 if dtype is None else D.to_dtype(dtype)
+    arr = _gen(generator).randperm(int(n))
+    return _out(_finish(_place(arr.astype(dt.np), device), requires_grad), out)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False):
+    """normal(mean, std, size) with floats, or with tensor mean/std (broadcast together)."""
+    g = _gen(generator)
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        m = mean._value if isinstance(mean, Tensor) else mean
+        s = std._value if isinstance(std, Tensor) else std
+        ref = mean if isinstance(mean, Tensor) else std
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        if isinstance(s, (int, float)) and s < 0 or isinstance(std, Tensor) and bool(np.any(np.asarray(s) < 0)):
+            raise RuntimeError(f"normal expects all elements of std >= 0.0")
+        z = g.normal(shape, ref._value.dtype, 0.0, 1.0)
+        arr = np.asarray(z) * np.asarray(s) + np.asarray(m)
+        return _out(_finish(_place(arr.astype(ref._value.dtype), ref.device), requires_grad), out)
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    dt = _dtype_or_default(dtype)
+    arr = g.normal(_size((size,)) if size is not None else (), dt.np, mean, std)
+    return _out(_finish(_place(arr, device), requires_grad), out)
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):
+    """Draw 0/1 with probability ``input`` (or ``p``), in input's dtype."""
+    probs = np.asarray(input._value) if p is None else np.full(input.shape, p)
+    if np.any((probs < 0) | (probs > 1)):
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    u = _gen(generator).uniform(tuple(input.shape), np.float64)
+    arr = (u < probs).astype(input._value.dtype)
+    return _out(Tensor._wrap(_place(arr, input.device)), out)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    probs = np.asarray(input._value, np.float64)
+    if probs.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if np.any(probs < 0) or not np.all(np.isfinite(probs)):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    rows = probs.reshape(-1, probs.shape[-1])
+    if not replacement and num_samples > rows.shape[1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    g = _gen(generator)
+    res = np.zeros((rows.shape[0], num_samples), np.int64)
+    for r, row in enumerate(rows):
+        if row.sum() <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        w = row.copy()
+        for k in builtins.range(num_samples):
+            u = g.uniform((1,), np.float64)[0] * w.sum()
+            idx = int(np.searchsorted(np.cumsum(w), u, side="right"))
+            idx = min(idx, len(w) - 1)
+            res[r, k] = idx
+            if not replacement:
+                w[idx] = 0
+    res = res.reshape(probs.shape[:-1] + (num_samples,))
+    return _out(Tensor._wrap(_place(res, input.device)), out)
+
+
+def poisson(input, generator=None):
+    rng = np.random.default_rng(int(_gen(generator).randint(0, 2 ** 62, (1,))[0]))
+    arr = rng.poisson(np.asarray(input._value)).astype(input._value.dtype)
+    return Tensor._wrap(_place(arr, input.device))

@@ -1,0 +1,262 @@
+"""Indexing: ``x[idx]`` and ``x[idx] = v`` with ints, slices, None, Ellipsis, bool masks and integer
+tensors (NumPy/torch advanced-indexing rules), plus the scatter that writes a view back into its base.
+
+Basic indexing (ints, slices, None, Ellipsis) returns a view. Bool masks have data-dependent
+shapes: eagerly they become integer indices on the host; ``x[mask] = v`` with a broadcastable ``v``
+stays a ``where`` so it also works inside compiled code.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _chain_fn, _make_view
+from .registry import Op, apply
+
+
+def _is_int(k):
+    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+
+
+def _to_index_tensor(k):
+    from .creation import tensor
+    return tensor(k)
+
+
+def _slice_int(v):
+    if v is None:
+        return None
+    if isinstance(v, Tensor):
+        return int(v.item())
+    return int(v)
+
+
+def parse_index(x, idx):
+    """Turn a user index into (spec, tensors): spec is hashable, tensors are the dynamic index arrays.
+
+    Spec items: ('i', k) int, ('s', start, stop, step) slice, ('n',) None, ('e',) Ellipsis,
+    ('t',) the next integer index tensor.
+    """
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    items = []
+    for k in idx:
+        if isinstance(k, Tensor):
+            items.append(k)
+        elif isinstance(k, (list, np.ndarray)) or isinstance(k, (bool, np.bool_)):
+            items.append(_to_index_tensor(k))
+        else:
+            items.append(k)
+    consumed = 0
+    for k in items:
+        if isinstance(k, Tensor):
+            consumed += k.ndim if k.dtype in (D.bool, D.uint8) else 1
+        elif k is not None and k is not Ellipsis:
+            consumed += 1
+    if consumed > x.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {x.ndim}")
+    if sum(k is Ellipsis for k in items) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    spec, tensors = [], []
+    dim = 0
+    eager = not isinstance(x._value, jax.core.Tracer)
+    for k in items:
+        if k is None:
+            spec.append(("n",))
+        elif k is Ellipsis:
+            spec.append(("e",))
+            dim += x.ndim - consumed
+        elif isinstance(k, slice):
+            if k.step is not None and _slice_int(k.step) <= 0:
+                raise ValueError("step must be greater than zero")
+            spec.append(("s", _slice_int(k.start), _slice_int(k.stop), _slice_int(k.step)))
+            dim += 1
+        elif _is_int(k):
+            size = x.shape[dim]
+            if not -size <= k < size:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
+            spec.append(("i", int(k) % size))
+            dim += 1
+        elif k.dtype in (D.bool, D.uint8):
+            if tuple(k.shape) != tuple(x.shape[dim:dim + k.ndim]):
+                for j, (a, b) in enumerate(zip(k.shape, x.shape[dim:])):
+                    if a != b:
+                        raise IndexError(f"The shape of the mask [{', '.join(map(str, k.shape))}] at index {j} does "
+                                         f"not match the shape of the indexed tensor [{', '.join(map(str, x.shape))}] "
+                                         f"at index {dim + j}")
+            if isinstance(k._value, jax.core.Tracer):
+                from ..compile.errors import raise_untraceable
+                raise_untraceable("indexing with a boolean mask (its result has a data-dependent shape)")
+            nz = np.nonzero(np.asarray(k._value))
+            for a in nz:
+                spec.append(("t",))
+                tensors.append(Tensor._wrap(jnp.asarray(a, jnp.int64)))
+            dim += k.ndim
+        else:
+            if k.dtype.is_floating_point or k.dtype.is_complex:
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            size = x.shape[dim]
+            if eager and not isinstance(k._value, jax.core.Tracer) and k.numel():
+                a = np.asarray(k._value)
+                lo, hi = a.min(), a.max()
+                if hi >= size or lo < -size:
+                    bad = hi if hi >= size else lo
+                    raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+            spec.append(("t",))
+            tensors.append(k)
+            dim += 1
+    return tuple(spec), tensors
+
+
+def _build_index(spec, arrays):
+    it = iter(arrays)
+    out = []
+    for s in spec:
+        tag = s[0]
+        if tag == "i":
+            out.append(s[1])
+        elif tag == "s":
+            out.append(slice(s[1], s[2], s[3]))
+        elif tag == "n":
+            out.append(None)
+        elif tag == "e":
+            out.append(Ellipsis)
+        else:
+            out.append(next(it))
+    return tuple(out)
+
+
+_basic = Op("index", lambda x, spec: x[_build_index(spec, ())], saves=False, backward_name="SliceBackward0")
+_advanced = Op("index", lambda x, *idx, spec: x[_build_index(spec, idx)], backward_name="IndexBackward0")
+
+
+def getitem(x, idx):
+    spec, tensors = parse_index(x, idx)
+    if not tensors:
+        return _make_view(x, _basic, {"spec": spec}, apply(_basic, x, spec=spec))
+    return apply(_advanced, x, *tensors, spec=spec)
+
+
+def _put(x, v, *idx, spec):
+    return x.at[_build_index(spec, idx)].set(jnp.asarray(v).astype(x.dtype))
+
+
+_index_put = Op("index_put", _put, backward_name="IndexPutBackward0")
+_mask_put = Op("index_put", lambda x, v, mask: jnp.where(mask, jnp.asarray(v).astype(x.dtype), x),
+               backward_name="MaskedFillBackward0")
+
+
+def setitem(x, idx, value):
+    """``x[idx] = value``: an in-place write (through to the base when x is a view)."""
+    if not isinstance(value, (Tensor, int, float, bool, complex)):
+        from .creation import tensor
+        value = tensor(value, dtype=x.dtype)
+    if isinstance(value, Tensor) and value.dtype is not x.dtype:
+        value = value.to(x.dtype)
+    if isinstance(idx, Tensor) and idx.dtype is D.bool and tuple(idx.shape) == tuple(x.shape) and (
+            not isinstance(value, Tensor) or value.ndim == 0):
+        new = apply(_mask_put, x, value, idx)
+    else:
+        spec, tensors = parse_index(x, idx)
+        if isinstance(value, Tensor):
+            target = np.empty(x.shape, dtype=np.int8)[_build_index(spec, [np.asarray(t._value) for t in tensors])] \
+                if not isinstance(x._value, jax.core.Tracer) else None
+            if target is not None:
+                _check_setitem_shape(value.shape, target.shape)
+        new = apply(_index_put, x, value, *tensors, spec=spec)
+    x._assign(new)
+
+
+def _check_setitem_shape(vshape, tshape):
+    vs, ts = tuple(vshape), tuple(tshape)
+    while vs and vs[0] == 1 and len(vs) > len(ts):
+        vs = vs[1:]
+    ok = len(vs) <= len(ts) and all(a == b or a == 1 for a, b in zip(reversed(vs), reversed(ts)))
+    if not ok:
+        raise RuntimeError(f"shape mismatch: value tensor of shape [{', '.join(map(str, vshape))}] cannot be "
+                           f"broadcast to indexing result of shape [{', '.join(map(str, tshape))}]")
+
+
+# ---------------------------------------------------------------- writing views back
+def _view_scatter(base, v, chain):
+    f = _chain_fn(chain)
+    v = v.astype(base.dtype)
+    if all(op is None or op == "data" or op.name in ("view", "reshape") for op, _ in chain):
+        return v.reshape(base.shape)
+    idx = f(jnp.arange(base.size, dtype=jnp.int64).reshape(base.shape))
+    return base.reshape(-1).at[idx.reshape(-1)].set(v.reshape(-1)).reshape(base.shape)
+
+
+_view_scatter_op = Op("view_scatter", _view_scatter, saves=False, backward_name="CopySlices")
+
+
+def view_scatter(root, value, chain):
+    """A new value for ``root`` with ``value`` written where the view ``chain`` reads from."""
+    return apply(_view_scatter_op, root, value, chain=chain)
+
+
+# ---------------------------------------------------------------- first index ops
+def nonzero(input, *, as_tuple=False):
+    """Indices of non-zero elements (host computation: the result's size depends on the data)."""
+    if isinstance(input._value, jax.core.Tracer):
+        from ..compile.errors import raise_untraceable
+        raise_untraceable("torch.nonzero (its result has a data-dependent shape)")
+    nz = np.nonzero(np.asarray(input._value))
+    if as_tuple:
+        if input.ndim == 0:
+            return (Tensor._wrap(jnp.asarray(np.nonzero(np.atleast_1d(np.asarray(input._value)))[0], jnp.int64)),)
+        return tuple(Tensor._wrap(jnp.asarray(a, jnp.int64)) for a in nz)
+    if input.ndim == 0:
+        return Tensor._wrap(jnp.zeros((int(bool(np.asarray(input._value))), 0), jnp.int64))
+    return Tensor._wrap(jnp.asarray(np.stack(nz, 1) if nz else np.zeros((0, 0)), jnp.int64))
+
+
+def argwhere(input):
+    return nonzero(input)
+
+
+_masked_fill = Op("masked_fill", lambda x, m, v: jnp.where(m, jnp.asarray(v).astype(x.dtype), x))
+
+
+def masked_fill(input, mask, value):
+    """Fill where ``mask`` (bool, broadcastable) is True; ``value`` a number or 0-d tensor."""
+    if mask.dtype is not D.bool:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                           f"{value.ndim} dimension(s).")
+    return apply(_masked_fill, input, mask, value)
+
+
+_gather = Op("gather", lambda x, idx, dim: jnp.take_along_axis(x, idx, axis=dim))
+
+
+def gather(input, dim, index, *, sparse_grad=False, out=None):
+    from .._tensor import _wrap_dim
+    if index.dtype is not D.int64:
+        raise RuntimeError("gather(): Expected dtype int64 for index")
+    d = _wrap_dim(dim, input.ndim)
+    if index.ndim != input.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    x = input
+    if tuple(index.shape) != tuple(input.shape):
+        for k in range(input.ndim):
+            if k != d and index.shape[k] > input.shape[k]:
+                raise RuntimeError(f"Size does not match at dimension {k} expected index {list(index.shape)} to be "
+                                   f"smaller than self {list(input.shape)} apart from dimension {d}")
+        x = getitem(input, tuple(slice(0, index.shape[k]) if k != d else slice(None) for k in range(input.ndim)))
+    from .out import write_out
+    return write_out(apply(_gather, x, index, dim=d), out)
+
+
+_index_select = Op("index_select", lambda x, idx, dim: jnp.take(x, idx, axis=dim))
+
+
+def index_select(input, dim, index, *, out=None):
+    from .._tensor import _wrap_dim
+    from .out import write_out
+    if index.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    return write_out(apply(_index_select, input, index.reshape(-1), dim=_wrap_dim(dim, input.ndim)), out)

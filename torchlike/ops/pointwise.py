@@ -1,0 +1,352 @@
+"""Pointwise (elementwise) operations, with torch's type promotion and broadcasting errors.
+
+Each op is defined once with :func:`unary`/:func:`binary` (an :class:`Op` plus its public function);
+``ops/methods.py`` binds them as Tensor methods, operators and in-place ``_`` variants.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from .registry import Op, apply
+from .out import write_out
+
+
+def _check_broadcast(a, b):
+    sa = a._value.shape if isinstance(a, Tensor) else ()
+    sb = b._value.shape if isinstance(b, Tensor) else ()
+    if sa == sb or not sa or not sb:
+        return
+    for i in range(1, min(len(sa), len(sb)) + 1):
+        x, y = sa[-i], sb[-i]
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {max(len(sa), len(sb)) - i}")
+
+
+def unary(name, f, promote="float", **kw):
+    """Define ``name(input, *, out=None)`` from a JAX function of one array."""
+    o = Op(name, f, promote=promote, **kw)
+
+    def fn(input, *, out=None):
+        return write_out(apply(o, input), out)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.op = o
+    return fn
+
+
+def binary(name, f, promote="same", **kw):
+    """Define ``name(input, other, *, out=None)`` from a JAX function of two arrays."""
+    o = Op(name, f, promote=promote, **kw)
+
+    def fn(input, other, *, out=None):
+        _check_broadcast(input, other)
+        return write_out(apply(o, input, other), out)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.op = o
+    return fn
+
+
+def _is_bool(x):
+    return isinstance(x, Tensor) and x.dtype is D.bool or isinstance(x, bool)
+
+
+# ---------------------------------------------------------------- arithmetic
+_add = Op("add", jnp.add, promote="same", saves=False)
+_sub = Op("sub", jnp.subtract, promote="same", saves=False)
+_mul = binary("mul", lambda a, b: jnp.logical_and(a, b) if a.dtype == jnp.bool_ else a * b)
+
+
+def _scaled(other, alpha):
+    if alpha == 1:
+        return other
+    if isinstance(other, Tensor):
+        return mul(other, alpha)
+    return other * alpha
+
+
+def add(input, other, *, alpha=1, out=None):
+    """input + alpha * other."""
+    _check_broadcast(input, other)
+    if not isinstance(input, Tensor):  # scalar + tensor
+        input, other = other, input
+    return write_out(apply(_add, input, _scaled(other, alpha)), out)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """input - alpha * other (bool tensors cannot be subtracted, as in torch)."""
+    if _is_bool(input) and _is_bool(other):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    _check_broadcast(input, other)
+    return write_out(apply(_sub, input, _scaled(other, alpha)), out)
+
+
+subtract = sub
+
+
+def rsub(input, other, *, alpha=1):
+    return sub(other, _scaled(input, alpha)) if isinstance(other, Tensor) else apply(_sub, other, _scaled(input, alpha))
+
+
+mul = _mul
+multiply = mul
+
+_true_div = Op("div", jnp.true_divide, promote="float")
+
+
+def _trunc_div(a, b):
+    if jnp.issubdtype(a.dtype, jnp.integer):
+        return lax.div(a, jnp.where(b == 0, 1, b))
+    return jnp.trunc(a / b)
+
+
+def _floor_div(a, b):
+    if jnp.issubdtype(a.dtype, jnp.integer):
+        return jnp.floor_divide(a, jnp.where(b == 0, 1, b))
+    return jnp.floor(a / b)
+
+
+_trunc_div_op = Op("div", _trunc_div, promote="same")
+_floor_div_op = Op("div", _floor_div, promote="same")
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """True division (ints give the default float), or 'trunc' / 'floor' rounding in input dtype."""
+    _check_broadcast(input, other)
+    if rounding_mode is None:
+        return write_out(apply(_true_div, input, other), out)
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    _check_int_zero(input, other)
+    return write_out(apply(_trunc_div_op if rounding_mode == "trunc" else _floor_div_op, input, other), out)
+
+
+def _check_int_zero(input, other):
+    o = other
+    if isinstance(o, Tensor):
+        if o.dtype.is_floating_point or o.dtype.is_complex:
+            return
+        if isinstance(o._value, jax.core.Tracer):
+            return
+        if not (input.dtype.is_floating_point if isinstance(input, Tensor) else isinstance(input, float)) \
+                and bool(jnp.any(o._value == 0)):
+            raise RuntimeError("ZeroDivisionError")
+    elif isinstance(o, int) and o == 0 and isinstance(input, Tensor) and not input.dtype.is_floating_point:
+        raise RuntimeError("ZeroDivisionError")
+
+
+divide = div
+true_divide = div
+
+
+def floor_divide(input, other, *, out=None):
+    _check_int_zero(input, other)
+    return write_out(apply(_floor_div_op, input, other), out)
+
+
+remainder = binary("remainder", jnp.remainder)
+fmod = binary("fmod", jnp.fmod)
+
+
+def _pow(a, b):
+    return jnp.power(a, b)
+
+
+_pow_op = Op("pow", _pow, promote="same")
+
+
+def pow(input, exponent, *, out=None):
+    """input ** exponent; integer tensors to negative integer powers raise, as in torch."""
+    if isinstance(input, Tensor) and not (input.dtype.is_floating_point or input.dtype.is_complex):
+        if isinstance(exponent, int) and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+    _check_broadcast(input, exponent)
+    return write_out(apply(_pow_op, input, exponent), out)
+
+
+float_power = binary("float_power", lambda a, b: jnp.power(a.astype(jnp.float64), b.astype(jnp.float64)), promote="none")
+
+
+def _neg(x):
+    return -x
+
+
+_neg_op = Op("neg", _neg, promote="none", saves=False)
+
+
+def neg(input, *, out=None):
+    if input.dtype is D.bool:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return write_out(apply(_neg_op, input), out)
+
+
+negative = neg
+positive = lambda input: input  # noqa: E731
+
+abs = unary("abs", jnp.abs, promote="none")
+absolute = abs
+sign = unary("sign", jnp.sign, promote="none")
+sgn = sign
+exp = unary("exp", jnp.exp)
+exp2 = unary("exp2", jnp.exp2)
+expm1 = unary("expm1", jnp.expm1)
+log = unary("log", jnp.log)
+log1p = unary("log1p", jnp.log1p)
+log2 = unary("log2", jnp.log2)
+log10 = unary("log10", jnp.log10)
+sqrt = unary("sqrt", jnp.sqrt)
+rsqrt = unary("rsqrt", lax.rsqrt)
+square = unary("square", jnp.square, promote="none")
+reciprocal = unary("reciprocal", jnp.reciprocal)
+sin = unary("sin", jnp.sin)
+cos = unary("cos", jnp.cos)
+tan = unary("tan", jnp.tan)
+asin = unary("asin", jnp.arcsin)
+acos = unary("acos", jnp.arccos)
+atan = unary("atan", jnp.arctan)
+sinh = unary("sinh", jnp.sinh)
+cosh = unary("cosh", jnp.cosh)
+tanh = unary("tanh", jnp.tanh)
+asinh = unary("asinh", jnp.arcsinh)
+acosh = unary("acosh", jnp.arccosh)
+atanh = unary("atanh", jnp.arctanh)
+arcsin, arccos, arctan = asin, acos, atan
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+sigmoid = unary("sigmoid", jax.nn.sigmoid)
+floor = unary("floor", lambda x: jnp.floor(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none")
+ceil = unary("ceil", lambda x: jnp.ceil(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none")
+trunc = unary("trunc", lambda x: jnp.trunc(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none")
+fix = trunc
+frac = unary("frac", lambda x: x - jnp.trunc(x), promote="none")
+
+
+def _relu(x):
+    return jnp.maximum(x, jnp.zeros((), x.dtype)) if x.dtype != jnp.bool_ else x
+
+
+relu = unary("relu", _relu, promote="none")
+
+_round_op = Op("round", lambda x, decimals: jnp.round(x, decimals), promote="none")
+
+
+def round(input, *, decimals=0, out=None):
+    """Round half to even, as torch does; ``decimals`` scales first."""
+    return write_out(apply(_round_op, input, decimals=decimals), out)
+
+
+# ---------------------------------------------------------------- clamp / where / min-max
+def _clamp(x, lo, hi):
+    if lo is not None:
+        x = jnp.maximum(x, lo)
+    if hi is not None:
+        x = jnp.minimum(x, hi)
+    return x
+
+
+_clamp_op = Op("clamp", _clamp, promote="same")
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    """Limit to [min, max] (either may be None, a number or a tensor); min > max gives max."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    return write_out(apply(_clamp_op, input, min, max), out)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+_where_op = Op("where", lambda c, x, y: jnp.where(c, x, y), promote="same", n_promote=None)
+
+
+def _where3(cond, x, y):
+    return jnp.where(cond, x, y)
+
+
+_where_vals = Op("where", lambda x, y, c: jnp.where(c, x, y), promote="same", n_promote=2)
+
+
+def where(condition, input=None, other=None, *, out=None):
+    """where(cond, x, y) elementwise; where(cond) is nonzero(cond, as_tuple=True)."""
+    if input is None and other is None:
+        from .indexing import nonzero
+        return nonzero(condition, as_tuple=True)
+    if isinstance(condition, Tensor) and condition.dtype is not D.bool:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {_tn(condition.dtype)}")
+    _check_broadcast(condition, input)
+    _check_broadcast(condition, other)
+    return write_out(apply(_where_vals, input, other, condition), out)
+
+
+def _tn(d):
+    from .._tensor import _type_name
+    return _type_name(d)
+
+
+maximum = binary("maximum", jnp.maximum)
+minimum = binary("minimum", jnp.minimum)
+fmax = binary("fmax", jnp.fmax)
+fmin = binary("fmin", jnp.fmin)
+
+# ---------------------------------------------------------------- comparisons and logic
+eq = binary("eq", jnp.equal, promote="compare")
+ne = binary("ne", jnp.not_equal, promote="compare")
+lt = binary("lt", jnp.less, promote="compare")
+le = binary("le", jnp.less_equal, promote="compare")
+gt = binary("gt", jnp.greater, promote="compare")
+ge = binary("ge", jnp.greater_equal, promote="compare")
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+logical_and = binary("logical_and", jnp.logical_and, promote="none")
+logical_or = binary("logical_or", jnp.logical_or, promote="none")
+logical_xor = binary("logical_xor", jnp.logical_xor, promote="none")
+logical_not = unary("logical_not", jnp.logical_not, promote="none")
+
+
+def _bitwise(name, f):
+    o = Op(name, f, promote="same")
+
+    def fn(input, other, *, out=None):
+        for x in (input, other):
+            if isinstance(x, Tensor) and (x.dtype.is_floating_point or x.dtype.is_complex) or isinstance(x, float):
+                raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_tn(x.dtype) if isinstance(x, Tensor) else 'Float'}'")
+        _check_broadcast(input, other)
+        return write_out(apply(o, input, other), out)
+
+    fn.__name__ = name
+    return fn
+
+
+bitwise_and = _bitwise("bitwise_and", jnp.bitwise_and)
+bitwise_or = _bitwise("bitwise_or", jnp.bitwise_or)
+bitwise_xor = _bitwise("bitwise_xor", jnp.bitwise_xor)
+_bitwise_not = Op("bitwise_not", jnp.invert)
+
+
+def bitwise_not(input, *, out=None):
+    if input.dtype.is_floating_point or input.dtype.is_complex:
+        raise TypeError(f"bitwise_not is only supported for integer and boolean tensors, got {input.dtype}")
+    return write_out(apply(_bitwise_not, input), out)
+
+
+isnan = unary("isnan", jnp.isnan, promote="none")
+isinf = unary("isinf", jnp.isinf, promote="none")
+isfinite = unary("isfinite", jnp.isfinite, promote="none")
+isposinf = unary("isposinf", jnp.isposinf, promote="none")
+isneginf = unary("isneginf", jnp.isneginf, promote="none")
+signbit = unary("signbit", jnp.signbit, promote="none")

@@ -1,0 +1,335 @@
+"""Reductions: sum, mean, prod, max/min (with torch's (values, indices) namedtuples), arg*, std/var,
+all/any, logsumexp, norm. ``dim`` may be an int, a tuple/list, or None (all dims)."""
+from __future__ import annotations
+
+import collections
+
+import jax
+import jax.numpy as jnp
+
+from .. import _dtype as D
+from .._tensor import Tensor, _type_name, _wrap_dim
+from .out import write_out
+from .registry import Op, apply
+
+
+def _return_type(name, fields=("values", "indices")):
+    base = collections.namedtuple(name, fields)
+
+    def __repr__(self):
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        return f"torch.return_types.{name}(\n{body})"
+
+    cls = type(name, (base,), {"__repr__": __repr__, "__slots__": ()})
+    cls.__module__ = "torch.return_types"
+    return cls
+
+
+class return_types:
+    """namedtuples returned by reductions, printed as ``torch.return_types.max(...)``."""
+    max = _return_type("max")
+    min = _return_type("min")
+    sort = _return_type("sort")
+    topk = _return_type("topk")
+    kthvalue = _return_type("kthvalue")
+    median = _return_type("median")
+    mode = _return_type("mode")
+    cummax = _return_type("cummax")
+    cummin = _return_type("cummin")
+    aminmax = _return_type("aminmax", ("min", "max"))
+    nanmedian = _return_type("nanmedian")
+    slogdet = _return_type("slogdet", ("sign", "logabsdet"))
+    qr = _return_type("qr", ("Q", "R"))
+    svd = _return_type("svd", ("U", "S", "Vh"))
+    eigh = _return_type("eigh", ("eigenvalues", "eigenvectors"))
+    lstsq = _return_type("lstsq", ("solution", "residuals", "rank", "singular_values"))
+    std_mean = None
+
+
+def dims_of(dim, ndim):
+    """Normalise a dim argument to a sorted tuple of non-negative dims (None -> all)."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return tuple(range(ndim))
+        out = tuple(sorted(_wrap_dim(d, ndim) for d in dim))
+        if len(set(out)) != len(out):
+            raise RuntimeError(f"dim {out} appears multiple times in the list of dims")
+        return out
+    return (_wrap_dim(dim, ndim),)
+
+
+def _axes(dims, ndim):
+    return dims if ndim else None
+
+
+def _sum(x, dims, keepdim, dtype):
+    if dtype is None and (jnp.issubdtype(x.dtype, jnp.integer) or x.dtype == jnp.bool_):
+        dtype = jnp.int64
+    return jnp.sum(x, axis=dims, keepdims=keepdim, dtype=dtype)
+
+
+_sum_op = Op("sum", _sum, saves=False)
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """Sum; integer and bool inputs sum to int64 unless ``dtype`` is given."""
+    dims = _axes(dims_of(dim, input.ndim), input.ndim)
+    return write_out(apply(_sum_op, input, dims=dims, keepdim=keepdim,
+                           dtype=None if dtype is None else D.to_dtype(dtype).np), out)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    return sum(_nan_to(input, 0), dim, keepdim, dtype=dtype)
+
+
+_nan_to_op = Op("nan_to_zero", lambda x, v: jnp.where(jnp.isnan(x), jnp.asarray(v, x.dtype), x))
+
+
+def _nan_to(x, v):
+    return apply(_nan_to_op, x, v=v)
+
+
+def _mean(x, dims, keepdim, dtype):
+    return jnp.mean(x, axis=dims, keepdims=keepdim, dtype=dtype)
+
+
+_mean_op = Op("mean", _mean, saves=False)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    dt = D.to_dtype(dtype) if dtype is not None else input.dtype
+    if not (dt.is_floating_point or dt.is_complex):
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
+                           f"complex dtype. Got: {_type_name(dt)}")
+    dims = _axes(dims_of(dim, input.ndim), input.ndim)
+    return write_out(apply(_mean_op, input, dims=dims, keepdim=keepdim,
+                           dtype=None if dtype is None else dt.np), out)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    notnan = logical_not_nan = ~input.isnan()
+    return nansum(input, dim, keepdim, dtype=dtype) / notnan.sum(dim, keepdim)
+
+
+def _prod(x, dims, keepdim, dtype):
+    if dtype is None and (jnp.issubdtype(x.dtype, jnp.integer) or x.dtype == jnp.bool_):
+        dtype = jnp.int64
+    return jnp.prod(x, axis=dims, keepdims=keepdim, dtype=dtype)
+
+
+_prod_op = Op("prod", _prod)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    dims = None if dim is None else dims_of(dim, input.ndim)
+    return apply(_prod_op, input, dims=_axes(dims, input.ndim) if dims else None, keepdim=keepdim,
+                 dtype=None if dtype is None else D.to_dtype(dtype).np)
+
+
+# ---------------------------------------------------------------- max / min family
+def _check_nonempty(input, name, dim=None):
+    if input.numel() == 0:
+        if dim is None:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        if input.ndim and input.shape[_wrap_dim(dim, input.ndim)] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+
+
+def _select_along(x, dim, keepdim, arg):
+    # values at the chosen index, so the gradient goes to that element alone (torch's max(dim))
+    idx = arg(x, axis=dim, keepdims=True)
+    vals = jnp.take_along_axis(x, idx, axis=dim)
+    if not keepdim:
+        vals, idx = jnp.squeeze(vals, dim), jnp.squeeze(idx, dim)
+    return vals, idx.astype(jnp.int64)
+
+
+def _nanarg(f):
+    def arg(x, axis, keepdims):
+        if jnp.issubdtype(x.dtype, jnp.inexact):
+            nan = jnp.isnan(x)
+            has_nan = jnp.any(nan, axis=axis, keepdims=True)
+            first_nan = jnp.argmax(nan, axis=axis, keepdims=True)
+            return jnp.where(has_nan, first_nan, f(x, axis=axis, keepdims=True))
+        return f(x, axis=axis, keepdims=True)
+    return arg
+
+
+_argmax_nan = _nanarg(jnp.argmax)
+_argmin_nan = _nanarg(jnp.argmin)
+_max_dim = Op("max", lambda x, dim, keepdim: _select_along(x, dim, keepdim, _argmax_nan))
+_min_dim = Op("min", lambda x, dim, keepdim: _select_along(x, dim, keepdim, _argmin_nan))
+_max_all = Op("max", lambda x: jnp.max(x))
+_min_all = Op("min", lambda x: jnp.min(x))
+
+
+def max(input, dim=None, keepdim=False, *, out=None):
+    """max(x) -> value; max(x, dim, keepdim) -> (values, indices); max(x, other) -> maximum."""
+    if isinstance(dim, Tensor):
+        from .pointwise import maximum
+        return maximum(input, dim)
+    if dim is None:
+        _check_nonempty(input, "max")
+        return apply(_max_all, input)
+    _check_nonempty(input, "max", dim)
+    v, i = apply(_max_dim, input, dim=_wrap_dim(dim, input.ndim) if input.ndim else None, keepdim=keepdim)
+    return write_out(return_types.max(v, i), out)
+
+
+def min(input, dim=None, keepdim=False, *, out=None):
+    if isinstance(dim, Tensor):
+        from .pointwise import minimum
+        return minimum(input, dim)
+    if dim is None:
+        _check_nonempty(input, "min")
+        return apply(_min_all, input)
+    _check_nonempty(input, "min", dim)
+    v, i = apply(_min_dim, input, dim=_wrap_dim(dim, input.ndim) if input.ndim else None, keepdim=keepdim)
+    return write_out(return_types.min(v, i), out)
+
+
+_amax = Op("amax", lambda x, dims, keepdim: jnp.max(x, axis=dims, keepdims=keepdim))
+_amin = Op("amin", lambda x, dims, keepdim: jnp.min(x, axis=dims, keepdims=keepdim))
+
+
+def amax(input, dim=(), keepdim=False, *, out=None):
+    return write_out(apply(_amax, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim), out)
+
+
+def amin(input, dim=(), keepdim=False, *, out=None):
+    return write_out(apply(_amin, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim), out)
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    return return_types.aminmax(amin(input, () if dim is None else dim, keepdim),
+                                amax(input, () if dim is None else dim, keepdim))
+
+
+def _arg(x, dim, keepdim, f):
+    if dim is None:
+        return f(x.reshape(-1), axis=0, keepdims=False).reshape(()).astype(jnp.int64) if not keepdim else \
+            f(x.reshape(-1), axis=0, keepdims=False).reshape((1,) * x.ndim).astype(jnp.int64)
+    r = f(x, axis=dim, keepdims=True).astype(jnp.int64)
+    return r if keepdim else jnp.squeeze(r, dim)
+
+
+_argmax = Op("argmax", lambda x, dim, keepdim: _arg(x, dim, keepdim, _argmax_nan), differentiable=False)
+_argmin = Op("argmin", lambda x, dim, keepdim: _arg(x, dim, keepdim, _argmin_nan), differentiable=False)
+
+
+def argmax(input, dim=None, keepdim=False):
+    """Index of the first maximal value (NaN counts as maximal), as int64."""
+    _check_nonempty(input, "argmax", dim)
+    return apply(_argmax, input, dim=None if dim is None or input.ndim == 0 else _wrap_dim(dim, input.ndim),
+                 keepdim=keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):
+    _check_nonempty(input, "argmin", dim)
+    return apply(_argmin, input, dim=None if dim is None or input.ndim == 0 else _wrap_dim(dim, input.ndim),
+                 keepdim=keepdim)
+
+
+# ---------------------------------------------------------------- statistics
+def _var(x, dims, correction, keepdim):
+    return jnp.var(x, axis=dims, ddof=correction, keepdims=keepdim)
+
+
+_var_op = Op("var", _var)
+_std_op = Op("std", lambda x, dims, correction, keepdim: jnp.sqrt(_var(x, dims, correction, keepdim)))
+
+
+def _var_args(input, dim, unbiased, keepdim, correction):
+    # torch accepts var(x, unbiased), var(x, dim, unbiased, keepdim) and var(x, dim, correction=, keepdim=)
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(f"std and var only support floating point and complex dtypes")
+    return dict(dims=_axes(dims_of(dim, input.ndim), input.ndim), correction=correction, keepdim=keepdim)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    """Variance with Bessel's correction by default (``correction=1``)."""
+    return write_out(apply(_var_op, input, **_var_args(input, dim, unbiased, keepdim, correction)), out)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    return write_out(apply(_std_op, input, **_var_args(input, dim, unbiased, keepdim, correction)), out)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+_all = Op("all", lambda x, dims, keepdim: jnp.all(x, axis=dims, keepdims=keepdim), differentiable=False)
+_any = Op("any", lambda x, dims, keepdim: jnp.any(x, axis=dims, keepdims=keepdim), differentiable=False)
+
+
+def all(input, dim=None, keepdim=False, *, out=None):
+    r = apply(_all, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim)
+    return write_out(r if input.dtype is not D.uint8 else r.to(D.uint8), out)
+
+
+def any(input, dim=None, keepdim=False, *, out=None):
+    r = apply(_any, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim)
+    return write_out(r if input.dtype is not D.uint8 else r.to(D.uint8), out)
+
+
+def _logsumexp(x, dims, keepdim):
+    return jax.nn.logsumexp(x, axis=dims, keepdims=keepdim)
+
+
+_logsumexp_op = Op("logsumexp", _logsumexp, promote="float")
+
+
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    return write_out(apply(_logsumexp_op, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim), out)
+
+
+def _vector_norm(x, ord, dims, keepdim):
+    ax = jnp.abs(x)
+    if ord == float("inf"):
+        return jnp.max(ax, axis=dims, keepdims=keepdim)
+    if ord == float("-inf"):
+        return jnp.min(ax, axis=dims, keepdims=keepdim)
+    if ord == 0:
+        return jnp.sum((x != 0).astype(x.dtype), axis=dims, keepdims=keepdim)
+    if ord == 2:
+        # sqrt(sum(x^2)) with a gradient that is 0 (not NaN) at x = 0, as torch's
+        sq = jnp.sum(jnp.real(x * jnp.conj(x)), axis=dims, keepdims=keepdim)
+        safe = jnp.where(sq == 0, 1.0, sq)
+        return jnp.where(sq == 0, 0.0, jnp.sqrt(safe)).astype(ax.dtype)
+    if ord == 1:
+        return jnp.sum(ax, axis=dims, keepdims=keepdim)
+    return jnp.sum(ax ** ord, axis=dims, keepdims=keepdim) ** (1.0 / ord)
+
+
+_vector_norm_op = Op("linalg_vector_norm", _vector_norm, backward_name="LinalgVectorNormBackward0")
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    if not (x.dtype.is_floating_point or x.dtype.is_complex):
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_type_name(x.dtype)}")
+    if dtype is not None:
+        x = x.to(dtype)
+    return apply(_vector_norm_op, x, ord=float(ord), dims=_axes(dims_of(dim, x.ndim), x.ndim), keepdim=keepdim)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """torch.norm: 'fro' / numbers are vector norms over ``dim`` (all dims by default); 'nuc' is
+    the nuclear norm of a matrix."""
+    if p == "nuc":
+        from . import linalg
+        return linalg.matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim)
+    if p == "fro" or p is None:
+        p = 2
+    return write_out(vector_norm(input, p, dim, keepdim, dtype=dtype), out)

@@ -1,0 +1,286 @@
+"""The op registry: the one way an operation is defined and applied.
+
+An :class:`Op` is a pure function of JAX arrays (``fwd``) plus static attributes, with a
+type-promotion policy. :func:`apply` unwraps Tensors, promotes dtypes as torch does, runs a
+cached jitted forward (one XLA dispatch per eager op) and, when grad mode is on and an input
+requires grad, records an :class:`OpNode` holding the VJP from ``jax.vjp``. An op that needs a
+gradient different from the one JAX derives passes ``vjp=(fwd_with_residuals, bwd)``; it is
+installed with ``jax.custom_vjp`` so eager, traced and compiled code all use it.
+
+Positional arguments to ``apply`` are the dynamic inputs (Tensors, Python scalars or None);
+keyword arguments are static attributes and must be hashable.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _dtype as D
+from ..autograd import grad_mode
+from ..autograd.graph import OpNode, get_accumulator, zeros_cotangent
+
+_PY_SCALARS = (bool, int, float, complex)
+
+
+class Op:
+    """A registered operation.
+
+    promote: how inputs are promoted (only the first ``n_promote`` args take part, default all):
+      "same"    inputs cast to torch's result_type, output of that dtype (add, mul, where, ...)
+      "float"   like "same", but integer/bool results become the default float dtype (exp, div, ...)
+      "compare" inputs cast to the result_type, output is whatever fwd returns (bool)
+      "none"    no casting; fwd sees the arrays as they are and decides dtypes itself
+    """
+
+    def __init__(self, name, fwd, *, promote="none", n_promote=None, vjp=None, backward_name=None,
+                 saves=True, differentiable=True):
+        self.name = name
+        self.promote = promote
+        self.n_promote = n_promote
+        self.saves = saves
+        self.differentiable = differentiable
+        self.backward_name = backward_name or (_camel(name) + "Backward0")
+        if vjp is not None:
+            fwd = _with_custom_vjp(fwd, *vjp)
+        self.fwd = fwd
+        self._cache = {}
+
+    def __repr__(self):
+        return f"<op {self.name}>"
+
+    def __call__(self, *args, **statics):
+        return apply(self, *args, **statics)
+
+
+def _camel(name):
+    return "".join(p[:1].upper() + p[1:] for p in name.strip("_").split("_"))
+
+
+def _with_custom_vjp(fwd, fwd_res, bwd):
+    import functools
+
+    def make(statics):
+        @jax.custom_vjp
+        def f(*arrays):
+            return fwd(*arrays, **statics)
+
+        f.defvjp(lambda *a: fwd_res(*a, **statics), lambda res, g: bwd(res, g, **statics))
+        return f
+
+    make = functools.lru_cache(maxsize=None)(lambda items: make(dict(items)))
+
+    def wrapped(*arrays, **statics):
+        return make(tuple(sorted(statics.items())))(*arrays)
+
+    return wrapped
+
+
+def op(name, **kw):
+    """Decorator form: ``@op("exp", promote="float")`` over a JAX forward."""
+    return lambda fwd: Op(name, fwd, **kw)
+
+
+# ---------------------------------------------------------------------------------- promotion
+
+_promo_cache = {}
+
+
+def _promotion(op, args):
+    """(casts, out dtype) for these args under the op's policy; casts[i] is a numpy dtype or None."""
+    n = len(args) if op.n_promote is None else op.n_promote
+    key = [op.promote, n]
+    from .._tensor import Tensor
+    for a in args[:n]:
+        if isinstance(a, Tensor):
+            v = a._value
+            key.append((v.dtype, v.ndim == 0))
+        elif a is None:
+            key.append(None)
+        else:
+            key.append(type(a))
+    key = tuple(key)
+    hit = _promo_cache.get(key)
+    if hit is not None:
+        return hit
+    dims, zeros, scalars = [], [], []
+    for k in key[2:]:
+        if k is None:
+            continue
+        if isinstance(k, tuple):
+            (zeros if k[1] else dims).append(D.from_np(k[0]))
+        else:
+            scalars.append(D.scalar_dtype(k(0)))
+    rt = D.result_type_of(dims, zeros, scalars)
+    if rt is None:
+        hit = ((None,) * len(args), None)
+    else:
+        if op.promote == "float" and not (rt.is_floating_point or rt.is_complex):
+            rt = D.get_default_dtype()
+        casts = tuple(rt.np if i < n and k is not None else None for i, k in enumerate(key[2:]))
+        casts = casts + (None,) * (len(args) - len(casts))
+        hit = (casts, rt)
+    _promo_cache[key] = hit
+    return hit
+
+
+# ---------------------------------------------------------------------------------- apply
+
+def _build(op, statics, casts, diff_idx):
+    fwd = op.fwd
+
+    def call(*arrays):
+        if casts is not None:
+            arrays = [a if c is None or a is None else jnp.asarray(a, c) for a, c in zip(arrays, casts)]
+        return fwd(*arrays, **statics)
+
+    if not diff_idx:
+        return jax.jit(call)
+
+    def fwd_vjp(*arrays):
+        def f(*d):
+            full = list(arrays)
+            for i, v in zip(diff_idx, d):
+                full[i] = v
+            return call(*full)
+        return jax.vjp(f, *[arrays[i] for i in diff_idx])
+
+    return jax.jit(fwd_vjp)
+
+
+def _jitted(op, statics, casts, diff_idx):
+    key = (tuple(sorted(statics.items())) if statics else (), casts, diff_idx)
+    fn = op._cache.get(key)
+    if fn is None:
+        fn = op._cache[key] = _build(op, statics, casts, diff_idx)
+    return fn
+
+
+def apply(op, *args, **statics):
+    """Apply ``op`` to Tensors/scalars ``args`` with static attributes; returns Tensor(s)."""
+    from .._tensor import Tensor
+
+    casts = None
+    if op.promote != "none":
+        casts, _ = _promotion(op, args)
+        if not any(c is not None for c in casts):
+            casts = None
+    arrays = []
+    diff_idx = []
+    record = grad_mode.is_grad_enabled() and op.differentiable
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            arrays.append(a._value)
+            if record and (a._requires_grad or a.grad_fn is not None) and jnp.issubdtype(a._value.dtype, jnp.inexact):
+                diff_idx.append(i)
+        else:
+            arrays.append(a)
+    diff_idx = tuple(diff_idx)
+    if diff_idx and casts is not None:
+        # a cast to a non-float dtype (e.g. comparisons) has no gradient
+        diff_idx = tuple(i for i in diff_idx if casts[i] is None or jnp.issubdtype(casts[i], jnp.inexact))
+    fn = _jitted(op, statics, casts, diff_idx)
+    try:
+        res = fn(*arrays)
+    except (TypeError, ValueError) as e:
+        raise _translate(op, args, e) from None
+    if not diff_idx:
+        return _wrap_outputs(res)
+    out, vjp = res
+    multi = isinstance(out, (tuple, list))
+    outs = tuple(out) if multi else (out,)
+    edges = []
+    versions = []
+    for i in diff_idx:
+        t = args[i]
+        edges.append((t.grad_fn, t._output_nr) if t.grad_fn is not None else (get_accumulator(t), 0))
+    if op.saves:
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                versions.append((a._version_box, a._version_box[0], _describe(a)))
+    node = OpNode(op, statics, vjp, arrays, diff_idx, edges,
+                  [(o.shape, o.dtype) for o in outs], versions, multi, casts)
+    wrapped = []
+    for nr, o in enumerate(outs):
+        t = Tensor._wrap(o)
+        if jnp.issubdtype(o.dtype, jnp.inexact):
+            t.grad_fn = node
+            t._output_nr = nr
+        wrapped.append(t)
+    return tuple(wrapped) if multi else wrapped[0]
+
+
+def _wrap_outputs(res):
+    from .._tensor import Tensor
+    if isinstance(res, (tuple, list)):
+        return tuple(Tensor._wrap(r) for r in res)
+    return Tensor._wrap(res)
+
+
+def _describe(t):
+    return f"torch.{type(t).__name__} [{', '.join(map(str, t.shape))}]"
+
+
+def _translate(op, args, e):
+    """JAX's shape/dtype errors become the RuntimeError torch raises, naming the operands."""
+    from .._tensor import Tensor
+    desc = ", ".join(f"{_describe(a)} {a.dtype}" if isinstance(a, Tensor) else repr(a) for a in args)
+    return RuntimeError(f"{op.name}: {e} (inputs: {desc})")
+
+
+# ---------------------------------------------------------------------------------- create_graph
+
+_backward_ops = {}
+
+
+def _backward_op(node):
+    """A recordable op that computes ``node``'s input gradients from (inputs..., cotangents...)."""
+    key = (node.op, node.diff_idx, len(node.out_meta), node.multi)
+    bop = _backward_ops.get(key)
+    if bop is not None:
+        return bop
+    fwd_op, diff_idx, n_in_multi = node.op, node.diff_idx, node.multi
+
+    def fwd(*arrays, n_in, statics, casts):
+        inputs, cts = list(arrays[:n_in]), arrays[n_in:]
+        def f(*d):
+            full = list(inputs)
+            for i, v in zip(diff_idx, d):
+                full[i] = v
+            if casts is not None:
+                full = [a if c is None or a is None else jnp.asarray(a, c) for a, c in zip(full, casts)]
+            return fwd_op.fwd(*full, **dict(statics))
+        _, vjp = jax.vjp(f, *[inputs[i] for i in diff_idx])
+        return tuple(vjp(tuple(cts) if n_in_multi else cts[0]))
+
+    bop = Op(fwd_op.name + "_backward", fwd, backward_name=fwd_op.backward_name.replace("Backward", "BackwardBackward"))
+    _backward_ops[key] = bop
+    return bop
+
+
+def apply_backward_recorded(node, grads):
+    """Run ``node``'s backward as a recorded op on Tensors (``create_graph=True``)."""
+    from .._tensor import Tensor
+    inputs = []
+    for k, a in enumerate(node.saved):
+        if k in node.diff_idx:
+            e = node.edges[node.diff_idx.index(k)]
+            t = Tensor._wrap(a)
+            if type(e[0]).__name__ == "AccumulateGrad":
+                t = e[0].variable  # the leaf itself, so gradients reach it
+            else:
+                t.grad_fn, t._output_nr = e
+            inputs.append(t)
+        else:
+            inputs.append(a)
+    cts = []
+    for g, (shape, dt) in zip(grads, node.out_meta):
+        if g is None or not jnp.issubdtype(dt, jnp.inexact):
+            cts.append(Tensor._wrap(zeros_cotangent(shape, dt)) if jnp.issubdtype(dt, jnp.inexact) else
+                       zeros_cotangent(shape, dt))
+        else:
+            cts.append(g if isinstance(g, Tensor) else Tensor._wrap(g))
+    casts = node.casts
+    res = apply(_backward_op(node), *inputs, *cts, n_in=len(inputs),
+                statics=tuple(sorted(node.statics.items())), casts=casts)
+    return list(res) if isinstance(res, tuple) else [res]

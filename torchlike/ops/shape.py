@@ -1,0 +1,422 @@
+"""Shape operations. Those torch documents as views (view, reshape, permute, transpose, squeeze,
+unsqueeze, expand, flatten, narrow, select, split, chunk, unbind, ...) return tensors registered as
+views of their base (see ``_tensor._make_view``): in-place changes flow both ways."""
+from __future__ import annotations
+
+import math
+
+import jax.numpy as jnp
+
+from .. import _dtype as D
+from .._tensor import Tensor, _make_view, _wrap_dim
+from .out import write_out
+from .registry import Op, apply
+
+
+def view_op(op, x, **statics):
+    """Apply a view op and register the result as a view of ``x``'s base."""
+    return _make_view(x, op, statics, apply(op, x, **statics))
+
+
+def _shape_args(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def infer_shape(shape, numel, name="view"):
+    """Resolve one -1 as torch does; RuntimeError "shape '[..]' is invalid for input of size N"."""
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    for s in shape:
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s}")
+    known = math.prod(s for s in shape if s != -1)
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
+    return shape
+
+
+_reshape = Op("view", lambda x, shape: jnp.reshape(x, shape), saves=False)
+_reshape_r = Op("reshape", lambda x, shape: jnp.reshape(x, shape), saves=False, backward_name="ViewBackward0")
+
+
+def view(input, *shape):
+    """Same data, new shape (one -1 inferred). ``view(dtype)`` reinterprets bits."""
+    if len(shape) == 1 and isinstance(shape[0], D.dtype):
+        return _view_dtype(input, shape[0])
+    shape = infer_shape(_shape_args(shape), input.numel())
+    return view_op(_reshape, input, shape=shape)
+
+
+def reshape(input, *shape):
+    shape = infer_shape(_shape_args(shape), input.numel(), "reshape")
+    if shape == tuple(input.shape):
+        return view_op(_reshape, input, shape=shape)
+    return view_op(_reshape, input, shape=shape)
+
+
+_bitcast = Op("view_dtype", lambda x, dtype: _bitcast_fn(x, dtype), differentiable=False)
+
+
+def _bitcast_fn(x, dtype):
+    from jax import lax
+    src, dst = x.dtype.itemsize, jnp.dtype(dtype).itemsize
+    if src == dst:
+        return lax.bitcast_convert_type(x, dtype)
+    if src > dst:
+        r = lax.bitcast_convert_type(x, dtype)
+        return r.reshape(x.shape[:-1] + (x.shape[-1] * (src // dst),))
+    x = x.reshape(x.shape[:-1] + (x.shape[-1] // (dst // src), dst // src))
+    return lax.bitcast_convert_type(x, dtype)
+
+
+def _view_dtype(x, dtype):
+    return apply(_bitcast, x, dtype=dtype.np)
+
+
+def view_as(input, other):
+    return view(input, *other.shape)
+
+
+def reshape_as(input, other):
+    return reshape(input, *other.shape)
+
+
+_permute = Op("permute", lambda x, dims: jnp.transpose(x, dims), saves=False)
+
+
+def permute(input, *dims):
+    dims = _shape_args(dims)
+    if len(dims) != input.ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
+                           f"length of the desired ordering of dimensions i.e. input.dim() = {input.ndim} is not "
+                           f"equal to len(dims) = {len(dims)}")
+    dims = tuple(_wrap_dim(d, input.ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return view_op(_permute, input, dims=dims)
+
+
+_transpose = Op("transpose", lambda x, d0, d1: jnp.swapaxes(x, d0, d1), saves=False)
+
+
+def transpose(input, dim0, dim1):
+    n = input.ndim
+    if n == 0:
+        return view_op(_reshape, input, shape=())
+    return view_op(_transpose, input, d0=_wrap_dim(dim0, n), d1=_wrap_dim(dim1, n))
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input):
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    return transpose(input, 0, 1) if input.ndim == 2 else view_op(_reshape, input, shape=tuple(input.shape))
+
+
+def T_prop(self):
+    return permute(self, *reversed(range(self.ndim))) if self.ndim >= 2 else self
+
+
+def mT_prop(self):
+    return transpose(self, -2, -1)
+
+
+def squeeze(input, dim=None):
+    shape = tuple(input.shape)
+    if dim is None:
+        new = tuple(s for s in shape if s != 1)
+    else:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        dims = {_wrap_dim(d, input.ndim) for d in dims} if input.ndim else set()
+        new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
+    return view_op(_reshape, input, shape=new)
+
+
+def unsqueeze(input, dim):
+    n = input.ndim + 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    dim %= n
+    shape = list(input.shape)
+    shape.insert(dim, 1)
+    return view_op(_reshape, input, shape=tuple(shape))
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    if input.ndim == 0:
+        return view_op(_reshape, input, shape=(1,))
+    s, e = _wrap_dim(start_dim, input.ndim), _wrap_dim(end_dim, input.ndim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = tuple(input.shape)
+    new = shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:]
+    return view_op(_reshape, input, shape=new)
+
+
+def unflatten(input, dim, sizes):
+    d = _wrap_dim(dim, input.ndim)
+    shape = tuple(input.shape)
+    sizes = infer_shape(tuple(sizes), shape[d], "unflatten")
+    return view_op(_reshape, input, shape=shape[:d] + sizes + shape[d + 1:])
+
+
+def ravel(input):
+    return flatten(input)
+
+
+_expand = Op("expand", lambda x, shape: jnp.broadcast_to(x, shape), saves=False)
+
+
+def expand(input, *sizes):
+    sizes = _shape_args(sizes)
+    shape = tuple(input.shape)
+    if len(sizes) < len(shape):
+        raise RuntimeError(f"expand({input.type()}{{{list(shape)}}}, size=[{', '.join(map(str, sizes))}]): the number "
+                           f"of sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions "
+                           f"in the tensor ({len(shape)})")
+    lead = len(sizes) - len(shape)
+    out = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing dimension {i}")
+            out.append(s)
+            continue
+        cur = shape[i - lead]
+        if s == -1:
+            s = cur
+        elif cur != s and cur != 1:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                               f"non-singleton dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}].  "
+                               f"Tensor sizes: [{', '.join(map(str, shape))}]")
+        out.append(s)
+    return view_op(_expand, input, shape=tuple(out))
+
+
+def expand_as(input, other):
+    return expand(input, *other.shape)
+
+
+def broadcast_to(input, size):
+    return expand(input, *size)
+
+
+_tile = Op("repeat", lambda x, reps: jnp.tile(x, reps))
+
+
+def repeat(input, *sizes):
+    sizes = _shape_args(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+    return apply(_tile, input, reps=sizes)
+
+
+def tile(input, dims):
+    dims = tuple(dims)
+    if len(dims) < input.ndim:
+        dims = (1,) * (input.ndim - len(dims)) + dims
+    return apply(_tile, input, reps=dims)
+
+
+# ---------------------------------------------------------------- joining
+_cat = Op("cat", lambda *xs, dim: jnp.concatenate(xs, axis=dim), promote="same", saves=False)
+_stack = Op("stack", lambda *xs, dim: jnp.stack(xs, axis=dim), promote="same", saves=False)
+
+
+def cat(tensors, dim=0, *, out=None):
+    """Concatenate along ``dim``; 1-d empty tensors are skipped, as in torch."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {tensors.index(t)} in argument 0, but got {type(t).__name__}")
+    kept = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
+    ref = kept[0]
+    d = _wrap_dim(dim, ref.ndim)
+    for i, t in enumerate(kept):
+        if t.ndim != ref.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
+        for k in range(ref.ndim):
+            if k != d and t.shape[k] != ref.shape[k]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
+                                   f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the list.")
+    return write_out(apply(_cat, *kept, dim=d), out)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0, *, out=None):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    ref = tuple(tensors[0].shape)
+    for i, t in enumerate(tensors):
+        if tuple(t.shape) != ref:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(ref)} at entry 0 and "
+                               f"{list(t.shape)} at entry {i}")
+    n = len(ref) + 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return write_out(apply(_stack, *tensors, dim=dim % n), out)
+
+
+def hstack(tensors):
+    tensors = [atleast_1d(t) for t in tensors]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([atleast_2d(t) for t in tensors], 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors):
+    return cat([atleast_3d(t) for t in tensors], 2)
+
+
+def column_stack(tensors):
+    return hstack([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors])
+
+
+def atleast_1d(*t):
+    r = [x.reshape(1) if x.ndim == 0 else x for x in _flat(t)]
+    return r[0] if len(r) == 1 else tuple(r)
+
+
+def atleast_2d(*t):
+    r = [x.reshape(1, 1) if x.ndim == 0 else x.unsqueeze(0) if x.ndim == 1 else x for x in _flat(t)]
+    return r[0] if len(r) == 1 else tuple(r)
+
+
+def atleast_3d(*t):
+    def f(x):
+        if x.ndim == 0:
+            return x.reshape(1, 1, 1)
+        if x.ndim == 1:
+            return x.reshape(1, -1, 1)
+        if x.ndim == 2:
+            return x.unsqueeze(-1)
+        return x
+    r = [f(x) for x in _flat(t)]
+    return r[0] if len(r) == 1 else tuple(r)
+
+
+def _flat(t):
+    return list(t[0]) if len(t) == 1 and isinstance(t[0], (list, tuple)) else list(t)
+
+
+# ---------------------------------------------------------------- splitting (views)
+_narrow = Op("narrow", lambda x, dim, start, length: _slice(x, dim, start, start + length), saves=False,
+             backward_name="SliceBackward0")
+
+
+def _slice(x, dim, start, stop):
+    idx = [slice(None)] * x.ndim
+    idx[dim] = slice(start, stop)
+    return x[tuple(idx)]
+
+
+def narrow(input, dim, start, length):
+    d = _wrap_dim(dim, input.ndim)
+    size = input.shape[d]
+    if isinstance(start, Tensor):
+        start = int(start.item())
+    if start < 0:
+        start += size
+    if not 0 <= start <= size or length < 0 or start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return view_op(_narrow, input, dim=d, start=start, length=length)
+
+
+_select = Op("select", lambda x, dim, index: _sel(x, dim, index), saves=False)
+
+
+def _sel(x, dim, index):
+    idx = [slice(None)] * x.ndim
+    idx[dim] = index
+    return x[tuple(idx)]
+
+
+def select(input, dim, index):
+    if input.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = _wrap_dim(dim, input.ndim)
+    size = input.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.shape)} at dimension {d}")
+    return view_op(_select, input, dim=d, index=index % size)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    d = _wrap_dim(dim, tensor.ndim)
+    size = tensor.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0 and size > 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+        sizes = [min(step, size - i) for i in range(0, size, step)] if size else [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != size:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
+                               f"at dimension {d}), but got split_sizes={sizes}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(tensor, d, start, s))
+        start += s
+    return tuple(out)
+
+
+def chunk(input, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    size = input.shape[_wrap_dim(dim, input.ndim)]
+    step = -(-size // chunks) if size else 1
+    return split(input, step, dim)
+
+
+def unbind(input, dim=0):
+    d = _wrap_dim(dim, input.ndim)
+    return tuple(select(input, d, i) for i in range(input.shape[d]))
+
+
+def movedim(input, source, destination):
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    n = input.ndim
+    src = [_wrap_dim(s, n) for s in src]
+    dst = [_wrap_dim(s, n) for s in dst]
+    order = [i for i in range(n) if i not in src]
+    perm = [None] * n
+    for s, d in zip(src, dst):
+        perm[d] = s
+    it = iter(order)
+    perm = [p if p is not None else next(it) for p in perm]
+    return permute(input, *perm)
+
+
+moveaxis = movedim
+
+
+def contiguous(input, memory_format=None):
+    return input
+
+
+_clone = Op("clone", lambda x: jnp.array(x, copy=True), saves=False)
+
+
+def clone(input, *, memory_format=None):
+    return apply(_clone, input)

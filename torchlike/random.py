@@ -1,0 +1,117 @@
+"""Random number generators.
+
+A :class:`Generator` owns a host-side Mersenne Twister (mt19937) stream. Functions that torch
+computes on the CPU from that stream (rand, randn, randint, randperm, normal_, uniform_, ...) draw
+from it on the host; randomness inside compiled programs and for dropout comes from JAX keys
+split off the same generator (``next_key``), so the key is state a compiled step threads through.
+"""
+from __future__ import annotations
+
+import contextlib
+
+import jax
+import numpy as np
+
+from ._mt19937 import MT19937
+
+
+class Generator:
+    """torch.Generator: ``manual_seed``, ``seed``, ``initial_seed``, ``get_state``/``set_state``."""
+
+    def __init__(self, device="cpu"):
+        from ._device import device as _device
+        self.device = _device(device)
+        self._initial = 67280421310721  # torch's default CPU seed
+        self._mt = MT19937(self._initial)
+        self._key_counter = 0
+
+    def manual_seed(self, seed):
+        seed = int(seed)
+        if seed < 0:
+            seed += 1 << 64
+        if not 0 <= seed < 1 << 64:
+            raise RuntimeError(f"Overflow when unpacking long long: seed {seed} out of range")
+        self._initial = seed
+        self._mt = MT19937(seed)
+        self._key_counter = 0
+        return self
+
+    def seed(self):
+        import secrets
+        s = secrets.randbits(63)
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self):
+        return self._initial
+
+    def get_state(self):
+        from .ops.creation import tensor
+        from . import _dtype as D
+        return tensor(np.frombuffer(self._mt.state_bytes() + np.int64(self._key_counter).tobytes(), np.uint8).copy(),
+                      dtype=D.uint8)
+
+    def set_state(self, state):
+        raw = np.asarray(state._value if hasattr(state, "_value") else state, np.uint8).tobytes()
+        self._mt = MT19937.from_state_bytes(raw[:-8])
+        self._key_counter = int(np.frombuffer(raw[-8:], np.int64)[0])
+        return self
+
+    def next_key(self):
+        """A fresh jax PRNG key derived from this generator (advances the stream by 64 bits)."""
+        bits = self._mt.random64()
+        return jax.random.key_data(jax.random.PRNGKey(np.uint32(bits & 0xFFFFFFFF) ^ np.uint32(bits >> 32)))
+
+    # host samplers used by the creation ops; each returns a numpy array
+    def uniform(self, shape, np_dtype, low=0.0, high=1.0):
+        return self._mt.uniform(shape, np_dtype, low, high)
+
+    def normal(self, shape, np_dtype, mean=0.0, std=1.0):
+        return self._mt.normal(shape, np_dtype, mean, std)
+
+    def randint(self, low, high, shape):
+        return self._mt.randint(low, high, shape)
+
+    def randperm(self, n):
+        return self._mt.randperm(n)
+
+    def __reduce__(self):
+        raise TypeError("cannot pickle 'torch._C.Generator' object")
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed):
+    """Seed the default generator (and return it), as torch.manual_seed."""
+    default_generator.manual_seed(seed)
+    return default_generator
+
+
+def seed():
+    return default_generator.seed()
+
+
+def initial_seed():
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state):
+    default_generator.set_state(new_state)
+
+
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices", device_type="cuda"):
+    """Restore the default generator's state on exit."""
+    if not enabled:
+        yield
+        return
+    state = default_generator.get_state()
+    try:
+        yield
+    finally:
+        default_generator.set_state(state)
