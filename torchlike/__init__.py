@@ -25,6 +25,7 @@ half, float, double, short, int, long, cfloat, cdouble, chalf = (
     _ALIASES[k] for k in ("half", "float", "double", "short", "int", "long", "cfloat", "cdouble", "chalf"))
 
 from ._device import device
+from ._tensor_str import set_printoptions, get_printoptions
 from ._size import Size
 from ._tensor import Tensor
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -41,3 +42,10 @@ from ._legacy import (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, Lon
                       CharTensor, ByteTensor, BoolTensor)
 from . import cuda, accelerator, backends
 from .ops.reduction import return_types
+from . import nn
+import torchlike.nn.functional
+from . import utils
+from . import vision
+from . import optim
+from . import linalg, fft
+from . import special

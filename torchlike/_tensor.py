@@ -27,9 +27,18 @@ class Tensor:
     shape — here zero-filled), ``Tensor([1, 2])`` (float32 data), ``Tensor()`` (empty).
     """
 
-    __slots__ = ("_value", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version_box",
-                 "_view", "_views", "_accum", "_hooks", "_post_acc_hooks", "_retains_grad",
-                 "__weakref__", "__dict__")
+    __slots__ = ("_value", "_version_box", "__weakref__", "__dict__")
+    # rarely-set state: class-level defaults, overridden per instance only when used (cheap creation)
+    _requires_grad = False
+    _grad = None
+    grad_fn = None
+    _output_nr = 0
+    _view = None
+    _views = None
+    _accum = None
+    _hooks = None
+    _post_acc_hooks = None
+    _retains_grad = False
 
     # ------------------------------------------------------------------ construction
     def __new__(cls, *args, **kwargs):
@@ -52,23 +61,14 @@ class Tensor:
     def _wrap(cls, value, requires_grad=False):
         t = object.__new__(cls)
         t._value = value
-        t._requires_grad = requires_grad
-        t._grad = None
-        t.grad_fn = None
-        t._output_nr = 0
         t._version_box = [0]
-        t._view = None
-        t._views = None
-        t._accum = None
-        t._hooks = None
-        t._post_acc_hooks = None
-        t._retains_grad = False
+        if requires_grad:
+            t._requires_grad = True
         return t
 
     def _copy_state_from(self, other):
-        for s in ("_value", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version_box",
-                  "_view", "_views", "_accum", "_hooks", "_post_acc_hooks", "_retains_grad"):
-            setattr(self, s, getattr(other, s))
+        self._value, self._version_box = other._value, other._version_box
+        self.__dict__.update(other.__dict__)
 
     # ------------------------------------------------------------------ basic properties
     @property
@@ -410,6 +410,7 @@ class Tensor:
                 raise RuntimeError(f"result type {_type_name(result.dtype)} can't be cast to the desired output "
                                    f"type {_type_name(self.dtype)}")
             result = result.to(self.dtype)
+        _forgive_own_version(result.grad_fn, self._version_box)
         if self._view is not None:
             _write_through(self, result)
         else:
@@ -424,6 +425,14 @@ class Tensor:
         if self._views:
             for v in list(self._views):
                 _rederive(v)
+
+
+def _forgive_own_version(node, box):
+    # the op that computed an in-place result read the old value of the tensor it overwrites; that
+    # value is captured in its VJP (torch saves it or the result), so later bumps must not invalidate it
+    versions = getattr(node, "versions", None)
+    if versions:
+        node.versions = [(b, v, d) for b, v, d in versions if b is not box]
 
 
 def _type_name(d):

@@ -22,7 +22,7 @@ class finfo:
         self.max = float(fi.max)
         self.min = float(fi.min)
         self.tiny = self.smallest_normal = float(fi.tiny)
-        self.resolution = float(fi.resolution)
+        self.resolution = 10.0 ** -int(np.floor(-np.log10(self.eps)))  # torch: 10**-precision
 
     def __repr__(self):
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "

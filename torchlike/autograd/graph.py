@@ -124,11 +124,14 @@ class OpNode(Node):
     def _check(self):
         if self.vjp is None:
             raise RuntimeError(FREED_MSG)
-        for box, ver, t in self.versions:
+        for box, ver, ref in self.versions:
             if box[0] != ver:
+                t = ref()
+                desc = "a tensor" if t is None else f"torch.{type(t).__name__} [{', '.join(map(str, t.shape))}]"
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [{t}] is at version {box[0]}; expected version {ver} instead. "
+                    f"inplace operation: [{desc}], which is output 0 of {self.name()}, is at version "
+                    f"{box[0]}; expected version {ver} instead. "
                     "Hint: the backtrace further above can show the operation that failed to compute "
                     "its gradient.")
 

@@ -41,11 +41,10 @@ def unary(name, f, promote="float", **kw):
 
 def binary(name, f, promote="same", **kw):
     """Define ``name(input, other, *, out=None)`` from a JAX function of two arrays."""
-    o = Op(name, f, promote=promote, **kw)
+    o = Op(name, f, promote=promote, check=_check_broadcast, **kw)
 
     def fn(input, other, *, out=None):
-        _check_broadcast(input, other)
-        return write_out(apply(o, input, other), out)
+        return write_out(apply(o, input, other), out) if out is not None else apply(o, input, other)
 
     fn.__name__ = fn.__qualname__ = name
     fn.op = o
@@ -57,8 +56,8 @@ def _is_bool(x):
 
 
 # ---------------------------------------------------------------- arithmetic
-_add = Op("add", jnp.add, promote="same", saves=False)
-_sub = Op("sub", jnp.subtract, promote="same", saves=False)
+_add = Op("add", jnp.add, promote="same", saves=False, check=_check_broadcast)
+_sub = Op("sub", jnp.subtract, promote="same", saves=False, check=_check_broadcast)
 _mul = binary("mul", lambda a, b: jnp.logical_and(a, b) if a.dtype == jnp.bool_ else a * b)
 
 
@@ -72,10 +71,12 @@ def _scaled(other, alpha):
 
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other."""
-    _check_broadcast(input, other)
     if not isinstance(input, Tensor):  # scalar + tensor
         input, other = other, input
-    return write_out(apply(_add, input, _scaled(other, alpha)), out)
+    if alpha != 1:
+        other = _scaled(other, alpha)
+    r = apply(_add, input, other)
+    return r if out is None else write_out(r, out)
 
 
 def sub(input, other, *, alpha=1, out=None):
@@ -83,7 +84,6 @@ def sub(input, other, *, alpha=1, out=None):
     if _is_bool(input) and _is_bool(other):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
-    _check_broadcast(input, other)
     return write_out(apply(_sub, input, _scaled(other, alpha)), out)
 
 
@@ -97,7 +97,7 @@ def rsub(input, other, *, alpha=1):
 mul = _mul
 multiply = mul
 
-_true_div = Op("div", jnp.true_divide, promote="float")
+_true_div = Op("div", jnp.true_divide, promote="float", check=_check_broadcast)
 
 
 def _trunc_div(a, b):
@@ -118,7 +118,6 @@ _floor_div_op = Op("div", _floor_div, promote="same")
 
 def div(input, other, *, rounding_mode=None, out=None):
     """True division (ints give the default float), or 'trunc' / 'floor' rounding in input dtype."""
-    _check_broadcast(input, other)
     if rounding_mode is None:
         return write_out(apply(_true_div, input, other), out)
     if rounding_mode not in ("trunc", "floor"):
@@ -194,15 +193,15 @@ abs = unary("abs", jnp.abs, promote="none")
 absolute = abs
 sign = unary("sign", jnp.sign, promote="none")
 sgn = sign
-exp = unary("exp", jnp.exp)
+exp = unary("exp", saves_result=True, f=jnp.exp)
 exp2 = unary("exp2", jnp.exp2)
 expm1 = unary("expm1", jnp.expm1)
 log = unary("log", jnp.log)
 log1p = unary("log1p", jnp.log1p)
 log2 = unary("log2", jnp.log2)
 log10 = unary("log10", jnp.log10)
-sqrt = unary("sqrt", jnp.sqrt)
-rsqrt = unary("rsqrt", lax.rsqrt)
+sqrt = unary("sqrt", saves_result=True, f=jnp.sqrt)
+rsqrt = unary("rsqrt", saves_result=True, f=lax.rsqrt)
 square = unary("square", jnp.square, promote="none")
 reciprocal = unary("reciprocal", jnp.reciprocal)
 sin = unary("sin", jnp.sin)
@@ -213,13 +212,13 @@ acos = unary("acos", jnp.arccos)
 atan = unary("atan", jnp.arctan)
 sinh = unary("sinh", jnp.sinh)
 cosh = unary("cosh", jnp.cosh)
-tanh = unary("tanh", jnp.tanh)
+tanh = unary("tanh", saves_result=True, f=jnp.tanh)
 asinh = unary("asinh", jnp.arcsinh)
 acosh = unary("acosh", jnp.arccosh)
 atanh = unary("atanh", jnp.arctanh)
 arcsin, arccos, arctan = asin, acos, atan
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
-sigmoid = unary("sigmoid", jax.nn.sigmoid)
+sigmoid = unary("sigmoid", saves_result=True, f=jax.nn.sigmoid)
 floor = unary("floor", lambda x: jnp.floor(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none")
 ceil = unary("ceil", lambda x: jnp.ceil(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none")
 trunc = unary("trunc", lambda x: jnp.trunc(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none")
@@ -231,7 +230,7 @@ def _relu(x):
     return jnp.maximum(x, jnp.zeros((), x.dtype)) if x.dtype != jnp.bool_ else x
 
 
-relu = unary("relu", _relu, promote="none")
+relu = unary("relu", _relu, promote="none", saves_result=True)
 
 _round_op = Op("round", lambda x, decimals: jnp.round(x, decimals), promote="none")
 

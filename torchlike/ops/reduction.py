@@ -220,14 +220,21 @@ _argmax = Op("argmax", lambda x, dim, keepdim: _arg(x, dim, keepdim, _argmax_nan
 _argmin = Op("argmin", lambda x, dim, keepdim: _arg(x, dim, keepdim, _argmin_nan), differentiable=False)
 
 
+def _no_bool(name, input):
+    if input.dtype is D.bool:
+        raise RuntimeError(f"{name}(): does not support bool input")
+
+
 def argmax(input, dim=None, keepdim=False):
     """Index of the first maximal value (NaN counts as maximal), as int64."""
+    _no_bool("argmax", input)
     _check_nonempty(input, "argmax", dim)
     return apply(_argmax, input, dim=None if dim is None or input.ndim == 0 else _wrap_dim(dim, input.ndim),
                  keepdim=keepdim)
 
 
 def argmin(input, dim=None, keepdim=False):
+    _no_bool("argmin", input)
     _check_nonempty(input, "argmin", dim)
     return apply(_argmin, input, dim=None if dim is None or input.ndim == 0 else _wrap_dim(dim, input.ndim),
                  keepdim=keepdim)

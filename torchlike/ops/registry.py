@@ -12,15 +12,22 @@ keyword arguments are static attributes and must be hashable.
 """
 from __future__ import annotations
 
+import weakref
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as D
+from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import OpNode, get_accumulator, zeros_cotangent
 
 _PY_SCALARS = (bool, int, float, complex)
+_weakref = weakref.ref
+INEXACT = frozenset(np.dtype(d) for d in (jnp.float16, jnp.bfloat16, np.float32, np.float64, np.complex64,
+                                          np.complex128))
+_SCALAR_CAT = {bool: 0, int: 1, float: 2, complex: 3}
 
 
 class Op:
@@ -34,11 +41,13 @@ class Op:
     """
 
     def __init__(self, name, fwd, *, promote="none", n_promote=None, vjp=None, backward_name=None,
-                 saves=True, differentiable=True):
+                 saves=True, saves_result=False, differentiable=True, check=None):
         self.name = name
         self.promote = promote
         self.n_promote = n_promote
         self.saves = saves
+        self.check = check  # run when the forward fails, to raise torch's error for the inputs
+        self.saves_result = saves_result  # backward reads the output: modifying it in place is an error
         self.differentiable = differentiable
         self.backward_name = backward_name or (_camel(name) + "Backward0")
         if vjp is not None:
@@ -68,10 +77,10 @@ def _with_custom_vjp(fwd, fwd_res, bwd):
         f.defvjp(lambda *a: fwd_res(*a, **statics), lambda res, g: bwd(res, g, **statics))
         return f
 
-    make = functools.lru_cache(maxsize=None)(lambda items: make(dict(items)))
+    cached = functools.lru_cache(maxsize=None)(lambda items: make(dict(items)))
 
     def wrapped(*arrays, **statics):
-        return make(tuple(sorted(statics.items())))(*arrays)
+        return cached(tuple(sorted(statics.items())))(*arrays)
 
     return wrapped
 
@@ -89,8 +98,10 @@ _promo_cache = {}
 def _promotion(op, args):
     """(casts, out dtype) for these args under the op's policy; casts[i] is a numpy dtype or None."""
     n = len(args) if op.n_promote is None else op.n_promote
-    key = [op.promote, n]
-    from .._tensor import Tensor
+    fast = _same_dtype_fast(op, args, n)
+    if fast is not None:
+        return fast
+    key = [op.promote, n, len(args)]
     for a in args[:n]:
         if isinstance(a, Tensor):
             v = a._value
@@ -104,7 +115,7 @@ def _promotion(op, args):
     if hit is not None:
         return hit
     dims, zeros, scalars = [], [], []
-    for k in key[2:]:
+    for k in key[3:]:
         if k is None:
             continue
         if isinstance(k, tuple):
@@ -117,11 +128,39 @@ def _promotion(op, args):
     else:
         if op.promote == "float" and not (rt.is_floating_point or rt.is_complex):
             rt = D.get_default_dtype()
-        casts = tuple(rt.np if i < n and k is not None else None for i, k in enumerate(key[2:]))
+        casts = tuple(rt.np if i < n and k is not None else None for i, k in enumerate(key[3:]))
         casts = casts + (None,) * (len(args) - len(casts))
         hit = (casts, rt)
     _promo_cache[key] = hit
     return hit
+
+
+def _same_dtype_fast(op, args, n):
+    """Promotion without looking at dims: all tensors share one dtype and every Python scalar is of
+    a lower or equal category (the common case), so the tensors' dtype is the result."""
+    dt = None
+    top = -1
+    for a in args[:n]:
+        if isinstance(a, Tensor):
+            d = a._value.dtype
+            if dt is None:
+                dt = d
+            elif d != dt:
+                return None
+        elif a is not None:
+            c = _SCALAR_CAT.get(type(a))
+            if c is None:
+                return None
+            top = max(top, c)
+    if dt is None:
+        return None
+    cat = 0 if dt == np.bool_ else 3 if dt.kind == "c" else 2 if dt in INEXACT else 1
+    if top > cat:
+        return None
+    if op.promote == "float" and cat < 2:
+        return None
+    casts = tuple(dt if i < n and not isinstance(a, Tensor) and a is not None else None for i, a in enumerate(args))
+    return casts, D._BY_NP[dt]
 
 
 # ---------------------------------------------------------------------------------- apply
@@ -158,7 +197,6 @@ def _jitted(op, statics, casts, diff_idx):
 
 def apply(op, *args, **statics):
     """Apply ``op`` to Tensors/scalars ``args`` with static attributes; returns Tensor(s)."""
-    from .._tensor import Tensor
 
     casts = None
     if op.promote != "none":
@@ -170,19 +208,22 @@ def apply(op, *args, **statics):
     record = grad_mode.is_grad_enabled() and op.differentiable
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
-            arrays.append(a._value)
-            if record and (a._requires_grad or a.grad_fn is not None) and jnp.issubdtype(a._value.dtype, jnp.inexact):
+            v = a._value
+            arrays.append(v)
+            if record and (a._requires_grad or a.grad_fn is not None) and v.dtype in INEXACT:
                 diff_idx.append(i)
         else:
             arrays.append(a)
     diff_idx = tuple(diff_idx)
     if diff_idx and casts is not None:
         # a cast to a non-float dtype (e.g. comparisons) has no gradient
-        diff_idx = tuple(i for i in diff_idx if casts[i] is None or jnp.issubdtype(casts[i], jnp.inexact))
+        diff_idx = tuple(i for i in diff_idx if casts[i] is None or casts[i] in INEXACT)
     fn = _jitted(op, statics, casts, diff_idx)
     try:
         res = fn(*arrays)
     except (TypeError, ValueError) as e:
+        if op.check is not None:
+            op.check(*args)
         raise _translate(op, args, e) from None
     if not diff_idx:
         return _wrap_outputs(res)
@@ -195,23 +236,25 @@ def apply(op, *args, **statics):
         t = args[i]
         edges.append((t.grad_fn, t._output_nr) if t.grad_fn is not None else (get_accumulator(t), 0))
     if op.saves:
-        for i, a in enumerate(args):
+        for a in args:
             if isinstance(a, Tensor):
-                versions.append((a._version_box, a._version_box[0], _describe(a)))
+                versions.append((a._version_box, a._version_box[0], _weakref(a)))
     node = OpNode(op, statics, vjp, arrays, diff_idx, edges,
                   [(o.shape, o.dtype) for o in outs], versions, multi, casts)
     wrapped = []
     for nr, o in enumerate(outs):
         t = Tensor._wrap(o)
-        if jnp.issubdtype(o.dtype, jnp.inexact):
+        if o.dtype in INEXACT:
             t.grad_fn = node
-            t._output_nr = nr
+            if nr:
+                t._output_nr = nr
+            if op.saves_result:
+                versions.append((t._version_box, 0, _weakref(t)))
         wrapped.append(t)
     return tuple(wrapped) if multi else wrapped[0]
 
 
 def _wrap_outputs(res):
-    from .._tensor import Tensor
     if isinstance(res, (tuple, list)):
         return tuple(Tensor._wrap(r) for r in res)
     return Tensor._wrap(res)
@@ -223,7 +266,6 @@ def _describe(t):
 
 def _translate(op, args, e):
     """JAX's shape/dtype errors become the RuntimeError torch raises, naming the operands."""
-    from .._tensor import Tensor
     desc = ", ".join(f"{_describe(a)} {a.dtype}" if isinstance(a, Tensor) else repr(a) for a in args)
     return RuntimeError(f"{op.name}: {e} (inputs: {desc})")
 
@@ -260,7 +302,6 @@ def _backward_op(node):
 
 def apply_backward_recorded(node, grads):
     """Run ``node``'s backward as a recorded op on Tensors (``create_graph=True``)."""
-    from .._tensor import Tensor
     inputs = []
     for k, a in enumerate(node.saved):
         if k in node.diff_idx:
