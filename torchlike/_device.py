@@ -15,6 +15,11 @@ _PLATFORM_TO_TYPE = {"cpu": "cpu", "gpu": "cuda", "cuda": "cuda", "rocm": "cuda"
 _KNOWN_TYPES = ("cpu", "cuda", "tpu", "mps", "xla", "meta", "xpu", "hpu")
 
 
+class DeviceUnavailableError(RuntimeError, AssertionError):
+    """Raised for a device JAX does not have. torch raises AssertionError ("Torch not compiled with
+    CUDA enabled") on CPU builds and RuntimeError on CUDA builds without a GPU; this is both."""
+
+
 class device:
     """torch.device: ``device('cuda:1')``, ``device('cuda', 1)``, ``device(0)`` (an accelerator index)."""
 
@@ -94,8 +99,11 @@ def to_jax_device(d) -> "jax.Device":
     devs = platform_devices(platform) if platform else ()
     if not devs:
         present = ", ".join(sorted({_PLATFORM_TO_TYPE.get(x.platform, x.platform) for x in jax.devices()} | {"cpu"}))
-        raise RuntimeError(f"device '{d}' is not available: JAX found no '{platform or d.type}' backend "
-                           f"(available device types: {present})")
+        raise DeviceUnavailableError(f"device '{d}' is not available: JAX found no '{platform or d.type}' "
+                                     f"backend (available device types: {present}); torch would say: Torch not "
+                                     f"compiled with CUDA enabled" if d.type == "cuda" else
+                                     f"device '{d}' is not available: JAX found no '{platform or d.type}' "
+                                     f"backend (available device types: {present})")
     idx = 0 if d.index is None else d.index
     if idx >= len(devs):
         raise RuntimeError(f"CUDA error: invalid device ordinal: device '{d}' requested but only "

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _device as _dev
 from . import _dtype as D
+from . import _trace_hooks as _trace
 from ._size import Size
 from .autograd import grad_mode
 
@@ -411,6 +412,8 @@ class Tensor:
                                    f"type {_type_name(self.dtype)}")
             result = result.to(self.dtype)
         _forgive_own_version(result.grad_fn, self._version_box)
+        if _trace.recorder is not None:
+            _trace.recorder.written(self)
         if self._view is not None:
             _write_through(self, result)
         else:

@@ -14,7 +14,7 @@ def device_count() -> int:
 
 def _check():
     if not is_available():
-        raise AssertionError("Torch not compiled with CUDA enabled")
+        raise _dev.DeviceUnavailableError("Torch not compiled with CUDA enabled: JAX found no GPU backend")
 
 
 _current = [0]

@@ -12,6 +12,7 @@ import contextlib
 import jax
 import numpy as np
 
+from . import _trace_hooks as _hooks
 from ._mt19937 import MT19937
 
 
@@ -58,22 +59,40 @@ class Generator:
         return self
 
     def next_key(self):
-        """A fresh jax PRNG key derived from this generator (advances the stream by 64 bits)."""
+        """A fresh jax PRNG key derived from this generator (advances the stream by 64 bits).
+        Inside a compiled step the key comes from the program's key input instead."""
+        if _hooks.rng is not None:
+            return _hooks.rng.next_key()
         bits = self._mt.random64()
         return jax.random.key_data(jax.random.PRNGKey(np.uint32(bits & 0xFFFFFFFF) ^ np.uint32(bits >> 32)))
 
     # host samplers used by the creation ops; each returns a numpy array
     def uniform(self, shape, np_dtype, low=0.0, high=1.0):
+        if _hooks.rng is not None:
+            return jax.random.uniform(_hooks.rng.next_key(), shape, np_dtype, low, high)
         return self._mt.uniform(shape, np_dtype, low, high)
 
     def normal(self, shape, np_dtype, mean=0.0, std=1.0):
+        if _hooks.rng is not None:
+            return jax.random.normal(_hooks.rng.next_key(), shape, np_dtype) * std + mean
         return self._mt.normal(shape, np_dtype, mean, std)
 
     def randint(self, low, high, shape):
+        if _hooks.rng is not None:
+            return jax.random.randint(_hooks.rng.next_key(), shape, low, high, jax.numpy.int64)
         return self._mt.randint(low, high, shape)
 
     def randperm(self, n):
         return self._mt.randperm(n)
+
+    def random_bits(self, shape, np_dtype):
+        return self._mt.random_bits(shape, np_dtype)
+
+    def bernoulli(self, probs, out_np_dtype):
+        return self._mt.bernoulli(probs, out_np_dtype)
+
+    def exponential(self, shape, lambd=1.0):
+        return self._mt.exponential(shape, lambd)
 
     def __reduce__(self):
         raise TypeError("cannot pickle 'torch._C.Generator' object")

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as D
+from .. import _trace_hooks as _hooks
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import OpNode, get_accumulator, zeros_cotangent
@@ -195,9 +196,19 @@ def _jitted(op, statics, casts, diff_idx):
     return fn
 
 
+# Set by torchlike._intercept while autocast or forward-mode AD is active: called as
+# ``interceptor(op, args, statics)`` in place of the plain path; None costs one global read.
+interceptor = None
+
+
 def apply(op, *args, **statics):
     """Apply ``op`` to Tensors/scalars ``args`` with static attributes; returns Tensor(s)."""
+    if interceptor is not None:
+        return interceptor(op, args, statics)
+    return _apply(op, *args, **statics)
 
+
+def _apply(op, *args, **statics):
     casts = None
     if op.promote != "none":
         casts, _ = _promotion(op, args)
@@ -225,8 +236,13 @@ def apply(op, *args, **statics):
         if op.check is not None:
             op.check(*args)
         raise _translate(op, args, e) from None
+    if _hooks.recorder is not None:
+        _hooks.recorder.read(args)
     if not diff_idx:
-        return _wrap_outputs(res)
+        res = _wrap_outputs(res)
+        if _hooks.recorder is not None:
+            _hooks.recorder.made(res)
+        return res
     out, vjp = res
     multi = isinstance(out, (tuple, list))
     outs = tuple(out) if multi else (out,)
@@ -251,6 +267,8 @@ def apply(op, *args, **statics):
             if op.saves_result:
                 versions.append((t._version_box, 0, _weakref(t)))
         wrapped.append(t)
+    if _hooks.recorder is not None:
+        _hooks.recorder.made(tuple(wrapped))
     return tuple(wrapped) if multi else wrapped[0]
 
 

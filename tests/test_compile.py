@@ -1,0 +1,139 @@
+"""torchlike.compile: compiled and eager runs agree; traces are counted; untraceable code is reported."""
+import warnings
+
+import numpy as np
+import pytest
+
+import torchlike as torch
+import torchlike.nn as nn
+import torchlike.nn.functional as F
+
+
+def _model(seed, bn=False, dropout=0.0):
+    torch.manual_seed(seed)
+    layers = [nn.Linear(8, 16, bias=not bn)]
+    if bn:
+        layers.append(nn.BatchNorm1d(16))
+    layers += [nn.ReLU(), nn.Dropout(dropout), nn.Linear(16, 3)]
+    return nn.Sequential(*layers)
+
+
+def _run(compiled, opt_cls, steps=8, bn=False, sched=False, **opt_kw):
+    m = _model(0, bn=bn)
+    opt = opt_cls(m.parameters(), **opt_kw)
+    scheduler = torch.optim.lr_scheduler.StepLR(opt, 2, 0.5) if sched else None
+    torch.manual_seed(1)
+    x, y = torch.randn(32, 8), torch.randint(0, 3, (32,))
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(m(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    f = torch.compile(step) if compiled else step
+    losses = []
+    for _ in range(steps):
+        losses.append(f(x, y).item())
+        if scheduler:
+            scheduler.step()
+    bufs = [b.numpy() for b in m.buffers() if b.dtype.is_floating_point]
+    return losses, [p.detach().numpy() for p in m.parameters()], bufs, f
+
+
+@pytest.mark.parametrize("opt_cls,kw,bn,sched", [
+    (torch.optim.SGD, dict(lr=0.1, momentum=0.9), False, False),
+    (torch.optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True), True, True),
+    (torch.optim.Adam, dict(lr=1e-2), False, False),
+    (torch.optim.Adam, dict(lr=1e-2, weight_decay=0.01), True, True),
+])
+def test_compiled_step_matches_eager(opt_cls, kw, bn, sched):
+    e = _run(False, opt_cls, bn=bn, sched=sched, **kw)
+    c = _run(True, opt_cls, bn=bn, sched=sched, **kw)
+    np.testing.assert_allclose(e[0], c[0], rtol=1e-5)
+    for a, b in zip(e[1] + e[2], c[1] + c[2]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    assert c[3].trace_count == 1  # one trace for all compiled calls (the first call records eagerly)
+
+
+def test_one_trace_for_100_steps_and_retrace_on_mode_switch():
+    m = _model(0, bn=True)
+    opt = torch.optim.SGD(m.parameters(), lr=0.01)
+    x, y = torch.randn(16, 8), torch.randint(0, 3, (16,))
+
+    @torch.compile
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(m(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for _ in range(100):
+        step(x, y)
+    assert step.trace_count == 1
+    m.eval()
+    step(x, y)
+    step(x, y)
+    assert step.trace_count == 2
+    m.train()
+    step(x, y)
+    assert step.trace_count == 2  # the train-mode program is cached
+    step(torch.randn(4, 8), torch.randint(0, 3, (4,)))
+    assert step.trace_count == 3  # new shapes
+
+
+def test_dropout_gets_fresh_randomness_each_compiled_call():
+    torch.manual_seed(0)
+    drop = nn.Dropout(0.5)
+    x = torch.ones(1000)
+
+    @torch.compile
+    def f(x):
+        return drop(x)
+
+    masks = [f(x).numpy() != 0 for _ in range(4)]
+    assert all(0.4 < m.mean() < 0.6 for m in masks)
+    assert not np.array_equal(masks[1], masks[2]) and not np.array_equal(masks[2], masks[3])
+    assert set(np.unique(f(x).numpy())) <= {0.0, 2.0}
+
+
+def test_compiled_module_forward_backward_and_buffers():
+    m = _model(0, bn=True)
+    ref = _model(0, bn=True)
+    cm = torch.compile(m)
+    x = torch.randn(8, 8)
+    out, out_ref = cm(x), ref(x)
+    np.testing.assert_allclose(out.detach().numpy(), out_ref.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert out.grad_fn is not None and out.grad_fn.name() == "CompiledFunctionBackward"
+    out.sum().backward()
+    out_ref.sum().backward()
+    for p, q in zip(m.parameters(), ref.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(m[1].running_mean.numpy(), ref[1].running_mean.numpy(), rtol=1e-5)
+    assert int(m[1].num_batches_tracked.item()) == 1
+    cm.eval()
+    np.testing.assert_allclose(cm(x).detach().numpy(), ref.eval()(x).detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert "OptimizedModule" in repr(cm) and len(list(cm.parameters())) == len(list(m.parameters()))
+
+
+def test_untraceable_code_named_or_falls_back():
+    w = torch.ones(3, requires_grad=True)
+
+    def step(x):
+        loss = (w * x).sum()
+        if loss.item() > 0:  # Python control flow on a tensor value
+            loss = loss * 2
+        return loss
+
+    strict = torch.compile(step, fullgraph=True)
+    strict(torch.ones(3))  # first call records eagerly
+    with pytest.raises(torch.compile.__globals__["UntraceableError"]) as e:
+        strict(torch.ones(3))
+    assert "test_compile.py" in str(e.value) and "item()" in str(e.value)
+    lenient = torch.compile(step)
+    lenient(torch.ones(3))
+    with pytest.warns(UserWarning, match="falling back to eager"):
+        r = lenient(torch.ones(3))
+    assert r.item() == 6.0

@@ -1,0 +1,42 @@
+"""torchlike.compile: the same call as ``torch.compile``, producing XLA programs.
+
+- ``compile(model)`` -> a module whose forward is one jitted program and whose backward is one more.
+- ``compile(fn)`` -> a function whose whole body (forward, ``backward()``, ``optimizer.step()``,
+  ``zero_grad()``, buffer updates, dropout) is one program; see ``step.py``.
+
+torch.compile's tuning options (``backend``, ``mode``, ``options``, ``dynamic``) are accepted and
+ignored with a one-time note: XLA compiles the whole program itself.
+"""
+from __future__ import annotations
+
+import warnings
+
+from .errors import UntraceableError
+from .module import CompiledModule
+from .step import CompiledFunction
+
+_noted = set()
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None,
+            disable=False, donate=False):
+    """Compile a Module or a function (usable as ``@torchlike.compile`` or ``@torchlike.compile(...)``)."""
+    if model is None:
+        return lambda m: compile(m, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode,
+                                 options=options, disable=disable, donate=donate)
+    ignored = {k: v for k, v in (("backend", backend if backend != "inductor" else None), ("mode", mode),
+                                 ("options", options), ("dynamic", dynamic)) if v is not None}
+    for k in ignored:
+        if k not in _noted:
+            _noted.add(k)
+            warnings.warn(f"torchlike.compile: option {k}={ignored[k]!r} is accepted and ignored (XLA compiles "
+                          "the whole program)", UserWarning, stacklevel=2)
+    if disable:
+        return model
+    from ..nn.modules.module import Module
+    if isinstance(model, Module):
+        return CompiledModule(model, fullgraph=fullgraph)
+    return CompiledFunction(model, fullgraph=fullgraph, donate=donate)
+
+
+__all__ = ["compile", "CompiledFunction", "CompiledModule", "UntraceableError"]

@@ -1,0 +1,85 @@
+"""``torchlike.compile(model)``: the module's forward as one XLA program and its backward as one
+more, recorded on the autograd tape as a single node.
+
+The forward is a registered op whose inputs are the module's parameters, buffers, the call's
+tensor arguments and a random key; its outputs are the call's results and the buffers' new values
+(BatchNorm running statistics), which are written back. JAX derives the backward of the whole
+forward, so ``loss.backward()`` runs one program for the model.
+"""
+from __future__ import annotations
+
+import jax
+
+from .. import _trace_hooks as hooks
+from .. import random as _random
+from .._tensor import Tensor
+from ..autograd import grad_mode
+from ..ops.registry import Op, apply
+from .step import _hashable, _join, _split
+
+
+def _forward_fn(module, out_info):
+    def fwd(*arrays, meta):
+        n_p, n_b, treedef, static, _flags = meta
+        params = list(module.parameters())
+        buffers = [b for b in module.buffers()]
+        tensors = params + buffers
+        saved = [t._value for t in tensors]
+        prev_rng = hooks.rng
+        try:
+            for t, v in zip(tensors, arrays[:n_p + n_b]):
+                t._value = v
+            hooks.rng = hooks.TraceRNG(arrays[-1])
+            args = [Tensor._wrap(v) for v in arrays[n_p + n_b:-1]]
+            a, kw = _join(treedef, static, args)
+            with grad_mode.no_grad():
+                out = module(*a, **kw)
+            out_t, out_static, out_tree = _split(out)
+            out_info[meta] = (out_tree, out_static)
+            return tuple(t._value for t in out_t) + tuple(b._value for b in buffers)
+        finally:
+            hooks.rng = prev_rng
+            for t, v in zip(tensors, saved):
+                t._value = v
+    return fwd
+
+
+class CompiledModule:
+    """Wraps a Module; calling it runs the compiled forward. Other attributes forward to the
+    original module (``_orig_mod``), so ``state_dict()``, ``parameters()``, ``train()`` work."""
+
+    def __init__(self, module, fullgraph=False):
+        out_info = {}
+        object.__setattr__(self, "_orig_mod", module)
+        object.__setattr__(self, "_out_info", out_info)
+        object.__setattr__(self, "_op", Op(type(module).__name__.lower() + "_compiled", _forward_fn(module, out_info),
+                                           backward_name="CompiledFunctionBackward"))
+
+    def __getattr__(self, name):
+        return getattr(self._orig_mod, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._orig_mod, name, value)
+
+    def __repr__(self):
+        return f"OptimizedModule(\n  (_orig_mod): {repr(self._orig_mod).replace(chr(10), chr(10) + '  ')}\n)"
+
+    def __call__(self, *args, **kwargs):
+        m = self._orig_mod
+        params = list(m.parameters())
+        buffers = list(m.buffers())
+        arg_t, static, treedef = _split((args, kwargs))
+        flags = tuple(x.training for x in m.modules())
+        meta = (len(params), len(buffers), treedef, _hashable(static), flags)
+        key = Tensor._wrap(_random.default_generator.next_key())
+        res = apply(self._op, *params, *buffers, *arg_t, key, meta=meta)
+        res = res if isinstance(res, tuple) else (res,)
+        n_out = len(res) - len(buffers)
+        with grad_mode.no_grad():
+            for b, v in zip(buffers, res[n_out:]):
+                b._value = v._value
+        out_tree, out_static = self._out_info[meta]
+        return _join(out_tree, out_static, list(res[:n_out]))
+
+    def forward(self, *args, **kwargs):
+        return self(*args, **kwargs)

@@ -1,0 +1,173 @@
+"""``torchlike.compile(fn)``: a whole Python training step as one XLA program.
+
+The first call runs eagerly while a recorder notes every Tensor the step reads or writes (and the
+optimizers that step). Later calls run one ``jax.jit`` program whose inputs are those tensors'
+values and ``.grad``s, the tensor arguments, every optimizer's ``lr`` and a random key, and whose
+outputs are the new values and grads (written back into the live tensors) and the step's return
+value. The program is retraced only when the structure changes: argument shapes/dtypes or
+non-tensor arguments, grad mode, modules' train/eval flags, or the set of state (which tensors
+exist, which have a ``.grad``).
+"""
+from __future__ import annotations
+
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _trace_hooks as hooks
+from .. import random as _random
+from .._tensor import Tensor
+from ..autograd import grad_mode
+from .errors import UntraceableError
+from .state import Recorder, module_tensors, optimizer_tensors, reachable, unique
+
+_UNTRACEABLE = (UntraceableError, jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError,
+                jax.errors.TracerIntegerConversionError, jax.errors.TracerArrayConversionError)
+
+
+def _is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def _split(tree):
+    """Tensors -> array leaves; everything else is static structure."""
+    leaves, treedef = jax.tree_util.tree_flatten(tree, is_leaf=_is_tensor)
+    dyn, static = [], []
+    for leaf in leaves:
+        if isinstance(leaf, Tensor):
+            dyn.append(leaf)
+            static.append(None)
+        else:
+            static.append(leaf)
+    return dyn, tuple(static), treedef
+
+
+def _join(treedef, static, dyn):
+    it = iter(dyn)
+    return jax.tree_util.tree_unflatten(treedef, [next(it) if s is None else s for s in static])
+
+
+def _hashable(static):
+    try:
+        hash(static)
+        return static
+    except TypeError:
+        return tuple(repr(s) for s in static)
+
+
+class CompiledFunction:
+    """What ``torchlike.compile(fn)`` returns; call it like ``fn``."""
+
+    def __init__(self, fn, fullgraph=False, donate=False):
+        self.fn = fn
+        self.fullgraph = fullgraph
+        self.donate = donate
+        self.trace_count = 0
+        self._recorded = None
+        self._optimizers = []
+        self._programs = {}
+        self._eager_keys = set()
+        self._warned = False
+        self.__wrapped__ = fn
+        self.__name__ = getattr(fn, "__name__", "compiled")
+        self.__doc__ = getattr(fn, "__doc__", None)
+
+    # -------------------------------------------------------------- calling
+    def __call__(self, *args, **kwargs):
+        if self._recorded is None:
+            return self._record(args, kwargs)
+        reach = reachable(self.fn, args, kwargs)
+        modules = [m for m in reach if not hasattr(m, "param_groups")]
+        optimizers = unique(self._optimizers + [o for o in reach if hasattr(o, "param_groups")])
+        state = unique([t for t in (r() for r in self._recorded) if t is not None]
+                       + module_tensors(modules) + optimizer_tensors(optimizers))
+        arg_tensors, static, treedef = _split((args, kwargs))
+        lr_slots = [(g, k) for o in optimizers for g in o.param_groups for k in ("lr",)
+                    if isinstance(g.get(k), (int, float)) and not isinstance(g.get(k), bool)]
+        key = (treedef, _hashable(static), tuple(id(t) for t in state), tuple(t._grad is not None for t in state),
+               tuple(t.requires_grad for t in arg_tensors), grad_mode.is_grad_enabled(),
+               tuple(m.training for m in modules for m in m.modules()), len(lr_slots))
+        if key in self._eager_keys:
+            return self.fn(*args, **kwargs)
+        entry = self._programs.get(key)
+        if entry is None:
+            entry = self._programs[key] = self._build(state, arg_tensors, static, treedef, lr_slots)
+        program, out_info = entry
+        inputs = ([t._value for t in state], [None if t._grad is None else t._grad._value for t in state],
+                  [t._value for t in arg_tensors],
+                  [np.asarray(g[k], np.float64 if jax.config.jax_enable_x64 else np.float32) for g, k in lr_slots],
+                  _random.default_generator.next_key())
+        try:
+            new_vals, new_grads, out_arrays = program(*inputs)
+        except _UNTRACEABLE as e:
+            if self.fullgraph:
+                raise
+            self._eager_keys.add(key)
+            if not self._warned:
+                self._warned = True
+                warnings.warn(f"torchlike.compile: falling back to eager execution for {self.__name__}: {e}",
+                              UserWarning, stacklevel=2)
+            return self.fn(*args, **kwargs)
+        for t, v, g in zip(state, new_vals, new_grads):
+            t._value = v
+            t._grad = None if g is None else Tensor._wrap(g)
+        return _join(out_info["tree"], out_info["static"], [Tensor._wrap(a) for a in out_arrays])
+
+    def _record(self, args, kwargs):
+        rec = Recorder()
+        prev = hooks.recorder
+        hooks.recorder = rec
+        try:
+            out = self.fn(*args, **kwargs)
+        finally:
+            hooks.recorder = prev
+        arg_ids = {id(t) for t in _split((args, kwargs))[0]}
+        alive = [t for t in rec.alive() if id(t) not in arg_ids]
+        import weakref
+        self._recorded = [weakref.ref(t) for t in alive]
+        self._optimizers = list(rec.optimizers)
+        return out
+
+    # -------------------------------------------------------------- tracing
+    def _build(self, state, arg_tensors, static, treedef, lr_slots):
+        arg_flags = [(t._requires_grad, type(t)) for t in arg_tensors]
+        this = self
+        out_info = {}
+
+        def program(vals, grads, arg_vals, lrs, key):
+            this.trace_count += 1
+            saved = [(t._value, t._grad, t.grad_fn, t._output_nr) for t in state]
+            saved_lrs = [g[k] for g, k in lr_slots]
+            prev_rng = hooks.rng
+            try:
+                for t, v, g in zip(state, vals, grads):
+                    t._value = v
+                    t._grad = None if g is None else Tensor._wrap(g)
+                for (g, k), v in zip(lr_slots, lrs):
+                    g[k] = v
+                hooks.rng = hooks.TraceRNG(key)
+                targs = []
+                for v, (rg, cls) in zip(arg_vals, arg_flags):
+                    t = Tensor._wrap(v)
+                    if rg:
+                        t._requires_grad = True
+                    targs.append(t)
+                a, kw = _join(treedef, static, targs)
+                out = this.fn(*a, **kw)
+                out_t, out_static, out_tree = _split(out)
+                out_info["tree"], out_info["static"] = out_tree, out_static
+                new_vals = [t._value for t in state]
+                new_grads = [None if t._grad is None else t._grad._value for t in state]
+                return new_vals, new_grads, [t._value for t in out_t]
+            finally:
+                hooks.rng = prev_rng
+                for t, (v, g, fn, nr) in zip(state, saved):
+                    t._value, t._grad, t.grad_fn = v, g, fn
+                    if nr:
+                        t._output_nr = nr
+                for (g, k), v in zip(lr_slots, saved_lrs):
+                    g[k] = v
+
+        return jax.jit(program, donate_argnums=(0, 1) if self.donate else ()), out_info

@@ -1,0 +1,194 @@
+"""torch.func on JAX transforms: functional_call, grad, grad_and_value, vjp, jvp, jacrev, jacfwd,
+hessian, vmap, stack_module_state.
+
+Each transform turns the user's Tensor function into a function of JAX arrays (Tensors are
+wrapped around the transform's tracers, and the result unwrapped), applies the matching JAX
+transform, and wraps the result back into Tensors. Arguments may be pytrees (dicts, tuples) of
+Tensors, as torch.func allows; signatures follow torch.func.
+"""
+from __future__ import annotations
+
+import contextlib
+
+import jax
+
+from ._tensor import Tensor
+from .autograd import grad_mode
+
+__all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
+           "stack_module_state"]
+
+
+def _is_t(x):
+    return isinstance(x, Tensor)
+
+
+def _unwrap(tree):
+    return jax.tree_util.tree_map(lambda t: t._value if isinstance(t, Tensor) else t, tree, is_leaf=_is_t)
+
+
+def _wrap(tree):
+    return jax.tree_util.tree_map(lambda a: Tensor._wrap(a) if isinstance(a, jax.Array) or
+                                  isinstance(a, jax.core.Tracer) else a, tree)
+
+
+def _array_fn(func, kwargs=None):
+    """func on Tensors -> function on arrays (run without recording a tape: JAX differentiates)."""
+    def f(*arrays):
+        with grad_mode.no_grad():
+            out = func(*_wrap(arrays), **(kwargs or {}))
+        return _unwrap(out)
+    return f
+
+
+# ------------------------------------------------------------------ functional_call
+@contextlib.contextmanager
+def _swapped(module, tensors, strict=False):
+    from .nn.modules.module import Module  # noqa: F401
+    saved = []
+    try:
+        for name, value in tensors.items():
+            owner_path, _, attr = name.rpartition(".")
+            owner = module.get_submodule(owner_path) if owner_path else module
+            if attr in owner._parameters:
+                saved.append((owner._parameters, attr, owner._parameters[attr]))
+                owner._parameters[attr] = value
+            elif attr in owner._buffers:
+                saved.append((owner._buffers, attr, owner._buffers[attr]))
+                owner._buffers[attr] = value
+            elif strict:
+                raise RuntimeError(f"Unexpected key(s): '{name}'.")
+            else:
+                saved.append((owner.__dict__, attr, owner.__dict__.get(attr)))
+                owner.__dict__[attr] = value
+        yield
+    finally:
+        for d, k, v in reversed(saved):
+            d[k] = v
+
+
+def functional_call(module, parameter_and_buffer_dicts, args=(), kwargs=None, *, tie_weights=True, strict=False):
+    """Call ``module`` with its parameters/buffers replaced by the given tensors (by dotted name)."""
+    dicts = parameter_and_buffer_dicts
+    if isinstance(dicts, (list, tuple)):
+        merged = {}
+        for d in dicts:
+            dup = set(merged) & set(d)
+            if dup:
+                raise ValueError(f"{sorted(dup)} appeared in multiple dictionaries; behavior of functional call "
+                                 "is ambiguous")
+            merged.update(d)
+        dicts = merged
+    if not isinstance(args, tuple):
+        args = (args,)
+    with _swapped(module, dict(dicts), strict):
+        return module(*args, **(kwargs or {}))
+
+
+# ------------------------------------------------------------------ transforms
+def _argnums_tuple(argnums):
+    return (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+
+def grad_and_value(func, argnums=0, has_aux=False):
+    """Returns a function computing (gradients w.r.t. ``argnums``, value) of a scalar-valued ``func``."""
+    def wrapper(*args, **kwargs):
+        f = _array_fn(func, kwargs)
+        if has_aux:
+            def fa(*a):
+                out, aux = f(*a)
+                return out, aux
+            (value, aux), g = jax.value_and_grad(fa, argnums, has_aux=True)(*_unwrap(args))
+            return _wrap(g), (_wrap(value), _wrap(aux))
+        value, g = jax.value_and_grad(f, argnums)(*_unwrap(args))
+        return _wrap(g), _wrap(value)
+    return wrapper
+
+
+def grad(func, argnums=0, has_aux=False):
+    """Returns a function computing gradients of a scalar-valued ``func`` w.r.t. ``argnums``."""
+    gv = grad_and_value(func, argnums, has_aux)
+
+    def wrapper(*args, **kwargs):
+        g, v = gv(*args, **kwargs)
+        return (g, v[1]) if has_aux else g
+    return wrapper
+
+
+def vjp(func, *primals, has_aux=False):
+    """(output, vjp_fn[, aux]) with ``vjp_fn(cotangents)`` returning one gradient per primal."""
+    f = _array_fn(func)
+    if has_aux:
+        out, pull, aux = jax.vjp(f, *_unwrap(primals), has_aux=True)
+    else:
+        out, pull = jax.vjp(f, *_unwrap(primals))
+
+    def vjp_fn(*cts):
+        ct = cts[0] if len(cts) == 1 else cts
+        return _wrap(pull(_unwrap(ct)))
+    return (_wrap(out), vjp_fn, _wrap(aux)) if has_aux else (_wrap(out), vjp_fn)
+
+
+def jvp(func, primals, tangents, *, strict=False, has_aux=False):
+    """(output, jvp_out) of ``func`` at ``primals`` along ``tangents`` (forward mode)."""
+    f = _array_fn(func)
+    if has_aux:
+        out, t, aux = jax.jvp(f, tuple(_unwrap(primals)), tuple(_unwrap(tangents)), has_aux=True)
+        return _wrap(out), _wrap(t), _wrap(aux)
+    out, t = jax.jvp(f, tuple(_unwrap(primals)), tuple(_unwrap(tangents)))
+    return _wrap(out), _wrap(t)
+
+
+def _jac(jax_jac, func, argnums, has_aux):
+    def wrapper(*args, **kwargs):
+        f = _array_fn(func, kwargs)
+        r = jax_jac(f, argnums=argnums, has_aux=has_aux)(*_unwrap(args))
+        return (_wrap(r[0]), _wrap(r[1])) if has_aux else _wrap(r)
+    return wrapper
+
+
+def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
+    """Jacobian by reverse mode."""
+    return _jac(jax.jacrev, func, argnums, has_aux)
+
+
+def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
+    """Jacobian by forward mode."""
+    return _jac(jax.jacfwd, func, argnums, has_aux)
+
+
+def hessian(func, argnums=0):
+    """Hessian (forward-over-reverse, as torch.func.hessian)."""
+    return _jac(lambda f, argnums, has_aux: jax.jacfwd(jax.jacrev(f, argnums=argnums), argnums=argnums),
+                func, argnums, False)
+
+
+def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
+    """Vectorise ``func`` over ``in_dims`` of its (pytree) arguments; ``None`` means not batched.
+
+    ``randomness`` is accepted; random draws inside use one key for the whole batch ('same')."""
+    if randomness not in ("error", "different", "same"):
+        raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
+
+    def wrapper(*args, **kwargs):
+        f = _array_fn(func, kwargs)
+        dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
+        if len(dims) != len(args):
+            raise ValueError(f"vmap(func, in_dims=...)(<inputs>): in_dims is not compatible with the structure of "
+                             f"`inputs`. in_dims has structure {in_dims} but inputs has {len(args)} arguments")
+        return _wrap(jax.vmap(f, in_axes=dims, out_axes=out_dims)(*_unwrap(args)))
+    return wrapper
+
+
+def stack_module_state(models):
+    """(params, buffers): dicts name -> tensors stacked along a new leading dim over ``models``."""
+    from .ops.shape import stack
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if len({type(m) for m in models}) != 1:
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+    params = {k: stack([dict(m.named_parameters())[k].detach() for m in models]).requires_grad_()
+              for k, _ in models[0].named_parameters()}
+    buffers = {k: stack([dict(m.named_buffers())[k] for m in models]) for k, _ in models[0].named_buffers()}
+    return params, buffers
