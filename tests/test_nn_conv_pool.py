@@ -1,0 +1,186 @@
+"""Conv, transposed conv, fold/unfold and pooling layers against torch: outputs, input and
+parameter gradients after copying the weights through state_dict, reprs and error types."""
+import numpy as np
+import pytest
+import torch
+
+import torchlike
+import torchlike.nn as nn
+import torchlike.nn.functional as F
+from conftest import assert_same
+
+
+def _copy(ours, ref):
+    ours.load_state_dict({k: torchlike.tensor(v.detach().numpy()) for k, v in ref.state_dict().items()})
+
+
+def _run_pair(ours, ref, x, rtol=1e-4, atol=1e-5):
+    """Forward + backward of a module pair on the same input; compares output and all grads."""
+    xt = torch.tensor(x, requires_grad=True)
+    xl = torchlike.tensor(x, requires_grad=True)
+    yt, yl = ref(xt), ours(xl)
+    if isinstance(yt, tuple):
+        assert_same(yl[1], yt[1])
+        yt, yl = yt[0], yl[0]
+    assert_same(yl, yt, rtol, atol)
+    g = np.random.default_rng(1).standard_normal(tuple(yt.shape)).astype(x.dtype)
+    (yt * torch.tensor(g)).sum().backward()
+    (yl * torchlike.tensor(g)).sum().backward()
+    assert_same(xl.grad, xt.grad, rtol, atol)
+    pt = dict(ref.named_parameters())
+    for name, p in ours.named_parameters():
+        assert_same(p.grad, pt[name].grad, rtol, atol)
+
+
+@pytest.mark.parametrize("nd,kw", [
+    (2, dict(in_channels=4, out_channels=6, kernel_size=3)),
+    (2, dict(in_channels=4, out_channels=6, kernel_size=(3, 2), stride=(2, 1), padding=(1, 2), groups=2)),
+    (2, dict(in_channels=4, out_channels=4, kernel_size=3, padding="same", dilation=2, groups=4, bias=False)),
+    (2, dict(in_channels=4, out_channels=6, kernel_size=3, padding=2, padding_mode="reflect")),
+    (2, dict(in_channels=4, out_channels=6, kernel_size=3, padding=(1, 2), padding_mode="circular")),
+    (1, dict(in_channels=4, out_channels=3, kernel_size=4, padding="same", padding_mode="replicate")),
+    (1, dict(in_channels=4, out_channels=2, kernel_size=3, stride=2, padding="valid")),
+    (3, dict(in_channels=4, out_channels=2, kernel_size=2, stride=(1, 2, 1), padding=1)),
+])
+def test_conv_module(nd, kw, rng):
+    torch.manual_seed(0)
+    ref = getattr(torch.nn, f"Conv{nd}d")(**kw)
+    ours = getattr(nn, f"Conv{nd}d")(**kw)
+    _copy(ours, ref)
+    assert repr(ours) == repr(ref)
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in ref.named_parameters()]
+    x = rng.standard_normal((2, 4) + (7, 6, 5)[:nd]).astype(np.float32)
+    _run_pair(ours, ref, x)
+
+
+@pytest.mark.parametrize("nd,kw,out_size", [
+    (2, dict(in_channels=4, out_channels=6, kernel_size=3, stride=2, padding=1, output_padding=1, groups=2), None),
+    (2, dict(in_channels=4, out_channels=3, kernel_size=(2, 3), stride=(3, 2), dilation=2, bias=False), None),
+    (2, dict(in_channels=4, out_channels=3, kernel_size=3, stride=2, padding=1), (14, 12)),
+    (1, dict(in_channels=4, out_channels=2, kernel_size=5, stride=3, padding=3), None),
+    (3, dict(in_channels=4, out_channels=2, kernel_size=2, stride=2), None),
+])
+def test_conv_transpose_module(nd, kw, out_size, rng):
+    torch.manual_seed(0)
+    ref = getattr(torch.nn, f"ConvTranspose{nd}d")(**kw)
+    ours = getattr(nn, f"ConvTranspose{nd}d")(**kw)
+    _copy(ours, ref)
+    assert repr(ours) == repr(ref)
+    x = rng.standard_normal((2, 4) + (7, 6, 5)[:nd]).astype(np.float32)
+    if out_size is None:
+        _run_pair(ours, ref, x)
+    else:
+        yt = ref(torch.tensor(x), output_size=out_size)
+        yl = ours(torchlike.tensor(x), output_size=out_size)
+        assert_same(yl, yt, 1e-4, 1e-5)
+
+
+def test_conv_unbatched_and_float64(rng):
+    x = rng.standard_normal((3, 8, 8))
+    w = rng.standard_normal((5, 3, 3, 3))
+    assert_same(F.conv2d(torchlike.tensor(x), torchlike.tensor(w), stride=2),
+                torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), stride=2), 1e-10, 1e-10)
+
+
+def test_conv_errors():
+    # seed002_layers_verbatim: 1-channel conv applied to a 2-channel input
+    x = torchlike.relu(torchlike.randn(2, 2, 3, 3))
+    conv1 = nn.Conv2d(1, 64, kernel_size=32, padding=16)
+    with pytest.raises(RuntimeError, match="expected input\\[2, 2, 3, 3\\] to have 1 channels, but got 2"):
+        conv1(x)
+    with pytest.raises(RuntimeError, match="Kernel size can't be greater than actual input size"):
+        nn.Conv2d(2, 3, 5)(torchlike.randn(1, 2, 3, 3))
+    with pytest.raises(RuntimeError, match="Expected 3D \\(unbatched\\) or 4D \\(batched\\) input to conv2d"):
+        nn.Conv2d(2, 3, 1)(torchlike.randn(2, 3))
+    with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
+        nn.Conv2d(3, 4, 1, groups=2)
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided convolutions"):
+        nn.Conv2d(3, 4, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        nn.Conv2d(3, 4, 3, padding_mode="mirror")
+    with pytest.raises(RuntimeError):
+        F.conv2d(torchlike.randn(1, 2, 5, 5), torchlike.randn(3, 2, 3, 3, dtype=torchlike.float64))
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.conv2d(torch.randn(1, 2, 5, 5), torch.randn(3, 2, 3, 3, dtype=torch.float64))
+
+
+def test_fold_unfold(rng):
+    x = rng.standard_normal((2, 3, 9, 8)).astype(np.float32)
+    kw = dict(kernel_size=(2, 3), dilation=(1, 2), padding=1, stride=2)
+    ref, ours = torch.nn.Unfold(**kw), nn.Unfold(**kw)
+    assert repr(ours) == repr(ref)
+    _run_pair(ours, ref, x)
+    cols = rng.standard_normal((2, 18, 15)).astype(np.float32)
+    ref, ours = torch.nn.Fold((9, 8), **kw), nn.Fold((9, 8), **kw)
+    assert repr(ours) == repr(ref)
+    _run_pair(ours, ref, cols)
+    with pytest.raises(RuntimeError):
+        F.fold(torchlike.randn(2, 18, 14), (9, 8), **kw)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("cls,args,kw", [
+    ("MaxPool2d", (2,), {}),
+    ("MaxPool2d", (3, 2, 1), dict(return_indices=True)),
+    ("MaxPool2d", ((3, 2), (2, 1), (1, 0)), dict(dilation=(1, 2), ceil_mode=True, return_indices=True)),
+    ("MaxPool2d", (2,), dict(ceil_mode=True)),
+    ("MaxPool1d", (3, 2, 1), dict(return_indices=True)),
+    ("MaxPool3d", ((1, 2, 2),), dict(return_indices=True)),
+])
+def test_max_pool(cls, args, kw, ties, rng):
+    nd = int(cls[-2])
+    x = rng.standard_normal((2, 3) + (9, 8, 7)[:nd]).astype(np.float32)
+    if ties:  # ReLU-like inputs: many equal maxima; torch's gradient goes to the first
+        x = np.maximum(x, 0).round(1)
+    ref, ours = getattr(torch.nn, cls)(*args, **kw), getattr(nn, cls)(*args, **kw)
+    assert repr(ours) == repr(ref)
+    _run_pair(ours, ref, x)
+
+
+@pytest.mark.parametrize("cls,args,kw", [
+    ("AvgPool2d", (2,), {}),
+    ("AvgPool2d", (3, 2, 1), dict(ceil_mode=True)),
+    ("AvgPool2d", (3, 2, 1), dict(ceil_mode=True, count_include_pad=False)),
+    ("AvgPool2d", ((3, 2), 2), dict(divisor_override=5)),
+    ("AvgPool1d", (3, 2, 1), dict(ceil_mode=True, count_include_pad=False)),
+    ("AvgPool3d", (2, 1, 1), {}),
+    ("AdaptiveAvgPool2d", ((3, 4),), {}),
+    ("AdaptiveAvgPool2d", ((None, 4),), {}),
+    ("AdaptiveAvgPool2d", (1,), {}),
+    ("AdaptiveAvgPool1d", (5,), {}),
+    ("AdaptiveAvgPool3d", ((2, 3, 5),), {}),
+    ("AdaptiveMaxPool2d", ((4, 3),), dict(return_indices=True)),
+    ("AdaptiveMaxPool1d", (5,), {}),
+    ("LPPool2d", (2, 3, 2), {}),
+    ("LPPool1d", (1.5, 3), dict(ceil_mode=True)),
+])
+def test_other_pools(cls, args, kw, rng):
+    nd = int(cls[-2])
+    x = np.abs(rng.standard_normal((2, 3) + (9, 8, 7)[:nd])).astype(np.float32)
+    ref, ours = getattr(torch.nn, cls)(*args, **kw), getattr(nn, cls)(*args, **kw)
+    assert repr(ours) == repr(ref)
+    _run_pair(ours, ref, x)
+
+
+def test_max_unpool(rng):
+    x = rng.standard_normal((2, 3, 9, 8)).astype(np.float32)
+    yt, it = torch.nn.functional.max_pool2d(torch.tensor(x), 2, return_indices=True)
+    yl, il = F.max_pool2d(torchlike.tensor(x), 2, return_indices=True)
+    assert_same(il, it)
+    for out_size in (None, (9, 8)):
+        ref, ours = torch.nn.MaxUnpool2d(2), nn.MaxUnpool2d(2)
+        assert repr(ours) == repr(ref)
+        assert_same(ours(yl, il, output_size=out_size), ref(yt, it, output_size=out_size))
+    # unpool grads flow back to the pooled values
+    v = torchlike.tensor(yt.numpy(), requires_grad=True)
+    nn.MaxUnpool2d(2)(v, il).sum().backward()
+    assert_same(v.grad, torch.ones_like(yt))
+
+
+def test_pool_errors():
+    with pytest.raises(RuntimeError, match="pad should be at most half"):
+        F.max_pool2d(torchlike.randn(1, 1, 5, 5), 2, padding=2)
+    with pytest.raises(RuntimeError, match="Output size is too small"):
+        F.max_pool2d(torchlike.randn(1, 1, 2, 2), 3)
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.max_pool2d(torch.randn(1, 1, 2, 2), 3)

@@ -1,0 +1,287 @@
+"""Convolutions: ``F.conv1d/2d/3d``, ``F.conv_transpose1d/2d/3d``, ``F.unfold``, ``F.fold``.
+
+Each call is one Op (one jitted XLA program) over ``lax.conv_general_dilated`` in torch's
+NC(D)HW / OI(D)HW layouts. ``padding`` takes ints, tuples, ``'same'`` (torch puts the odd extra
+element on the right) and ``'valid'``; the modules' ``padding_mode`` (reflect/replicate/circular)
+is folded into the same program. Shape and channel checks raise torch's RuntimeError wording.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from ..._tensor import Tensor
+from ... import _intercept
+from ...ops.registry import Op, apply
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+           "unfold", "fold"]
+
+_DN = {1: ("NCH", "OIH", "NCH"), 2: ("NCHW", "OIHW", "NCHW"), 3: ("NCDHW", "OIDHW", "NCDHW")}
+_JNP_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _tup(v, n, name="value"):
+    if isinstance(v, Tensor):
+        v = v.tolist()
+    if isinstance(v, (list, tuple)):
+        v = tuple(int(e) for e in v)
+        if len(v) == 1 and n > 1:
+            v = v * n
+        if len(v) != n:
+            raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values to match "
+                               f"the convolution dimensions, but got {name}={list(v)}")
+        return v
+    return (int(v),) * n
+
+
+def _sizes(shape):
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def _type_name(t):
+    return {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16"}.get(
+        str(t.dtype).replace("torch.", ""), str(t.dtype).replace("torch.", ""))
+
+
+def _pad_fn(x, pads, mode):
+    """Pad spatial dims (pairs ``(lo, hi)`` after N, C) with a torch padding mode."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    return jnp.pad(x, ((0, 0), (0, 0)) + tuple(pads), mode=_JNP_PAD_MODE[mode])
+
+
+def _transposed_kernel(w, groups, nd):
+    """torch's transposed weight (Cin, Cout/g, k...) as a forward kernel (Cout, Cin/g, k...), flipped."""
+    cin, coutg = w.shape[:2]
+    k = w.shape[2:]
+    w = w.reshape((groups, cin // groups, coutg) + k)
+    w = jnp.swapaxes(w, 1, 2).reshape((groups * coutg, cin // groups) + k)
+    return jnp.flip(w, axis=tuple(range(2, 2 + nd)))
+
+
+def _conv_fwd(x, w, b, *, nd, stride, padding, dilation, groups, pad_mode, transposed, output_padding, unbatched):
+    if unbatched:
+        x = x[None]
+    if transposed:
+        k = w.shape[2:]
+        pads = tuple((d * (kk - 1) - p, d * (kk - 1) - p + op)
+                     for kk, d, (p, _), op in zip(k, dilation, padding, output_padding))
+        y = lax.conv_general_dilated(x, _transposed_kernel(w, groups, nd), (1,) * nd, pads, lhs_dilation=stride,
+                                     rhs_dilation=dilation, dimension_numbers=_DN[nd], feature_group_count=groups)
+    else:
+        if pad_mode != "zeros":
+            x = _pad_fn(x, padding, pad_mode)
+            padding = ((0, 0),) * nd
+        y = lax.conv_general_dilated(x, w, stride, padding, rhs_dilation=dilation, dimension_numbers=_DN[nd],
+                                     feature_group_count=groups)
+    if b is not None:
+        y = y + b.reshape((1, -1) + (1,) * nd)
+    return y[0] if unbatched else y
+
+
+_conv_op = Op("convolution", _conv_fwd)
+
+
+def _check_input(input, weight, bias, nd, name, transposed, groups):
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(f"{name}() argument 'input' and 'weight' must be Tensor, not "
+                        f"{type(input).__name__}, {type(weight).__name__}")
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
+                           f"input of size: {_sizes(input.shape)}")
+    if weight.dim() != nd + 2:
+        raise RuntimeError(f"weight should have at least three dimensions" if weight.dim() < 3 else
+                           f"Expected {nd + 2}-dimensional weight for {nd + 2}-dimensional input "
+                           f"{_sizes(input.shape)}, but got {weight.dim()}-dimensional weight of size "
+                           f"{_sizes(weight.shape)} instead")
+    if input.dtype != weight.dtype and not _intercept.autocast_casts("convolution"):
+        raise RuntimeError(f"Input type ({_type_name(input)}) and weight type ({_type_name(weight)}) should be "
+                           f"the same")
+    if bias is not None and bias.dtype != input.dtype and not _intercept.autocast_casts("convolution"):
+        raise RuntimeError(f"Input type ({_type_name(input)}) and bias type ({_type_name(bias)}) should be the same")
+    unbatched = input.dim() == nd + 1
+    c = input.shape[0 if unbatched else 1]
+    batched_shape = (1,) + tuple(input.shape) if unbatched else tuple(input.shape)
+    if transposed:
+        if c != weight.shape[0]:
+            raise RuntimeError(f"Given transposed=1, weight of size {_sizes(weight.shape)}, expected input"
+                               f"{_sizes(batched_shape)} to have {weight.shape[0]} channels, but got {c} channels "
+                               f"instead")
+        out_c = weight.shape[1] * groups
+    else:
+        if weight.shape[0] % groups:
+            raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                               f"but got weight of size {_sizes(weight.shape)} instead")
+        if c != weight.shape[1] * groups:
+            raise RuntimeError(f"Given groups={groups}, weight of size {_sizes(weight.shape)}, expected input"
+                               f"{_sizes(batched_shape)} to have {weight.shape[1] * groups} channels, but got {c} "
+                               f"channels instead")
+        out_c = weight.shape[0]
+    if bias is not None and (bias.dim() != 1 or bias.shape[0] != out_c):
+        raise RuntimeError(f"Given weight of size {_sizes(weight.shape)}, expected bias to be 1-dimensional with "
+                           f"{out_c} elements, but got bias of size {_sizes(bias.shape)} instead")
+    return unbatched
+
+
+def _padding_pairs(padding, nd, k, dilation, stride, name):
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * nd
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            pairs = []
+            for kk, d in zip(k, dilation):
+                total = d * (kk - 1)
+                pairs.append((total // 2, total - total // 2))
+            return tuple(pairs)
+        raise RuntimeError(f"Invalid padding string: '{padding}'")
+    p = _tup(padding, nd, "padding")
+    if any(e < 0 for e in p):
+        raise RuntimeError("negative padding is not supported")
+    return tuple((e, e) for e in p)
+
+
+def convolution(input, weight, bias, nd, stride=1, padding=0, dilation=1, groups=1, *, transposed=False,
+                output_padding=0, padding_mode="zeros", name="conv2d"):
+    """Shared entry point of the conv functions (and of the Conv modules, which pass ``padding_mode``)."""
+    groups = int(groups)
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    unbatched = _check_input(input, weight, bias, nd, name, transposed, groups)
+    stride = _tup(stride, nd, "stride")
+    dilation = _tup(dilation, nd, "dilation")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    k = tuple(weight.shape[2:])
+    pads = _padding_pairs(padding, nd, k, dilation, stride, name)
+    spatial = tuple(input.shape[-nd:])
+    if transposed:
+        output_padding = _tup(output_padding, nd, "output_padding")
+        for op_, s, d in zip(output_padding, stride, dilation):
+            if op_ >= s and op_ >= d:
+                raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
+                                   f"output_padding: {_sizes(output_padding)}, stride: {_sizes(stride)}, "
+                                   f"dilation: {_sizes(dilation)}")
+    else:
+        output_padding = (0,) * nd
+        padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
+        eff = tuple(d * (kk - 1) + 1 for kk, d in zip(k, dilation))
+        if any(p < e for p, e in zip(padded, eff)):
+            raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+                               f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater than "
+                               f"actual input size")
+        if padding_mode in ("reflect", "circular"):
+            for s, (lo, hi) in zip(spatial, pads):
+                if padding_mode == "reflect" and max(lo, hi) >= s:
+                    raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input "
+                                       f"dimension, but got: padding ({lo}, {hi}) at dimension {nd} of input "
+                                       f"{_sizes(input.shape)}")
+                if padding_mode == "circular" and max(lo, hi) > s:
+                    raise RuntimeError("Padding value causes wrapping around more than once.")
+    return apply(_conv_op, input, weight, bias, nd=nd, stride=stride, padding=pads, dilation=dilation,
+                 groups=groups, pad_mode=padding_mode, transposed=transposed, output_padding=output_padding,
+                 unbatched=unbatched)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """torch.nn.functional.conv1d."""
+    return convolution(input, weight, bias, 1, stride, padding, dilation, groups, name="conv1d")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """torch.nn.functional.conv2d."""
+    return convolution(input, weight, bias, 2, stride, padding, dilation, groups, name="conv2d")
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """torch.nn.functional.conv3d."""
+    return convolution(input, weight, bias, 3, stride, padding, dilation, groups, name="conv3d")
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """torch.nn.functional.conv_transpose1d (note torch's argument order: groups before dilation)."""
+    return convolution(input, weight, bias, 1, stride, padding, dilation, groups, transposed=True,
+                       output_padding=output_padding, name="conv_transpose1d")
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """torch.nn.functional.conv_transpose2d."""
+    return convolution(input, weight, bias, 2, stride, padding, dilation, groups, transposed=True,
+                       output_padding=output_padding, name="conv_transpose2d")
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """torch.nn.functional.conv_transpose3d."""
+    return convolution(input, weight, bias, 3, stride, padding, dilation, groups, transposed=True,
+                       output_padding=output_padding, name="conv_transpose3d")
+
+
+# ------------------------------------------------------------------------------ unfold / fold
+
+def _unfold_arr(x, kernel, dilation, padding, stride):
+    p = lax.conv_general_dilated_patches(x, kernel, stride, tuple((e, e) for e in padding), rhs_dilation=dilation,
+                                         dimension_numbers=_DN[2], precision=lax.Precision.HIGHEST)
+    return p.reshape(p.shape[0], p.shape[1], -1)
+
+
+def _unfold_fwd(x, *, kernel, dilation, padding, stride, unbatched):
+    if unbatched:
+        x = x[None]
+    y = _unfold_arr(x, kernel, dilation, padding, stride)
+    return y[0] if unbatched else y
+
+
+def _fold_fwd(cols, *, output_size, kernel, dilation, padding, stride, unbatched):
+    if unbatched:
+        cols = cols[None]
+    n, ck = cols.shape[:2]
+    spec = jax.ShapeDtypeStruct((n, ck // (kernel[0] * kernel[1])) + output_size, cols.dtype)
+    (y,) = jax.linear_transpose(lambda x: _unfold_arr(x, kernel, dilation, padding, stride), spec)(cols)
+    return y[0] if unbatched else y
+
+
+_unfold_op = Op("im2col", _unfold_fwd)
+_fold_op = Op("col2im", _fold_fwd)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """torch.nn.functional.unfold: sliding blocks of a (N, C, H, W) input as (N, C*prod(k), L)."""
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to im2col, but got input of size: "
+                           f"{_sizes(input.shape)}")
+    k, d, p, s = (_tup(v, 2, n) for v, n in ((kernel_size, "kernel_size"), (dilation, "dilation"),
+                                            (padding, "padding"), (stride, "stride")))
+    h, w = input.shape[-2:]
+    oh = (h + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    ow = (w + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    if oh < 1 or ow < 1:
+        raise RuntimeError(f"Given input with spatial size ({h}, {w}), kernel_size=({k[0]}, {k[1]}), dilation="
+                           f"({d[0]}, {d[1]}), padding=({p[0]}, {p[1]}), calculated shape of the array of sliding "
+                           f"blocks as ({oh}, {ow}), but its components must be at least one.")
+    return apply(_unfold_op, input, kernel=k, dilation=d, padding=p, stride=s, unbatched=input.dim() == 3)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """torch.nn.functional.fold: sums sliding blocks (N, C*prod(k), L) back into (N, C, H, W)."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and "
+                           f"non-zero dimensions for input, but got: {_sizes(input.shape)}")
+    o, k, d, p, s = (_tup(v, 2, n) for v, n in ((output_size, "output_size"), (kernel_size, "kernel_size"),
+                                               (dilation, "dilation"), (padding, "padding"), (stride, "stride")))
+    ck, L = input.shape[-2:]
+    if ck % (k[0] * k[1]):
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, "
+                           f"but got input.size(1)={ck} and kernel_size=({k[0]}, {k[1]})")
+    bh = (o[0] + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    bw = (o[1] + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    if bh * bw != L:
+        raise RuntimeError(f"Given output_size=({o[0]}, {o[1]}), kernel_size=({k[0]}, {k[1]}), dilation=({d[0]}, "
+                           f"{d[1]}), padding=({p[0]}, {p[1]}), stride=({s[0]}, {s[1]}), expected size of input's "
+                           f"dimension 2 to match the calculated number of sliding blocks {bh} * {bw} = {bh * bw}, "
+                           f"but got input.size(2)={L}.")
+    return apply(_fold_op, input, output_size=o, kernel=k, dilation=d, padding=p, stride=s,
+                 unbatched=input.dim() == 2)

@@ -1,0 +1,188 @@
+"""Recurrent math: whole multi-layer (bi)directional RNN/LSTM/GRU forwards and single cells.
+
+A full ``nn.LSTM`` call (all layers, both directions, inter-layer dropout, packed-sequence
+masking, batch_first, hidden-state permutation) is ONE Op: per layer and direction the input
+projection is one matmul over all time steps and the recurrence is a ``lax.scan``; JAX derives the
+backward through the scan. Gate order and formulas are torch's (LSTM: i, f, g, o; GRU: r, z, n
+with ``r * (W_hn h + b_hn)``). Packed sequences run padded with per-sequence lengths: a finished
+sequence's state stops updating and its outputs are zero, and the reverse direction simply scans
+backwards from the padded end, starting each sequence at its own last element.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from ...ops.registry import Op, apply
+
+__all__ = []
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _cell_step(mode, gx, h, c, w_hh, b_hh, w_hr):
+    """One time step given the precomputed input projection ``gx``; returns (h', c')."""
+    gh = h @ w_hh.T
+    if b_hh is not None:
+        gh = gh + b_hh
+    if mode == "LSTM":
+        i, f, g, o = jnp.split(gx + gh, 4, axis=-1)
+        c2 = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+        h2 = jax.nn.sigmoid(o) * jnp.tanh(c2)
+        if w_hr is not None:
+            h2 = h2 @ w_hr.T
+        return h2, c2
+    if mode == "GRU":
+        xr, xz, xn = jnp.split(gx, 3, axis=-1)
+        hr, hz, hn = jnp.split(gh, 3, axis=-1)
+        r = jax.nn.sigmoid(xr + hr)
+        z = jax.nn.sigmoid(xz + hz)
+        n = jnp.tanh(xn + r * hn)
+        return (1 - z) * n + z * h, c
+    pre = gx + gh
+    return (jnp.tanh(pre) if mode == "RNN_TANH" else jax.nn.relu(pre)), c
+
+
+def _direction(mode, x, h0, c0, w, has_bias, proj, mask, reverse):
+    """Scan one direction of one layer over x (T, N, I); returns (outputs (T, N, H), h_T, c_T)."""
+    w_ih, w_hh = w[0], w[1]
+    b_ih, b_hh = (w[2], w[3]) if has_bias else (None, None)
+    w_hr = w[-1] if proj else None
+    gx = x @ w_ih.T
+    if b_ih is not None:
+        gx = gx + b_ih
+
+    def step(carry, inp):
+        h, c = carry
+        if mask is None:
+            g = inp
+            h2, c2 = _cell_step(mode, g, h, c, w_hh, b_hh, w_hr)
+            return (h2, c2), h2
+        g, m = inp
+        h2, c2 = _cell_step(mode, g, h, c, w_hh, b_hh, w_hr)
+        m = m[:, None]
+        h2 = jnp.where(m, h2, h)
+        if c is not None:
+            c2 = jnp.where(m, c2, c)
+        return (h2, c2), jnp.where(m, h2, 0)
+
+    xs = gx if mask is None else (gx, mask)
+    (h, c), out = lax.scan(step, (h0, c0), xs, reverse=reverse)
+    return out, h, c
+
+
+def _rnn_fwd(x, hx, cx, gather_idx, pack_idx, lengths, sort_idx, unsort_idx, key, *weights, mode, num_layers,
+             bidirectional, has_bias, proj, dropout, training, batch_first, unbatched, hidden):
+    D = 2 if bidirectional else 1
+    if gather_idx is not None:  # packed data (sum(lengths), I) -> padded (T, N, I)
+        xpad = jnp.concatenate([x, jnp.zeros((1,) + x.shape[1:], x.dtype)], 0)
+        x = xpad[gather_idx]
+    else:
+        if unbatched:
+            x = x[:, None] if not batch_first else x[None]
+        if batch_first:
+            x = jnp.swapaxes(x, 0, 1)
+    T, N = x.shape[:2]
+    out_h = proj or hidden
+    if hx is None:
+        hx = jnp.zeros((num_layers * D, N, out_h), x.dtype)
+    elif unbatched:
+        hx = hx[:, None]
+    if mode == "LSTM":
+        if cx is None:
+            cx = jnp.zeros((num_layers * D, N, hidden), x.dtype)
+        elif unbatched:
+            cx = cx[:, None]
+    if sort_idx is not None:
+        hx = hx[:, sort_idx]
+        cx = cx[:, sort_idx] if cx is not None else None
+    mask = None
+    if lengths is not None:
+        mask = jnp.arange(T)[:, None] < lengths[None, :]
+    per = len(weights) // (num_layers * D)
+    hs, cs = [], []
+    layer_in = x
+    for layer in range(num_layers):
+        outs = []
+        for d in range(D):
+            k = layer * D + d
+            w = weights[k * per:(k + 1) * per]
+            c0 = cx[k] if mode == "LSTM" else None
+            o, h, c = _direction(mode, layer_in, hx[k], c0, w, has_bias, proj, mask, reverse=d == 1)
+            outs.append(o)
+            hs.append(h)
+            cs.append(c)
+        layer_in = outs[0] if D == 1 else jnp.concatenate(outs, -1)
+        if dropout > 0 and training and layer < num_layers - 1:
+            if dropout >= 1:
+                layer_in = jnp.zeros_like(layer_in)
+            else:
+                keep = jax.random.bernoulli(jax.random.fold_in(key, layer),
+                                            1 - dropout, layer_in.shape)
+                layer_in = jnp.where(keep, layer_in / (1 - dropout), 0).astype(layer_in.dtype)
+    out = layer_in
+    h_n = jnp.stack(hs)
+    c_n = jnp.stack(cs) if mode == "LSTM" else None
+    if unsort_idx is not None:
+        h_n = h_n[:, unsort_idx]
+        c_n = c_n[:, unsort_idx] if c_n is not None else None
+    if pack_idx is not None:
+        out = out.reshape((T * N,) + out.shape[2:])[pack_idx]
+    else:
+        if batch_first:
+            out = jnp.swapaxes(out, 0, 1)
+        if unbatched:
+            out = out[:, 0] if not batch_first else out[0]
+            h_n = h_n[:, 0]
+            c_n = c_n[:, 0] if c_n is not None else None
+    return (out, h_n, c_n) if mode == "LSTM" else (out, h_n)
+
+
+_rnn_op = Op("rnn", _rnn_fwd, backward_name="CudnnRnnBackward0")
+
+
+def rnn_forward(mode, input, hx, cx, weights, *, num_layers, bidirectional, has_bias, proj_size, dropout, training,
+                batch_first, unbatched, hidden_size, packed=None):
+    """Run a whole recurrent stack as one Op. ``packed`` is (gather_idx, pack_idx, lengths, sort, unsort)."""
+    key = None
+    if dropout > 0 and training and num_layers > 1 and dropout < 1:
+        from ... import random as _random
+        from ..._tensor import Tensor
+        key = Tensor._wrap(_random.default_generator.next_key())
+    gather_idx = pack_idx = lengths = sort_idx = unsort_idx = None
+    if packed is not None:
+        gather_idx, pack_idx, lengths, sort_idx, unsort_idx = packed
+    return apply(_rnn_op, input, hx, cx, gather_idx, pack_idx, lengths, sort_idx, unsort_idx, key, *weights,
+                 mode=mode, num_layers=num_layers, bidirectional=bool(bidirectional), has_bias=bool(has_bias),
+                 proj=int(proj_size), dropout=float(dropout), training=bool(training), batch_first=bool(batch_first),
+                 unbatched=bool(unbatched), hidden=int(hidden_size))
+
+
+# ------------------------------------------------------------------------------ cells
+
+def _cell_fwd(x, h, c, w_ih, w_hh, b_ih, b_hh, *, mode, unbatched):
+    if unbatched:
+        x = x[None]
+    if h is None:
+        h = jnp.zeros((x.shape[0], w_hh.shape[1]), x.dtype)
+    elif unbatched:
+        h = h[None]
+    if mode == "LSTM":
+        c = jnp.zeros_like(h) if c is None else (c[None] if unbatched else c)
+    gx = x @ w_ih.T
+    if b_ih is not None:
+        gx = gx + b_ih
+    h2, c2 = _cell_step(mode, gx, h, c, w_hh, b_hh, None)
+    if unbatched:
+        h2 = h2[0]
+        c2 = c2[0] if c2 is not None else None
+    return (h2, c2) if mode == "LSTM" else h2
+
+
+_cell_op = Op("rnn_cell", _cell_fwd)
+
+
+def cell_forward(mode, input, h, c, w_ih, w_hh, b_ih, b_hh, unbatched):
+    """One step of RNNCell/LSTMCell/GRUCell as one Op."""
+    return apply(_cell_op, input, h, c, w_ih, w_hh, b_ih, b_hh, mode=mode, unbatched=bool(unbatched))
