@@ -1,0 +1,134 @@
+"""Sorting and selection: sort (stable=), argsort, msort, topk, searchsorted, bucketize.
+
+NaN sorts as the largest value, as in torch. ``sort``/``topk`` return values gathered at the
+sorted indices, so the gradient of a value reaches exactly the element it came from (torch's rule).
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from .. import _dtype as D
+from .._tensor import Tensor, _type_name, _wrap_dim
+from .out import write_out
+from .reduction import return_types
+from .registry import Op, apply
+
+__all__ = ["sort", "argsort", "msort", "topk", "searchsorted", "bucketize"]
+
+
+def _argsort(x, dim, descending):
+    if x.dtype == jnp.bool_:
+        x = x.astype(jnp.uint8)
+    return jnp.argsort(x, axis=dim, stable=True, descending=descending)
+
+
+def _sort(x, dim, descending):
+    if x.ndim == 0:
+        return x, jnp.zeros((), jnp.int64)
+    idx = _argsort(x, dim, descending)
+    return jnp.take_along_axis(x, idx, axis=dim), idx.astype(jnp.int64)
+
+
+_sort_op = Op("sort", _sort)
+_argsort_op = Op("argsort", lambda x, dim, descending: jnp.zeros((), jnp.int64) if x.ndim == 0 else
+                 _argsort(x, dim, descending).astype(jnp.int64), differentiable=False)
+
+
+def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+    """(values, indices) sorted along ``dim``. Always stable here (equal elements keep their order),
+    which is one of the orders torch may return when ``stable=False``."""
+    v, i = apply(_sort_op, input, dim=_wrap_dim(dim, input.ndim), descending=bool(descending))
+    return write_out(return_types.sort(v, i), out)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return apply(_argsort_op, input, dim=_wrap_dim(dim, input.ndim), descending=bool(descending))
+
+
+def msort(input, *, out=None):
+    """Sort along dim 0 (values only)."""
+    return write_out(sort(input, 0).values, out)
+
+
+def _topk(x, k, dim, largest, sorted):
+    if x.ndim == 0:
+        return x, jnp.zeros((), jnp.int64)
+    idx = _argsort(x, dim, largest)
+    idx = jax.lax.slice_in_dim(idx, 0, k, axis=dim)
+    return jnp.take_along_axis(x, idx, axis=dim), idx.astype(jnp.int64)
+
+
+_topk_op = Op("topk", _topk)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
+    """The ``k`` largest (or smallest) elements along ``dim`` and their indices, in sorted order."""
+    d = _wrap_dim(dim, input.ndim)
+    size = input.shape[d] if input.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range" if input.ndim else
+                           f"topk(): k ({k}) must be in range [0, 1] for 0-d input")
+    v, i = apply(_topk_op, input, k=int(k), dim=d, largest=bool(largest), sorted=bool(sorted))
+    return write_out(return_types.topk(v, i), out)
+
+
+def _searchsorted(seq, x, right, out_dtype, sorter):
+    side = "right" if right else "left"
+    if sorter is not None:
+        seq = jnp.take_along_axis(seq, sorter, axis=-1)
+    if seq.ndim == 1:
+        r = jnp.searchsorted(seq, x, side=side, method="compare_all" if seq.shape[0] <= 64 else "scan")
+    else:
+        lead = seq.shape[:-1]
+        s2 = seq.reshape(-1, seq.shape[-1])
+        x2 = x.reshape(s2.shape[0], -1)
+        r = jax.vmap(lambda s, v: jnp.searchsorted(s, v, side=side))(s2, x2).reshape(x.shape)
+    return r.astype(out_dtype)
+
+
+_searchsorted_op = Op("searchsorted", lambda s, x, sorter, right, out_dtype:
+                      _searchsorted(s, x, right, out_dtype, sorter), promote="same", n_promote=2,
+                      differentiable=False)
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None, out=None):
+    """Indices at which ``input`` would be inserted into the innermost dim of ``sorted_sequence``."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of left "
+                               "while right was True")
+        right = side == "right"
+    scalar = not isinstance(input, Tensor)
+    if scalar:
+        from .creation import tensor
+        input = tensor(input, dtype=sorted_sequence.dtype)
+    if sorted_sequence.ndim > 1 and (input.ndim != sorted_sequence.ndim or
+                                     tuple(input.shape[:-1]) != tuple(sorted_sequence.shape[:-1])):
+        raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions "
+                           "of boundaries tensor and input value tensor must match, but we got boundaries tensor "
+                           f"{list(sorted_sequence.shape)} and input value tensor {list(input.shape)}")
+    if sorter is not None and tuple(sorter.shape) != tuple(sorted_sequence.shape):
+        raise RuntimeError("torch.searchsorted(): boundary and sorter must have the same size, but got boundary "
+                           f"tensor {list(sorted_sequence.shape)}and got sorter tensor {list(sorter.shape)}")
+    dt = jnp.int32 if out_int32 else jnp.int64
+    r = apply(_searchsorted_op, sorted_sequence, input, sorter, right=bool(right), out_dtype=dt)
+    return write_out(r, out)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
+    """Bucket index of each element given 1-d ``boundaries``."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
+
+
+def _bind_methods():
+    from .methods import bind
+    for name in ("sort", "argsort", "msort", "topk"):
+        bind(name, globals()[name], inplace=False)
+
+
+_bind_methods()

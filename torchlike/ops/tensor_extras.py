@@ -1,0 +1,155 @@
+"""Tensor methods that are not ops: in-place random fills drawn from torch's CPU stream
+(``uniform_``, ``normal_``, ``random_``, ``exponential_``, ``geometric_``, ``cauchy_``,
+``log_normal_``, ``bernoulli_``), elementwise Python callbacks (``apply_``, ``map_``) and ``resize_``.
+
+Random fills draw on the host from ``torchlike.random.default_generator`` (or ``generator=``) with
+torch's transforms, so a seeded program fills the same numbers as torch where the recipe is known.
+"""
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from .. import _dtype as D
+from .. import random as _random
+from .._tensor import Tensor, _type_name
+from ..autograd import grad_mode
+
+
+def _gen(generator):
+    return _random.default_generator if generator is None else generator
+
+
+def _fill_host(self, arr):
+    from .creation import _place
+    if isinstance(self._value, jax.core.Tracer):
+        from ..compile.errors import raise_untraceable
+        raise_untraceable("in-place random fills (host sampling)")
+    value = Tensor._wrap(_place(np.asarray(arr).astype(self.dtype.np), self.device))
+    self._check_inplace()
+    with grad_mode.no_grad():
+        return self._assign(value)
+
+
+def _need_float(self, name):
+    if not self.dtype.is_floating_point:
+        raise RuntimeError(f"{name} expects a floating point tensor, got {_type_name(self.dtype)}")
+
+
+def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
+    """Fill with U[from, to) (torch's ``rand`` stream, scaled)."""
+    from_ = kw.pop("from", from_)
+    _need_float(self, "uniform_")
+    if from_ > to:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_} > to={to}")
+    return _fill_host(self, _gen(generator).uniform(tuple(self.shape), self.dtype.np, from_, to))
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    _need_float(self, "normal_")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _fill_host(self, _gen(generator).normal(tuple(self.shape), self.dtype.np, mean, std))
+
+
+def random_(self, from_=None, to=None, *, generator=None, **kw):
+    """random_() : integers in [0, 2**mantissa] (floats) or [0, max]; random_(to); random_(from, to)."""
+    from_ = kw.pop("from", from_)
+    if from_ is not None and to is None:
+        from_, to = 0, from_
+    if from_ is None:
+        from_ = 0
+        if self.dtype.is_floating_point:
+            to = (1 << (np.finfo(self.dtype.np).nmant + 1)) + 1
+        elif self.dtype is D.bool:
+            to = 2
+        else:
+            to = int(np.iinfo(self.dtype.np).max) + 1
+    if from_ >= to:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
+    return _fill_host(self, _gen(generator).randint(int(from_), int(to), tuple(self.shape)))
+
+
+def _u64(self, generator):
+    return _gen(generator).uniform(tuple(self.shape), np.float64)
+
+
+def exponential_(self, lambd=1.0, *, generator=None):
+    _need_float(self, "exponential_")
+    if lambd <= 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    return _fill_host(self, -np.log1p(-_u64(self, generator)) / lambd)
+
+
+def geometric_(self, p, *, generator=None):
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    u = _u64(self, generator)
+    return _fill_host(self, np.ceil(np.log(u) / np.log1p(-p)))
+
+
+def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    _need_float(self, "cauchy_")
+    return _fill_host(self, median + sigma * np.tan(np.pi * (_u64(self, generator) - 0.5)))
+
+
+def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    _need_float(self, "log_normal_")
+    if std <= 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    return _fill_host(self, np.exp(_gen(generator).normal(tuple(self.shape), np.float64, mean, std)))
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    """Fill with 0/1 drawn with probability ``p`` (a float or a broadcastable tensor)."""
+    probs = np.asarray(p._value, np.float64) if isinstance(p, Tensor) else np.float64(p)
+    if np.any((probs < 0) | (probs > 1)):
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    u = _u64(self, generator)
+    return _fill_host(self, u < np.broadcast_to(probs, u.shape))
+
+
+def apply_(self, callable):
+    """Apply a Python function to every element, in place (host; CPU tensors only, as in torch)."""
+    a = np.asarray(self._value)
+    out = np.vectorize(callable, otypes=[self.dtype.np])(a) if a.size else a
+    return _fill_host(self, out)
+
+
+def map_(self, tensor, callable):
+    """self[i] = callable(self[i], tensor[i]) with ``tensor`` broadcast to self's shape."""
+    a = np.asarray(self._value)
+    b = np.broadcast_to(np.asarray(tensor._value), a.shape)
+    out = np.vectorize(callable, otypes=[self.dtype.np])(a, b) if a.size else a
+    return _fill_host(self, out)
+
+
+def resize_(self, *sizes, memory_format=None):
+    """Give the tensor a new shape, keeping its first elements (new elements are zero here)."""
+    from .creation import _size
+    import jax.numpy as jnp
+    shape = _size(sizes)
+    if self.requires_grad and grad_mode.is_grad_enabled():
+        raise RuntimeError("cannot resize variables that require grad")
+    if self._view is not None and tuple(shape) != tuple(self.shape):
+        raise RuntimeError("Trying to resize storage that is not resizable")
+    n = int(np.prod(shape, dtype=np.int64))
+    flat = self._value.reshape(-1)
+    if n > flat.size:
+        flat = jnp.concatenate([flat, jnp.zeros(n - flat.size, flat.dtype)])
+    self._value = flat[:n].reshape(shape)
+    self._version_box[0] += 1
+    return self
+
+
+def resize_as_(self, other, memory_format=None):
+    return resize_(self, *other.shape)
+
+
+def _bind():
+    for name in ("uniform_", "normal_", "random_", "exponential_", "geometric_", "cauchy_", "log_normal_",
+                 "bernoulli_", "apply_", "map_", "resize_", "resize_as_"):
+        setattr(Tensor, name, globals()[name])
+
+
+_bind()
