@@ -1,0 +1,111 @@
+"""MobileNetV2 with torchvision's module names (``features.N.conv...``, ``classifier.1``)."""
+from __future__ import annotations
+
+from ... import nn
+from ...ops.shape import flatten
+from ._api import Weights, WeightsEnum, fetch_state, handle_legacy, load_weights, override_num_classes
+
+__all__ = ["MobileNetV2", "mobilenet_v2", "MobileNet_V2_Weights", "Conv2dNormActivation"]
+
+
+def _make_divisible(v, divisor, min_value=None):
+    min_value = divisor if min_value is None else min_value
+    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:
+        new_v += divisor
+    return new_v
+
+
+class Conv2dNormActivation(nn.Sequential):
+    def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=None, groups=1,
+                 norm_layer=nn.BatchNorm2d, activation_layer=nn.ReLU, dilation=1, inplace=True, bias=None):
+        if padding is None:
+            padding = (kernel_size - 1) // 2 * dilation
+        if bias is None:
+            bias = norm_layer is None
+        layers = [nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, dilation=dilation,
+                            groups=groups, bias=bias)]
+        if norm_layer is not None:
+            layers.append(norm_layer(out_channels))
+        if activation_layer is not None:
+            layers.append(activation_layer(inplace=inplace) if inplace is not None else activation_layer())
+        super().__init__(*layers)
+        self.out_channels = out_channels
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, inp, oup, stride, expand_ratio, norm_layer=None):
+        super().__init__()
+        if stride not in (1, 2):
+            raise ValueError(f"stride should be 1 or 2 instead of {stride}")
+        norm_layer = norm_layer or nn.BatchNorm2d
+        hidden_dim = int(round(inp * expand_ratio))
+        self.use_res_connect = stride == 1 and inp == oup
+        layers = []
+        if expand_ratio != 1:
+            layers.append(Conv2dNormActivation(inp, hidden_dim, kernel_size=1, norm_layer=norm_layer,
+                                               activation_layer=nn.ReLU6))
+        layers += [Conv2dNormActivation(hidden_dim, hidden_dim, stride=stride, groups=hidden_dim,
+                                        norm_layer=norm_layer, activation_layer=nn.ReLU6),
+                   nn.Conv2d(hidden_dim, oup, 1, 1, 0, bias=False), norm_layer(oup)]
+        self.conv = nn.Sequential(*layers)
+        self.out_channels = oup
+        self._is_cn = stride > 1
+
+    def forward(self, x):
+        return x + self.conv(x) if self.use_res_connect else self.conv(x)
+
+
+class MobileNetV2(nn.Module):
+    def __init__(self, num_classes=1000, width_mult=1.0, inverted_residual_setting=None, round_nearest=8,
+                 block=None, norm_layer=None, dropout=0.2):
+        super().__init__()
+        block = block or InvertedResidual
+        norm_layer = norm_layer or nn.BatchNorm2d
+        input_channel, last_channel = 32, 1280
+        setting = inverted_residual_setting or [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2],
+                                                [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]]
+        input_channel = _make_divisible(input_channel * width_mult, round_nearest)
+        self.last_channel = _make_divisible(last_channel * max(1.0, width_mult), round_nearest)
+        features = [Conv2dNormActivation(3, input_channel, stride=2, norm_layer=norm_layer,
+                                         activation_layer=nn.ReLU6)]
+        for t, c, n, s in setting:
+            output_channel = _make_divisible(c * width_mult, round_nearest)
+            for i in range(n):
+                features.append(block(input_channel, output_channel, s if i == 0 else 1, expand_ratio=t,
+                                      norm_layer=norm_layer))
+                input_channel = output_channel
+        features.append(Conv2dNormActivation(input_channel, self.last_channel, kernel_size=1, norm_layer=norm_layer,
+                                             activation_layer=nn.ReLU6))
+        self.features = nn.Sequential(*features)
+        self.classifier = nn.Sequential(nn.Dropout(p=dropout), nn.Linear(self.last_channel, num_classes))
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out")
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.Linear):
+                nn.init.normal_(m.weight, 0, 0.01)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x):
+        x = nn.functional.adaptive_avg_pool2d(self.features(x), (1, 1))
+        return self.classifier(flatten(x, 1))
+
+
+class MobileNet_V2_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights("mobilenet_v2-b0353104.pth")
+    IMAGENET1K_V2 = Weights("mobilenet_v2-7ebf99e0.pth")
+    DEFAULT = IMAGENET1K_V2
+
+
+def mobilenet_v2(*, weights=None, progress=True, pretrained=False, **kwargs):
+    weights = MobileNet_V2_Weights.verify(handle_legacy(weights, pretrained, MobileNet_V2_Weights.IMAGENET1K_V1))
+    override_num_classes(kwargs, weights)
+    state = fetch_state(weights, progress)
+    model = MobileNetV2(**kwargs)
+    load_weights(model, state, progress)
+    return model
