@@ -371,7 +371,8 @@ class Tensor:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
                                "deepcopy protocol at the moment.")
         new = type(self)._wrap(self._value, self._requires_grad) if type(self) is Tensor else self._shallow_clone()
-        new.__dict__.update({k: __import__("copy").deepcopy(v, memo) for k, v in self.__dict__.items()})
+        new.__dict__.update({k: __import__("copy").deepcopy(v, memo) for k, v in self.__dict__.items()
+                             if k not in ("_view", "_views", "_accum")})  # the copy is a fresh, unviewed leaf
         if self._grad is not None:
             new._grad = Tensor._wrap(self._grad._value)
         memo[id(self)] = new
@@ -387,11 +388,17 @@ class Tensor:
         if grad_mode.is_grad_enabled():
             if self.grad_fn is None and self._requires_grad:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-            if self._view is not None and self._view[1][0][0] not in (None, "data"):
+            if self._view is not None and not _is_detached(self._view[1]):
                 root = self._view[0]
                 if root.grad_fn is None and root._requires_grad:
                     raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                                        "in-place operation.")
+                multi = self.__dict__.get("_multi_view")
+                if multi is not None and root.requires_grad:
+                    raise RuntimeError(f"Output {multi[1]} of {multi[0]} is a view and is being modified inplace. "
+                                       "This view is the output of a function that returns multiple views. Such "
+                                       "functions do not allow the output views to be modified inplace. You should "
+                                       "replace the inplace operation by an out-of-place one.")
 
     def _assign(self, result):
         """Make ``result`` (same shape, castable dtype) the new value of this tensor, in place.
@@ -463,6 +470,8 @@ def _make_view(base, op, statics, result):
     if op is None or op == "data":
         result.grad_fn = None
         result._requires_grad = False
+    elif "_multi_view" in base.__dict__:  # a view of an unbind/split output inherits its restriction
+        result._multi_view = base._multi_view
     if root._views is None:
         root._views = weakref.WeakSet()
     root._views.add(result)

@@ -374,8 +374,11 @@ def split(tensor, split_size_or_sections, dim=0):
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
                                f"at dimension {d}), but got split_sizes={sizes}")
     out, start = [], 0
-    for s in sizes:
-        out.append(narrow(tensor, d, start, s))
+    name = "SplitBackward0" if isinstance(split_size_or_sections, int) else "SplitWithSizesBackward0"
+    for i, s in enumerate(sizes):
+        v = narrow(tensor, d, start, s)
+        v._multi_view = (name, i)  # torch forbids in-place on these when they require grad
+        out.append(v)
         start += s
     return tuple(out)
 
@@ -390,7 +393,10 @@ def chunk(input, chunks, dim=0):
 
 def unbind(input, dim=0):
     d = _wrap_dim(dim, input.ndim)
-    return tuple(select(input, d, i) for i in range(input.shape[d]))
+    out = tuple(select(input, d, i) for i in range(input.shape[d]))
+    for i, v in enumerate(out):
+        v._multi_view = ("UnbindBackward0", i)  # torch forbids in-place on these when they require grad
+    return out
 
 
 def movedim(input, source, destination):
