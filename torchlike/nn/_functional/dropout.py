@@ -1,0 +1,118 @@
+"""Dropout family. Masks come from JAX keys split off torch's generator
+(``default_generator.next_key()``), so one call is one XLA program on any device; in eval mode
+(``training=False``) every function is the identity, as in torch.
+"""
+from __future__ import annotations
+
+import warnings
+
+import jax
+import jax.numpy as jnp
+
+from ...ops.registry import Op, apply
+
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
+
+_SELU_ALPHA_P = -1.7580993408473766  # -scale * alpha of SELU: the value dropped units take
+
+
+def _keep_mask(key, shape, p):
+    return jax.random.bernoulli(jax.random.wrap_key_data(key), 1.0 - p, shape)
+
+
+def _dropout(x, key, p, feature_dims):
+    # feature_dims: number of leading dims the mask spans (None: elementwise)
+    if p >= 1.0:
+        return jnp.zeros_like(x)
+    shape = x.shape if feature_dims is None else x.shape[:feature_dims] + (1,) * (x.ndim - feature_dims)
+    keep = _keep_mask(key, shape, p)
+    return jnp.where(keep, x * jnp.asarray(1.0 / (1.0 - p), x.dtype), jnp.zeros((), x.dtype))
+
+
+def _alpha_dropout(x, key, p, feature_dims):
+    if p >= 1.0:
+        return jnp.zeros_like(x)
+    shape = x.shape if feature_dims is None else x.shape[:feature_dims] + (1,) * (x.ndim - feature_dims)
+    keep = _keep_mask(key, shape, p)
+    a = ((1 - p) * (1 + p * _SELU_ALPHA_P ** 2)) ** -0.5
+    b = -a * _SELU_ALPHA_P * p
+    dropped = jnp.where(keep, x, jnp.asarray(_SELU_ALPHA_P, x.dtype))
+    return dropped * jnp.asarray(a, x.dtype) + jnp.asarray(b, x.dtype)
+
+
+_dropout_op = Op("dropout", _dropout, backward_name="MulBackward0")
+_alpha_dropout_op = Op("alpha_dropout", _alpha_dropout, backward_name="AddBackward0")
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _run(op, input, p, training, inplace, feature_dims):
+    _check_p(p)
+    if not training or p == 0.0 and op is _dropout_op:
+        return input
+    from ... import random as _random
+    key = _random.default_generator.next_key()
+    res = apply(op, input, key, p=float(p), feature_dims=feature_dims)
+    return input._assign(res) if inplace else res
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero elements with probability ``p`` and scale the rest by 1/(1-p)."""
+    return _run(_dropout_op, input, p, training, inplace, None)
+
+
+def _feature(name, input, p, training, inplace, spatial, op=_dropout_op):
+    nd = input.dim()
+    if nd not in (spatial + 1, spatial + 2):
+        if spatial == 1:
+            raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {nd}D input. Note that "
+                               "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, "
+                               "a channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+        warn = {2: "dropout2d: Received a {}-D input to dropout2d, which is deprecated and will result in an error "
+                   "in a future release. To retain the behavior and silence this warning, please use dropout "
+                   "instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
+                   "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+                3: "dropout3d: Received a {}-D input to dropout3d, which is deprecated and will result in an error "
+                   "in a future release. To retain the behavior and silence this warning, please use dropout "
+                   "instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 spatial "
+                   "dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs)."}
+        warnings.warn(warn[spatial].format(nd), stacklevel=3)
+    batched = nd == spatial + 2
+    if spatial == 2 and nd == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+                      "This behavior will change in a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please "
+                      "switch to using dropout1d instead.", stacklevel=3)
+        batched = True
+    if nd < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return _run(op, input, p, training, inplace, 2 if batched else 1)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels (dim -2) of (N, C, L) or (C, L) inputs."""
+    return _feature("dropout1d", input, p, training, inplace, 1)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    return _feature("dropout2d", input, p, training, inplace, 2)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    return _feature("dropout3d", input, p, training, inplace, 3)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout that keeps SELU's self-normalising mean and variance."""
+    return _run(_alpha_dropout_op, input, p, training, inplace, None)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    _check_p(p)
+    if input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return _run(_alpha_dropout_op, input, p, training, inplace, 2)
