@@ -4,6 +4,17 @@ A :class:`Generator` owns a host-side Mersenne Twister (mt19937) stream. Functio
 computes on the CPU from that stream (rand, randn, randint, randperm, normal_, uniform_, ...) draw
 from it on the host; randomness inside compiled programs and for dropout comes from JAX keys
 split off the same generator (``next_key``), so the key is state a compiled step threads through.
+
+Bit-identical to torch 2.13 on an x86 CPU with AVX2 (checked in ``tests/test_rng_parity.py``):
+``rand``/``rand_like``, ``randn``/``randn_like``, ``normal`` (float and tensor mean/std),
+``randint``, ``randperm``, ``bernoulli``, ``multinomial``, ``Tensor.uniform_/normal_/random_/
+exponential_/bernoulli_``, the ``nn.init`` functions built on them (hence layer construction),
+DataLoader shuffling and ``random_split``, for float16/bfloat16/float32/float64 and every
+integer dtype (``random_`` on bfloat16 excepted); ``get_rng_state()`` is torch's 5056-byte layout, and ``set_rng_state`` accepts a
+state saved by torch. float32 ``randn`` with 16+ elements reproduces torch's AVX2 Box-Muller
+(on CPUs without AVX2 torch itself computes different float32 normals). Not torch's numbers:
+``dropout``/``rrelu``/``poisson`` and anything random inside ``torchlike.compile`` (JAX keys),
+and torch's CUDA generators.
 """
 from __future__ import annotations
 
@@ -47,15 +58,23 @@ class Generator:
         return self._initial
 
     def get_state(self):
+        """A uint8 tensor in torch's CPU generator layout (5056 bytes): torch can restore it too."""
         from .ops.creation import tensor
         from . import _dtype as D
-        return tensor(np.frombuffer(self._mt.state_bytes() + np.int64(self._key_counter).tobytes(), np.uint8).copy(),
-                      dtype=D.uint8)
+        return tensor(np.frombuffer(self._mt.torch_state(self._initial), np.uint8).copy(), dtype=D.uint8)
 
     def set_state(self, state):
-        raw = np.asarray(state._value if hasattr(state, "_value") else state, np.uint8).tobytes()
-        self._mt = MT19937.from_state_bytes(raw[:-8])
-        self._key_counter = int(np.frombuffer(raw[-8:], np.int64)[0])
+        """Restore a state from :meth:`get_state` or from ``torch.get_rng_state()``."""
+        if hasattr(state, "_value"):
+            raw = np.asarray(state._value)
+        elif hasattr(state, "numpy"):  # a torch tensor
+            raw = state.detach().cpu().numpy()
+        else:
+            raw = np.asarray(state)
+        if raw.dtype != np.uint8:
+            raise RuntimeError(f"expected a torch.ByteTensor, but got {raw.dtype}")
+        self._mt, self._initial = MT19937.from_torch_state(raw.tobytes())
+        self._key_counter = 0
         return self
 
     def next_key(self):

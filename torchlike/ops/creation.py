@@ -360,15 +360,20 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     """normal(mean, std, size) with floats, or with tensor mean/std (broadcast together)."""
     g = _gen(generator)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        # torch: draw normal(0, std or 1) into the output, then mul_(std) / add_(mean) in its dtype
         m = mean._value if isinstance(mean, Tensor) else mean
         s = std._value if isinstance(std, Tensor) else std
         ref = mean if isinstance(mean, Tensor) else std
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         if isinstance(s, (int, float)) and s < 0 or isinstance(std, Tensor) and bool(np.any(np.asarray(s) < 0)):
             raise RuntimeError(f"normal expects all elements of std >= 0.0")
-        z = g.normal(shape, ref._value.dtype, 0.0, 1.0)
-        arr = np.asarray(z) * np.asarray(s) + np.asarray(m)
-        return _out(_finish(_place(arr.astype(ref._value.dtype), ref.device), requires_grad), out)
+        dt = ref._value.dtype
+        if isinstance(std, Tensor):
+            arr = g.normal(shape, dt, 0.0, 1.0) * np.asarray(s, dt)
+        else:
+            arr = g.normal(shape, dt, 0.0, float(s))
+        arr = (np.asarray(arr, dt) + np.asarray(m, dt)).astype(dt)
+        return _out(_finish(_place(arr, ref.device), requires_grad), out)
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     dt = _dtype_or_default(dtype)
@@ -378,11 +383,11 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
 
 def bernoulli(input, p=None, *, generator=None, out=None):
     """Draw 0/1 with probability ``input`` (or ``p``), in input's dtype."""
-    probs = np.asarray(input._value) if p is None else np.full(input.shape, p)
+    probs = np.asarray(input._value) if p is None else np.full(input.shape, p, np.float64)
     if np.any((probs < 0) | (probs > 1)):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-    u = _gen(generator).uniform(tuple(input.shape), np.float64)
-    arr = (u < probs).astype(input._value.dtype)
+    # torch compares a uniform of p's precision (53 bits for double, else 24) with p
+    arr = _gen(generator).bernoulli(probs, input._value.dtype)
     return _out(Tensor._wrap(_place(arr, input.device)), out)
 
 
@@ -396,18 +401,28 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if not replacement and num_samples > rows.shape[1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
     g = _gen(generator)
-    res = np.zeros((rows.shape[0], num_samples), np.int64)
-    for r, row in enumerate(rows):
+    for row in rows:
         if row.sum() <= 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        w = row.copy()
-        for k in builtins.range(num_samples):
-            u = g.uniform((1,), np.float64)[0] * w.sum()
-            idx = int(np.searchsorted(np.cumsum(w), u, side="right"))
-            idx = min(idx, len(w) - 1)
-            res[r, k] = idx
-            if not replacement:
-                w[idx] = 0
+    dt = input._value.dtype
+    if not replacement or num_samples == 1:
+        # torch: argmax/topk of p / q with q ~ Exp(1) drawn in p's dtype (the exponential trick)
+        q = g.exponential(rows.shape, 1.0).astype(dt)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            key = (np.asarray(input._value).reshape(rows.shape) / q).astype(dt).astype(np.float64)
+        res = np.argsort(-key, axis=1, kind="stable")[:, :num_samples]
+    else:
+        # torch: per row, normalised cumulative sums in p's dtype, one 53-bit uniform per sample,
+        # binary search for the first bucket whose cumulative probability is >= the sample
+        res = np.zeros((rows.shape[0], num_samples), np.int64)
+        acc = np.float32 if dt.itemsize < 4 else dt
+        for r, row in enumerate(np.asarray(input._value).reshape(rows.shape)):
+            cum = np.cumsum(row.astype(acc), dtype=acc)
+            total = cum[-1]
+            if total > 0:
+                cum = (cum / total).astype(acc)
+            u = g.uniform((num_samples,), np.float64)
+            res[r] = np.minimum(np.searchsorted(cum.astype(np.float64), u, side="left"), len(row) - 1)
     res = res.reshape(probs.shape[:-1] + (num_samples,))
     return _out(Tensor._wrap(_place(res, input.device)), out)
 
