@@ -19,5 +19,13 @@ from .ops.shape import (atleast_1d, atleast_2d, atleast_3d, broadcast_to, cat, c
                         unflatten, unsqueeze, vstack)
 from .ops.indexing import argwhere, gather, index_select, masked_fill, nonzero
 from .ops.linalg_basic import bmm, dot, einsum, matmul, mm, mv
+from .ops.pointwise_more import *  # noqa: F401,F403
+from .ops.sorting import *  # noqa: F401,F403
+from .ops.reduction_more import *  # noqa: F401,F403
+from .ops.indexing_more import *  # noqa: F401,F403
+from .ops import tensor_extras as _tensor_extras  # noqa: F401  binds uniform_, apply_, resize_ ...
+from .ops.linalg import *  # noqa: F401,F403
+
+from ._nn_functions import *  # noqa: F401,F403  torch.softmax, torch.dropout, torch.conv2d, ...
 
 __all__ = [n for n in dir() if not n.startswith("_")]

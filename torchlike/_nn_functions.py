@@ -1,0 +1,89 @@
+"""The neural-network functions torch also exposes as ``torch.*`` and as Tensor methods
+(``torch.softmax``, ``x.softmax(1)``, ``torch.dropout``, ``torch.conv2d``, ...): re-exports of
+``nn.functional`` under torch's top-level names and signatures."""
+from __future__ import annotations
+
+from .nn import functional as _F
+from .ops.methods import bind as _bind
+
+__all__ = ["softmax", "log_softmax", "dropout", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+           "conv_transpose2d", "conv_transpose3d", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d",
+           "adaptive_avg_pool1d", "adaptive_max_pool1d", "layer_norm", "group_norm", "batch_norm", "embedding",
+           "pixel_shuffle", "pixel_unshuffle", "prelu", "selu", "celu", "rrelu", "hardshrink", "cosine_similarity",
+           "pairwise_distance", "pdist", "threshold", "bilinear", "alpha_dropout", "feature_dropout", "instance_norm",
+           "native_layer_norm", "channel_shuffle", "logit"]
+
+
+def softmax(input, dim, dtype=None):
+    """torch.softmax / Tensor.softmax."""
+    return _F.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, dtype=None):
+    """torch.log_softmax / Tensor.log_softmax."""
+    return _F.log_softmax(input, dim, dtype=dtype)
+
+
+def dropout(input, p, train):
+    """torch.dropout(input, p, train) (positional ``train`` as torch's)."""
+    return _F.dropout(input, p, train)
+
+
+def alpha_dropout(input, p, train):
+    return _F.alpha_dropout(input, p, train)
+
+
+def feature_dropout(input, p, train):
+    return _F.dropout2d(input, p, train) if input.ndim == 4 else _F.dropout1d(input, p, train)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True):
+    return _F.layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True):
+    return _F.group_norm(input, num_groups, weight, bias, eps)
+
+
+def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled=True):
+    return _F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled=True):
+    return _F.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps)
+
+
+def native_layer_norm(input, normalized_shape, weight, bias, eps):
+    out = _F.layer_norm(input, normalized_shape, weight, bias, eps)
+    dims = tuple(range(input.ndim - len(normalized_shape), input.ndim))
+    mean = input.mean(dims, keepdim=True)
+    rstd = (input.var(dims, unbiased=False, keepdim=True) + eps).rsqrt()
+    return out, mean, rstd
+
+
+def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    return _F.embedding(indices, weight, None if padding_idx == -1 else padding_idx)
+
+
+def logit(input, eps=None):
+    from .ops import pointwise_more
+    return pointwise_more.logit(input, eps)
+
+
+def _alias(name):
+    return getattr(_F, name)
+
+
+(conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, max_pool1d, max_pool2d, max_pool3d,
+ avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, pixel_shuffle, pixel_unshuffle, prelu, selu, celu, rrelu,
+ hardshrink, cosine_similarity, pairwise_distance, pdist, threshold, bilinear, channel_shuffle) = (
+    _alias(n) for n in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+                        "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "adaptive_avg_pool1d",
+                        "adaptive_max_pool1d", "pixel_shuffle", "pixel_unshuffle", "prelu", "selu", "celu", "rrelu",
+                        "hardshrink", "cosine_similarity", "pairwise_distance", "pdist", "threshold", "bilinear",
+                        "channel_shuffle"))
+
+_bind("softmax", softmax, inplace=False)
+_bind("log_softmax", log_softmax, inplace=False)
+_bind("hardshrink", hardshrink, inplace=False)
+_bind("prelu", prelu, inplace=False)
