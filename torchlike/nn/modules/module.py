@@ -721,6 +721,9 @@ class Module:
                     missing_keys.append(key)
                 continue
             input_param = state_dict[key]
+            if not isinstance(input_param, Tensor) and type(input_param).__module__.startswith("torch"):
+                from ..._interop import from_torch  # a real torch tensor: a torch state_dict loads directly
+                input_param = from_torch(input_param)
             if not isinstance(input_param, Tensor):
                 error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
                                   f"Tensor-like object from checkpoint but received {type(input_param)}")
