@@ -13,7 +13,8 @@ import jax as _jax
 if _os.environ.get("TORCHLIKE_X64", "1") != "0":
     _jax.config.update("jax_enable_x64", True)
 
-__version__ = "2.13.0+torchlike.0.1"
+from .version import __version__  # a str comparing like torch.__version__ (TorchVersion)
+from . import version
 
 from . import _dtype
 from ._dtype import (bfloat16, bool, complex64, complex128, dtype, float16, float32, float64, int8, int16, int32,
@@ -49,3 +50,20 @@ from . import vision
 from . import optim
 from . import linalg, fft
 from . import special
+from .compile import compile  # noqa: E402  (the function; the package stays importable as torchlike.compile.*)
+from .serialization import save, load
+from ._interop import from_torch
+from ._alias import install_torch_alias
+from . import testing
+from . import func  # noqa: E402
+from . import amp, cpu
+from .amp import autocast
+from .amp.autocast_mode import is_autocast_enabled, get_autocast_dtype, set_autocast_enabled, is_autocast_available
+from . import distributed
+from ._flags import (set_float32_matmul_precision, get_float32_matmul_precision, use_deterministic_algorithms,
+                     are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled,
+                     set_deterministic_debug_mode, get_deterministic_debug_mode, set_num_threads, get_num_threads,
+                     set_num_interop_threads, get_num_interop_threads, set_warn_always, is_warn_always_enabled,
+                     set_default_device, get_default_device)
+from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled
+from . import hub, jit, futures

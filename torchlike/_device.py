@@ -78,9 +78,11 @@ _default_device_stack: list = []
 
 @functools.lru_cache(maxsize=None)
 def platform_devices(platform: str):
-    try:
-        return tuple(jax.devices(platform))
+    try:  # local devices: under jax.distributed, jax.devices() also lists other processes' devices
+        return tuple(jax.local_devices(backend=platform))
     except RuntimeError:
+        if platform == "cpu":  # always present: a failure here is real (e.g. a multi-process start-up error)
+            raise
         return ()
 
 

@@ -79,3 +79,6 @@ def max_memory_allocated(device=None) -> int:
         return 0
     stats = _dev.platform_devices("gpu")[0].memory_stats() or {}
     return int(stats.get("peak_bytes_in_use", 0))
+
+from .cuda_amp import amp  # noqa: E402,F401  torch.cuda.amp (autocast, GradScaler)
+from ._cuda_extras import *  # noqa: E402,F401,F403  Event, Stream, memory stats

@@ -10,6 +10,7 @@ import heapq
 
 import jax.numpy as jnp
 
+from . import anomaly_mode
 from .graph import AccumulateGrad, get_accumulator
 from .grad_mode import set_grad_enabled
 
@@ -103,6 +104,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             run = (needed is None or node in needed) and not (isinstance(node, AccumulateGrad) and not accumulate)
             if run and any(g is not None for g in grads):
                 in_grads = node.apply(grads, create_graph)
+                if anomaly_mode.enabled:
+                    anomaly_mode.check(node, in_grads)
                 if node.hooks:
                     for h in node.hooks:
                         r = h(_as_tensors(in_grads), _as_tensors(grads))

@@ -1,2 +1,2 @@
 """torch.backends: flags scripts set. They are accepted and recorded; XLA decides kernels itself."""
-from . import cuda, cudnn, mps  # noqa: F401
+from . import cpu, cuda, cudnn, mkl, mkldnn, mps, openmp, opt_einsum  # noqa: F401

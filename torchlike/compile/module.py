@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import jax
 
+from .. import _intercept
 from .. import _trace_hooks as hooks
 from .. import random as _random
 from .._tensor import Tensor
@@ -20,7 +21,7 @@ from .step import _hashable, _join, _split
 
 def _forward_fn(module, out_info):
     def fwd(*arrays, meta):
-        n_p, n_b, treedef, static, _flags = meta
+        n_p, n_b, treedef, static, _flags, _autocast = meta
         params = list(module.parameters())
         buffers = [b for b in module.buffers()]
         tensors = params + buffers
@@ -70,7 +71,7 @@ class CompiledModule:
         buffers = list(m.buffers())
         arg_t, static, treedef = _split((args, kwargs))
         flags = tuple(x.training for x in m.modules())
-        meta = (len(params), len(buffers), treedef, _hashable(static), flags)
+        meta = (len(params), len(buffers), treedef, _hashable(static), flags, _intercept.autocast_key)
         key = Tensor._wrap(_random.default_generator.next_key())
         res = apply(self._op, *params, *buffers, *arg_t, key, meta=meta)
         res = res if isinstance(res, tuple) else (res,)

@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _intercept
 from .. import _trace_hooks as hooks
 from .. import random as _random
 from .._tensor import Tensor
@@ -49,6 +50,14 @@ def _join(treedef, static, dyn):
     return jax.tree_util.tree_unflatten(treedef, [next(it) if s is None else s for s in static])
 
 
+def _onto_mesh(tree, mesh):
+    """Arrays not already spread over ``mesh`` become replicated on it (jit needs one device set)."""
+    devs = set(mesh.devices.flat)
+    rep = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
+    return jax.tree_util.tree_map(
+        lambda a: a if isinstance(a, jax.Array) and a.sharding.device_set == devs else jax.device_put(a, rep), tree)
+
+
 def _hashable(static):
     try:
         hash(static)
@@ -66,6 +75,7 @@ class CompiledFunction:
         self.donate = donate
         self.trace_count = 0
         self._recorded = None
+        self._mesh = None
         self._optimizers = []
         self._programs = {}
         self._eager_keys = set()
@@ -88,7 +98,7 @@ class CompiledFunction:
                     if isinstance(g.get(k), (int, float)) and not isinstance(g.get(k), bool)]
         key = (treedef, _hashable(static), tuple(id(t) for t in state), tuple(t._grad is not None for t in state),
                tuple(t.requires_grad for t in arg_tensors), grad_mode.is_grad_enabled(),
-               tuple(m.training for m in modules for m in m.modules()), len(lr_slots))
+               tuple(m.training for m in modules for m in m.modules()), len(lr_slots), _intercept.autocast_key)
         if key in self._eager_keys:
             return self.fn(*args, **kwargs)
         entry = self._programs.get(key)
@@ -99,8 +109,16 @@ class CompiledFunction:
                   [t._value for t in arg_tensors],
                   [np.asarray(g[k], np.float64 if jax.config.jax_enable_x64 else np.float32) for g, k in lr_slots],
                   _random.default_generator.next_key())
+        mesh = self._mesh
+        if mesh is not None:  # a DataParallel/FSDP step: one SPMD program over its mesh (nn.parallel, distributed)
+            homes = [t._value.sharding for t in state]
+            inputs = _onto_mesh(inputs, mesh)
         try:
             new_vals, new_grads, out_arrays = program(*inputs)
+            if mesh is not None:  # state goes back where it lived (device_ids[0], or its own sharding)
+                new_vals = [jax.device_put(v, h) for v, h in zip(new_vals, homes)]
+                new_grads = [None if g is None else jax.device_put(g, h) for g, h in zip(new_grads, homes)]
+                out_arrays = jax.device_put(out_arrays, mesh.devices.flat[0])
         except _UNTRACEABLE as e:
             if self.fullgraph:
                 raise
@@ -128,6 +146,7 @@ class CompiledFunction:
         import weakref
         self._recorded = [weakref.ref(t) for t in alive]
         self._optimizers = list(rec.optimizers)
+        self._mesh = getattr(rec, "mesh", None)
         return out
 
     # -------------------------------------------------------------- tracing

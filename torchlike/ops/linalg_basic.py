@@ -5,11 +5,14 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from .._tensor import Tensor, _type_name
+from .. import _intercept
 from .out import write_out
 from .registry import Op, apply
 
 
 def _same_dtype(name, *ts):
+    if _intercept.autocast_casts(name):
+        return  # autocast casts the inputs to one dtype
     d = ts[0].dtype
     for t in ts[1:]:
         if t.dtype is not d:
@@ -83,7 +86,12 @@ def bmm(input, mat2, *, out=None):
 def mv(input, vec, *, out=None):
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {vec.ndim}, {input.ndim}")
-    return matmul(input, vec, out=out)
+    if input.dtype is not vec.dtype or input.shape[1] != vec.shape[0]:
+        return matmul(input, vec, out=out)  # raises torch's error
+    return write_out(apply(_mv, input, vec), out)  # its own op: autocast's lists treat mv unlike matmul
+
+
+_mv = Op("mv", jnp.matmul, backward_name="MvBackward0")
 
 
 _dot = Op("dot", jnp.dot)

@@ -11,6 +11,9 @@ backpropagates through the recomputed graph.
 - ``use_reentrant=False``: every tensor requiring grad that ``fn`` reads (inputs, parameters,
   closed-over tensors) is an input of the node, so outputs require grad whenever any of them does
   and ``autograd.grad`` works through the segment.
+
+Inside ``torchlike.compile`` the recomputation is traced into the same XLA program behind an
+optimization barrier (what ``jax.checkpoint`` does), so XLA does not fold it back into the forward.
 """
 from __future__ import annotations
 
@@ -60,27 +63,33 @@ class CheckpointFunction(Function):
 
     @staticmethod
     def backward(ctx, *grads):
-        from .. import autograd, random
+        import jax
+        from .. import autograd
+        from .._tensor import Tensor
         plan = ctx.plan
         n_args = len(plan.arg_slots)
         tensors = ctx._input_map[1:]
         detached = []
         for t in tensors[:n_args]:
             d = t.detach()
+            if isinstance(d._value, jax.core.Tracer):
+                # inside a compiled program: keep XLA from merging the recomputation with the
+                # forward (which would keep the activations alive), as jax.checkpoint does
+                d = Tensor._wrap(jax.lax.optimization_barrier(d._value))
             d.requires_grad_(t.requires_grad)
             detached.append(d)
         args = list(plan.args)
         for slot, d in zip(plan.arg_slots, detached):
             args[slot] = d
-        state = random.get_rng_state() if plan.rng_state is not None else None
+        state = _rng_get() if plan.rng_state is not None else None
         if state is not None:
-            random.set_rng_state(plan.rng_state)
+            _rng_set(plan.rng_state)
         try:
             with enable_grad():
                 out = plan.function(*args, **plan.kwargs)
         finally:
             if state is not None:
-                random.set_rng_state(state)
+                _rng_set(state)
         outs = out if isinstance(out, tuple) else (out,)
         pairs = [(o, g) for o, g in zip(outs, grads)
                  if _tensor(o) and g is not None and (o.requires_grad or o.grad_fn is not None)]
@@ -99,6 +108,25 @@ class CheckpointFunction(Function):
         return (None,) + tuple(res)
 
 
+def _rng_get():
+    """The random state to replay: the host generator's, or inside a compiled program the draw
+    counter of its traced key stream."""
+    from .. import _trace_hooks as hooks
+    from .. import random
+    if hooks.rng is not None:
+        return ("traced", hooks.rng.count)
+    return random.get_rng_state()
+
+
+def _rng_set(state):
+    from .. import _trace_hooks as hooks
+    from .. import random
+    if isinstance(state, tuple) and state[0] == "traced":
+        hooks.rng.count = state[1]
+    else:
+        random.set_rng_state(state)
+
+
 class _Plan:
     __slots__ = ("function", "args", "kwargs", "arg_slots", "outputs", "rng_state", "reentrant")
 
@@ -106,7 +134,6 @@ class _Plan:
 def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism_check="default", debug=False,
                preserve_rng_state=True, **kwargs):
     """torch.utils.checkpoint.checkpoint: ``function(*args, **kwargs)`` recomputed during backward."""
-    from .. import random
     from .. import _trace_hooks as hooks
     if use_reentrant is None:
         warnings.warn("torch.utils.checkpoint: the use_reentrant parameter should be passed explicitly. "
@@ -118,7 +145,7 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
     plan = _Plan()
     plan.function, plan.args, plan.kwargs, plan.reentrant = function, tuple(args), kwargs, bool(use_reentrant)
     plan.arg_slots = tuple(i for i, a in enumerate(args) if _tensor(a))
-    plan.rng_state = random.get_rng_state() if preserve_rng_state else None
+    plan.rng_state = _rng_get() if preserve_rng_state else None
     reads = None if use_reentrant else _Reads(hooks.recorder)
     prev = hooks.recorder
     if reads is not None:

@@ -1,0 +1,32 @@
+"""The one hook in ``ops.registry.apply`` shared by autocast and forward-mode AD.
+
+While neither is active ``registry.interceptor`` is None and ``apply`` pays one global read.
+Autocast rewrites an op's inputs (dtype casts); forward AD computes tangents next to the result.
+"""
+from __future__ import annotations
+
+autocast_fn = None   # (op, args) -> args, set by torchlike.amp while a region is enabled
+forward_fn = None    # (op, args, statics) -> result, set by autograd.forward_ad inside dual_level
+autocast_lower_names = frozenset()  # ops autocast casts down: their dtype-mismatch checks stand aside
+autocast_key = ()    # hashable autocast state; compiled programs are cached per value of it
+
+
+def autocast_casts(name: str) -> bool:
+    """True while autocast will cast the inputs of op ``name`` to one dtype (so wrappers that check
+    for matching input dtypes before applying the op must not raise)."""
+    return autocast_fn is not None and name in autocast_lower_names
+
+
+def _dispatch(op, args, statics):
+    from .ops import registry
+    if autocast_fn is not None:
+        args = autocast_fn(op, args)
+    if forward_fn is not None:
+        return forward_fn(op, args, statics)
+    return registry._apply(op, *args, **statics)
+
+
+def refresh() -> None:
+    """Install or remove the hook after autocast_fn/forward_fn changed."""
+    from .ops import registry
+    registry.interceptor = _dispatch if (autocast_fn is not None or forward_fn is not None) else None

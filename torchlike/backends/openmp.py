@@ -1,0 +1,5 @@
+"""torch.backends.openmp: XLA's CPU backend has its own thread pool."""
+
+
+def is_available() -> bool:
+    return False
