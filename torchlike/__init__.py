@@ -67,3 +67,5 @@ from ._flags import (set_float32_matmul_precision, get_float32_matmul_precision,
                      set_default_device, get_default_device)
 from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled
 from . import hub, jit, futures
+from . import compiler, distributions, library  # noqa: E402
+from ._control_flow import cond  # noqa: E402

@@ -55,6 +55,9 @@ class Op:
             fwd = _with_custom_vjp(fwd, *vjp)
         self.fwd = fwd
         self._cache = {}
+        Op.instances.add(self)
+
+    instances = weakref.WeakSet()  # every op, so torchlike.compiler.reset() can drop their jit caches
 
     def __repr__(self):
         return f"<op {self.name}>"

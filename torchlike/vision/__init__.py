@@ -6,7 +6,7 @@ import importlib as _importlib
 
 __all__ = ["datasets", "transforms", "models", "utils", "io", "get_image_backend", "set_image_backend"]
 
-_SUBMODULES = ("datasets", "transforms", "models", "utils")
+_SUBMODULES = ("datasets", "transforms", "models", "utils", "io")
 
 
 def __getattr__(name):

@@ -377,3 +377,11 @@ class LogSoftmax(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+def __getattr__(name):
+    # torch defines MultiheadAttention in torch.nn.modules.activation; ours lives beside it
+    if name == "MultiheadAttention":
+        from .activation_attention import MultiheadAttention
+        return MultiheadAttention
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

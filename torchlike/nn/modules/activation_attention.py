@@ -10,14 +10,10 @@ import warnings
 from ... import _functions as _fn
 from ..parameter import Parameter
 from .._functional import attention as _A
-from .linear import Linear
+from .linear import Linear, NonDynamicallyQuantizableLinear
 from .module import Module
 
 __all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear"]
-
-
-class NonDynamicallyQuantizableLinear(Linear):
-    """torch's Linear subclass used for ``MultiheadAttention.out_proj`` (same behaviour, own repr name)."""
 
 
 class MultiheadAttention(Module):
