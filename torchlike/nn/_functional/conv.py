@@ -75,11 +75,28 @@ def _conv_fwd(x, w, b, *, nd, stride, padding, dilation, groups, pad_mode, trans
         if pad_mode != "zeros":
             x = _pad_fn(x, padding, pad_mode)
             padding = ((0, 0),) * nd
-        y = lax.conv_general_dilated(x, w, stride, padding, rhs_dilation=dilation, dimension_numbers=_DN[nd],
-                                     feature_group_count=groups)
+        if nd == 2 and groups == 1 and x.shape[1] == 1 and dilation == (1, 1):
+            y = _conv2d_one_channel(x, w, stride, padding)
+        else:
+            y = lax.conv_general_dilated(x, w, stride, padding, rhs_dilation=dilation, dimension_numbers=_DN[nd],
+                                         feature_group_count=groups)
     if b is not None:
         y = y + b.reshape((1, -1) + (1,) * nd)
     return y[0] if unbatched else y
+
+
+def _conv2d_one_channel(x, w, stride, padding):
+    # A 1-input-channel conv as kh*kw shifted slices and one contraction: XLA:CPU's generic
+    # convolution gradient is slow for one input channel, while the slices' gradient is a cheap pad-add
+    # (measured ~1.7-1.9x faster forward+backward for MNIST's first layer).
+    x = jnp.pad(x, ((0, 0), (0, 0)) + tuple(padding))
+    kh, kw = w.shape[2:]
+    sh, sw = stride
+    ho = (x.shape[2] - kh) // sh + 1
+    wo = (x.shape[3] - kw) // sw + 1
+    cols = jnp.stack([x[:, 0, i:i + (ho - 1) * sh + 1:sh, j:j + (wo - 1) * sw + 1:sw]
+                      for i in range(kh) for j in range(kw)], axis=1)
+    return jnp.einsum("nkhw,ok->nohw", cols, w.reshape(w.shape[0], kh * kw))
 
 
 _conv_op = Op("convolution", _conv_fwd)
