@@ -25,6 +25,8 @@ from .ops.reduction_more import *  # noqa: F401,F403
 from .ops.indexing_more import *  # noqa: F401,F403
 from .ops import tensor_extras as _tensor_extras  # noqa: F401  binds uniform_, apply_, resize_ ...
 from .ops.linalg import *  # noqa: F401,F403
+from .ops.copies import *  # noqa: F401,F403
+from .ops.special_more import igamma, igammac  # noqa: F401  (also binds Tensor.igamma/igammac)
 
 from ._nn_functions import *  # noqa: F401,F403  torch.softmax, torch.dropout, torch.conv2d, ...
 

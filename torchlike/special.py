@@ -66,3 +66,7 @@ def softmax(input, dim, *, dtype=None):
 
 def log_softmax(input, dim, *, dtype=None):
     return _softmax_impl(input, dim, dtype, True)
+
+from .ops.special_more import *  # noqa: F401,F403,E402  polynomials, Bessel, Airy
+from .ops import special_more as _special_more  # noqa: E402
+__all__ += [n for n in _special_more.__all__ if not n.startswith("igamma")]
