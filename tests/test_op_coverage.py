@@ -10,9 +10,6 @@ pytest.importorskip("expecttest")  # torch.testing._internal imports it
 
 _INTERNAL = "aten internal (no public torch.* / Tensor API)"
 LEFT_OUT = {
-    "geqrf": "LAPACK Householder representation; no jnp equivalent exposed",
-    "ormqr": "needs geqrf's Householder representation",
-    "linalg.householder_product": "needs geqrf's Householder representation",
     "linalg.ldl_factor": "Bunch-Kaufman LDL^T pivoting not available in JAX",
     "linalg.ldl_factor_ex": "Bunch-Kaufman LDL^T pivoting not available in JAX",
     "linalg.ldl_solve": "needs ldl_factor's pivoted factorization",
