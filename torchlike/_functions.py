@@ -31,4 +31,8 @@ from .ops.special_more import igamma, igammac  # noqa: F401  (also binds Tensor.
 from .ops.householder import *  # noqa: F401,F403
 from ._nn_functions import *  # noqa: F401,F403  torch.softmax, torch.dropout, torch.conv2d, ...
 
+from .ops.spectral import *  # noqa: F401,F403  stft, istft (+ Tensor.stft/istft)
+from .ops.lowrank import *  # noqa: F401,F403  svd_lowrank, pca_lowrank
+from .ops.misc_more import *  # noqa: F401,F403  histogramdd, hash_tensor (+ Tensor.hash_tensor)
+
 __all__ = [n for n in dir() if not n.startswith("_")]
