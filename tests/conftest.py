@@ -28,9 +28,14 @@ def assert_same(ours, ref, rtol=1e-5, atol=1e-6, check_dtype=True):
         assert tuple(ours.shape) == tuple(ref.shape), (ours.shape, ref.shape)
         if check_dtype:
             assert str(ours.dtype) == str(ref.dtype), (ours.dtype, ref.dtype)
-    np.testing.assert_allclose(to_np(ours).astype(np.float64) if to_np(ours).dtype != bool else to_np(ours),
-                               to_np(ref).astype(np.float64) if to_np(ref).dtype != bool else to_np(ref),
-                               rtol=rtol, atol=atol)
+    np.testing.assert_allclose(_widen(to_np(ours)), _widen(to_np(ref)), rtol=rtol, atol=atol)
+
+
+def _widen(a):
+    """float64 (complex128 for complex) for comparison; bools stay bools."""
+    if a.dtype == bool:
+        return a
+    return a.astype(np.complex128 if np.iscomplexobj(a) else np.float64)
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from .ops.copies import *  # noqa: F401,F403
 from .ops.special_more import igamma, igammac  # noqa: F401  (also binds Tensor.igamma/igammac)
 
 from .ops.householder import *  # noqa: F401,F403
+from .ops.windows import *  # noqa: F401,F403
 from ._nn_functions import *  # noqa: F401,F403  torch.softmax, torch.dropout, torch.conv2d, ...
 
 from .ops.spectral import *  # noqa: F401,F403  stft, istft (+ Tensor.stft/istft)
