@@ -150,3 +150,11 @@ def test_tensor_in_numpy_and_python_ops():
     assert x.__add__("a") is NotImplemented
     assert (x + np.float32(2)).tolist() == [3.0, 4.0]
     assert (3 - x).tolist() == [2.0, 1.0] and (1 / x).tolist() == [1.0, 0.5] and (2 ** x).tolist() == [2.0, 4.0]
+
+
+def test_linspace_bit_exact_float32():
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        a, b = rng.uniform(-100, 100, 2)
+        n = int(rng.integers(2, 200))
+        assert np.array_equal(torchlike.linspace(a, b, n).numpy(), torch.linspace(a, b, n).numpy())

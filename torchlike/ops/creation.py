@@ -266,9 +266,17 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     if steps == 1:
         arr = np.array([start], np.float64)
     else:
-        step = (end - start) / (steps - 1)
         half = steps // 2
-        arr = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
+        if dt in (D.float32, D.float16, D.bfloat16):
+            # torch computes the step in the output dtype and each value with one fused multiply-add;
+            # a float64 multiply-add of float32 operands rounded once to float32 is exactly that
+            s32, e32 = np.float32(start), np.float32(end)
+            step = np.float64(np.float32((e32 - s32) / np.float32(steps - 1)))
+            arr = np.where(i < half, np.float64(s32) + step * i, np.float64(e32) - step * (steps - 1 - i))
+            arr = arr.astype(np.float32)
+        else:
+            step = (end - start) / (steps - 1)
+            arr = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
     if not (dt.is_floating_point or dt.is_complex):
         arr = np.trunc(arr)
     return _out(_finish(_place(arr.astype(dt.np), device), requires_grad), out)
