@@ -157,3 +157,21 @@ def test_legacy_size_average_reduce():
         warnings.simplefilter("ignore")
         assert nn.MSELoss(size_average=False).reduction == torch.nn.MSELoss(size_average=False).reduction
         assert nn.L1Loss(reduce=False).reduction == torch.nn.L1Loss(reduce=False).reduction
+
+
+def test_linear_cross_entropy_matches_torch():
+    import numpy as np
+    import torch
+    import torchlike
+    from conftest import assert_same
+    rng = np.random.default_rng(0)
+    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in [(6, 4), (5, 4), (5,)])
+    t = np.array([0, 4, 2, 1, 3, 0])
+
+    def run(m):
+        xs, ws = m.tensor(x, requires_grad=True), m.tensor(w, requires_grad=True)
+        loss = m.nn.functional.linear_cross_entropy(xs, ws, m.tensor(t), linear_bias=m.tensor(b),
+                                                    label_smoothing=0.1)
+        loss.backward()
+        return loss, xs.grad, ws.grad
+    assert_same(run(torchlike), run(torch), rtol=1e-5, atol=1e-6)

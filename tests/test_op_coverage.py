@@ -25,7 +25,6 @@ LEFT_OUT = {
 LEFT_OUT_NN = {
     "nn.functional.fractional_max_pool2d": "random pooling regions; not implemented",
     "nn.functional.fractional_max_pool3d": "random pooling regions; not implemented",
-    "nn.functional.linear_cross_entropy": "new fused op; not implemented",
 }
 _EXCLUDED_PREFIXES = ("_", "sparse", "to_sparse", "nn.functional.", "masked.", "jiterator", "cuda", "signal.", "nn.")
 

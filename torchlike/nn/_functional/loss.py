@@ -22,7 +22,8 @@ __all__ = ["l1_loss", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_ent
            "binary_cross_entropy_with_logits", "kl_div", "smooth_l1_loss", "huber_loss", "soft_margin_loss",
            "multilabel_soft_margin_loss", "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
            "triplet_margin_loss", "triplet_margin_with_distance_loss", "multi_margin_loss",
-           "multilabel_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss"]
+           "multilabel_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss",
+           "linear_cross_entropy"]
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -664,3 +665,16 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     res = apply(_ctc_op, lp, tg, il, tl, reduction=reduction, blank=int(blank), zero_infinity=bool(zero_infinity),
                 max_tgt=max_t)
     return res.squeeze(0) if unbatched and reduction == "none" else res
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None, reduction="mean",
+                         ignore_index=None, label_smoothing=0.0, options=None):
+    """``cross_entropy(linear(input, linear_weight, linear_bias), target, ...)`` (torch's reference
+    definition); ``linear_weight`` may be (C, in) or (C, d_1, ..., d_K, in) for a K-dimensional loss.
+    ``options`` (torch's chunking hints) is accepted; XLA fuses the whole expression itself."""
+    from ...ops.linalg import tensordot
+    logits = tensordot(input, linear_weight, dims=([input.ndim - 1], [linear_weight.ndim - 1]))
+    if linear_bias is not None:
+        logits = logits + linear_bias
+    return cross_entropy(logits, target, weight=weight, reduction=reduction,
+                         ignore_index=-100 if ignore_index is None else ignore_index, label_smoothing=label_smoothing)
