@@ -184,3 +184,23 @@ def test_pool_errors():
         F.max_pool2d(torchlike.randn(1, 1, 2, 2), 3)
     with pytest.raises(RuntimeError):
         torch.nn.functional.max_pool2d(torch.randn(1, 1, 2, 2), 3)
+
+
+def test_fractional_max_pool2d_matches_torch_under_seed():
+    import numpy as np
+    import torch
+    import torchlike
+    x = np.random.default_rng(0).standard_normal((2, 3, 11, 9)).astype(np.float32)
+
+    def run(m, **kw):
+        m.manual_seed(5)
+        xs = m.tensor(x, requires_grad=True)
+        out, idx = m.nn.functional.fractional_max_pool2d(xs, 3, return_indices=True, **kw)
+        (out * m.arange(out.numel(), dtype=m.float32).reshape(out.shape)).sum().backward()
+        return out, idx, xs.grad
+    for kw in [dict(output_size=(5, 4)), dict(output_ratio=(0.5, 0.5))]:
+        ours, ref = run(torchlike, **kw), run(torch, **kw)
+        for a, b in zip(ours, ref):
+            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-6)
+    m = torchlike.nn.FractionalMaxPool2d(2, output_ratio=(0.5, 0.5))
+    assert tuple(m(torchlike.randn(1, 2, 8, 8)).shape) == (1, 2, 4, 4)

@@ -23,8 +23,7 @@ LEFT_OUT = {
     "slice": "aten.slice.Tensor only (no torch.slice); torchlike.slice_copy provides it",
 }
 LEFT_OUT_NN = {
-    "nn.functional.fractional_max_pool2d": "random pooling regions; not implemented",
-    "nn.functional.fractional_max_pool3d": "random pooling regions; not implemented",
+    "nn.functional.fractional_max_pool3d": "not implemented yet (the 2-d version is, with torch's sampling)",
 }
 _EXCLUDED_PREFIXES = ("_", "sparse", "to_sparse", "nn.functional.", "masked.", "jiterator", "cuda", "signal.", "nn.")
 

@@ -25,7 +25,7 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", 
            "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
            "adaptive_max_pool3d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
            "adaptive_max_pool3d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d", "lp_pool1d",
-           "lp_pool2d", "lp_pool3d"]
+           "lp_pool2d", "lp_pool3d", "fractional_max_pool2d", "fractional_max_pool2d_with_indices"]
 
 
 # ------------------------------------------------------------------------------ sizes and checks
@@ -515,3 +515,67 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """torch.nn.functional.lp_pool3d."""
     return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+# ---------------------------------------------------------------- fractional max pooling
+def _fractional_intervals(sample, in_size, out_size, pool):
+    # torch's generate_intervals, in the input's float dtype: start_i = int((i + u) * a) - int(u * a)
+    i = jnp.arange(out_size, dtype=sample.dtype)
+    alpha = jnp.asarray((in_size - pool) / (out_size - 1) if out_size > 1 else 0.0, sample.dtype)
+    seq = ((i + sample[..., None]) * alpha).astype(jnp.int64) - (sample[..., None] * alpha).astype(jnp.int64)
+    return jnp.where(jnp.arange(out_size) == out_size - 1, in_size - pool, seq)
+
+
+def _fractional_max_pool2d(x, samples, kernel, out_size):
+    kh, kw = kernel
+    oh, ow = out_size
+    n, c, h, w = x.shape
+    rows = _fractional_intervals(samples[..., 1], h, oh, kh)[..., :, None] + jnp.arange(kh)  # n,c,oh,kh
+    cols = _fractional_intervals(samples[..., 0], w, ow, kw)[..., :, None] + jnp.arange(kw)  # n,c,ow,kw
+    flat = (rows[:, :, :, None, :, None] * w + cols[:, :, None, :, None, :]).reshape(n, c, oh, ow, kh * kw)
+    vals = jnp.take_along_axis(x.reshape(n, c, 1, h * w), flat.reshape(n, c, 1, -1), axis=3).reshape(flat.shape)
+    nan_first = jnp.argmax(jnp.isnan(vals), axis=-1)
+    arg = jnp.where(jnp.any(jnp.isnan(vals), axis=-1), nan_first, jnp.argmax(vals, axis=-1))
+    idx = jnp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+    out = jnp.take_along_axis(x.reshape(n, c, h * w), idx.reshape(n, c, -1), axis=2).reshape(n, c, oh, ow)
+    return out, idx
+
+
+_fractional_op = Op("fractional_max_pool2d", _fractional_max_pool2d)
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    """torch's fractional max pooling: pseudo-random window starts from ``_random_samples`` (one (u_w, u_h)
+    pair per batch and channel; drawn with ``torch.rand`` in the input's dtype when not given, so under
+    ``manual_seed`` the windows are torch's)."""
+    from ...ops.creation import rand
+    kh, kw = _tup(kernel_size, 2)
+    if output_size is None and output_ratio is None:
+        raise ValueError("fractional_max_pool2d requires specifying either an output_size or an output_ratio")
+    unbatched = input.ndim == 3
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"fractional_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    x = input.unsqueeze(0) if unbatched else input
+    h, w = x.shape[-2:]
+    if output_size is None:
+        rh, rw = tuple(output_ratio) if isinstance(output_ratio, (tuple, list)) else (output_ratio, output_ratio)
+        output_size = (int(h * rh), int(w * rw))
+    oh, ow = _tup(output_size, 2)
+    if oh + kh - 1 > h or ow + kw - 1 > w:
+        raise RuntimeError(f"fractional_max_pool2d(): pool height {kh} too large relative to input height {h}"
+                           if oh + kh - 1 > h else
+                           f"fractional_max_pool2d(): pool width {kw} too large relative to input width {w}")
+    if _random_samples is None:
+        _random_samples = rand(x.shape[0], x.shape[1], 2, dtype=input.dtype, device=input.device)
+    out, idx = apply(_fractional_op, x, _random_samples, kernel=(kh, kw), out_size=(oh, ow))
+    if unbatched:
+        out, idx = out.squeeze(0), idx.squeeze(0)
+    return out, idx
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    out, idx = fractional_max_pool2d_with_indices(input, kernel_size, output_size, output_ratio, return_indices,
+                                                  _random_samples)
+    return (out, idx) if return_indices else out
