@@ -318,3 +318,96 @@ def test_persistent_workers_two_epochs_and_shuffle():
     assert sorted(e1) == sorted(e2) == list(range(10)) and e1 != e2
     dl._iterator._shutdown_workers()
     assert not _children()
+
+
+# ------------------------------------------------------------------ shared-memory batches
+
+class _Big(tld.Dataset):
+    """Samples large enough that worker batches travel in shared memory; index 5 can fail."""
+
+    def __init__(self, n=12, fail=None, lib=torchlike):
+        self.n, self.fail, self.lib = n, fail, lib
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        if i == 5 and self.fail == "raise":
+            raise ValueError("bad sample 5")
+        if i == 5 and self.fail == "exit":
+            os._exit(3)
+        return {"x": self.lib.tensor(np.full((3, 40, 40), i, np.float32)), "n": np.arange(20000.0) + i, "y": i}
+
+
+def _our_segments():
+    return [n for n in os.listdir("/dev/shm") if n.startswith(f"tl{os.getpid()}_")]
+
+
+def _shm_collate(batch):
+    from torchlike.utils.data import collate
+    out = tld.default_collate(batch)
+    out["shared"] = type(collate._shared).__name__
+    return out
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="needs POSIX shared memory")
+def test_worker_batches_in_shared_memory_match_torch_and_leave_no_segments():
+    ref = list(ttd.DataLoader(_Big(lib=torch), batch_size=4))
+    ours = list(tld.DataLoader(_Big(), batch_size=4, num_workers=2, collate_fn=_shm_collate))
+    assert [b.pop("shared") for b in ours] == ["SharedAllocator"] * 3
+    assert len(ours) == len(ref)
+    for a, b in zip(ours, ref):
+        assert sorted(a) == sorted(b)
+        for k in b:
+            assert_same(a[k], b[k])
+        assert not isinstance(a["x"]._value, np.ndarray)
+    assert _our_segments() == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="needs POSIX shared memory")
+@pytest.mark.parametrize("how", ["break", "raise", "exit", "persistent"])
+def test_shared_memory_segments_unlinked_on_break_error_and_worker_death(how):
+    ds = _Big(40, fail=how if how in ("raise", "exit") else None)
+    dl = tld.DataLoader(ds, batch_size=2, num_workers=2, prefetch_factor=4, persistent_workers=how == "persistent")
+    if how == "break":
+        for i, b in enumerate(dl):
+            if i == 1:
+                break
+        del b
+    elif how == "persistent":
+        first = next(iter(dl))
+        assert int(first["y"][1]) == 1
+        assert len(list(dl)) == 20  # a new epoch while the last one's batches are still queued
+        dl._iterator._shutdown_workers()
+    else:
+        with pytest.raises((ValueError, RuntimeError)) as ei:
+            list(dl)
+        assert ("bad sample 5" if how == "raise" else "exited unexpectedly") in str(ei.value)
+    deadline = time.time() + 5
+    while (_children() or _our_segments()) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not _children()
+    assert _our_segments() == []
+
+
+def test_shared_arrays_round_trip_read_only_and_zero_copy_on_device():
+    from torchlike.utils.data import collate
+    if not collate.shared_memory_available():
+        pytest.skip("needs POSIX shared memory")
+    alloc = collate.SharedAllocator(f"tl{os.getpid()}_test_")
+    a = alloc.empty((4, 5000), np.float32)
+    a[:] = np.arange(5000, dtype=np.float32)
+    msg = alloc.send(a)
+    b = alloc.send(np.ones((3, 7000), np.int64))  # not in a segment yet: copied into one
+    unsent = alloc.empty((10,), np.uint8)
+    alloc.release_pending()
+    assert sorted(_our_segments()) == [f"tl{os.getpid()}_test_{i}" for i in (0, 1)]  # unsent one unlinked
+    got = collate.from_transport({"a": msg, "b": [b]})
+    assert _our_segments() == []
+    assert not got["a"].array.flags.writeable
+    np.testing.assert_array_equal(got["a"].array, a)
+    np.testing.assert_array_equal(got["b"][0].array, np.ones((3, 7000), np.int64))
+    t = collate.to_device_tree(got)
+    assert t["a"].dtype == torchlike.float32 and t["b"][0].dtype == torchlike.int64
+    np.testing.assert_array_equal(t["a"].numpy(), a)
+    del unsent

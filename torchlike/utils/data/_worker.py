@@ -1,9 +1,11 @@
 """The worker-process side of a multi-process DataLoader.
 
 A worker loops: take a task (index or batch of indices) from its index queue, fetch and collate
-on the host, and put ``(task_id, batch)`` on the shared result queue with tensors sent as numpy
-arrays. It never calls into JAX (the parent converts each batch once). Exceptions travel back as
-:class:`ExceptionWrapper` carrying the worker's formatted traceback.
+on the host, and put ``(task_id, batch)`` on the shared result queue. Large arrays travel as the
+names of shared-memory segments the worker collated into (see ``collate.SharedAllocator``),
+small ones as pickled numpy arrays. It never calls into JAX (the parent converts each batch once).
+Once the parent sets ``done_event``, queued tasks are skipped so shutdown does not wait for them.
+Exceptions travel back as :class:`ExceptionWrapper` carrying the worker's formatted traceback.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import traceback
 
 import numpy as np
 
+from . import collate as _collate
 from .collate import to_host_tree
 
 _worker_info = None
@@ -130,9 +133,12 @@ def _seed_worker(seed, worker_id):
     np.random.seed(np.random.SeedSequence([worker_id, seed & 0xFFFFFFFF, seed >> 32]).generate_state(4))
 
 
-def worker_loop(fetcher_cls, dataset, index_queue, result_queue, auto_collation, collate_fn, drop_last,
-                base_seed, init_fn, worker_id, num_workers, parent_pid):
+def worker_loop(fetcher_cls, dataset, index_queue, result_queue, done_event, auto_collation, collate_fn,
+                drop_last, base_seed, init_fn, worker_id, num_workers, parent_pid, shm_prefix):
     global _worker_info
+    alloc = None
+    if shm_prefix is not None:
+        alloc = _collate._shared = _collate.SharedAllocator(f"{shm_prefix}{worker_id}_")
     try:
         seed = base_seed + worker_id
         _seed_worker(seed, worker_id)
@@ -149,7 +155,8 @@ def worker_loop(fetcher_cls, dataset, index_queue, result_queue, auto_collation,
             try:
                 task = index_queue.get(timeout=_POLL_S)
             except queue.Empty:
-                if os.getppid() != parent_pid:  # the main process died: leave quietly
+                if os.getppid() != parent_pid:  # the main process died: leave quietly, and clean up
+                    _collate.sweep_shared(shm_prefix)
                     break
                 continue
             if task is None:
@@ -164,7 +171,7 @@ def worker_loop(fetcher_cls, dataset, index_queue, result_queue, auto_collation,
                 except Exception:
                     init_error = ExceptionWrapper(where=f"in DataLoader worker process {worker_id}")
                 continue
-            if iteration_end:
+            if iteration_end or done_event.is_set():
                 continue
             idx, index = task
             if init_error is not None:
@@ -182,8 +189,13 @@ def worker_loop(fetcher_cls, dataset, index_queue, result_queue, auto_collation,
                     data = ExceptionWrapper(where=f"in DataLoader worker process {worker_id}")
             result_queue.put((idx, data))
             del data
+            if alloc is not None and alloc.pending:  # segments collated but not part of the batch sent
+                alloc.release_pending()
     except KeyboardInterrupt:
         pass
+    finally:
+        if alloc is not None:
+            alloc.release_pending()
     if result_queue is not None:
         result_queue.cancel_join_thread()
         result_queue.close()

@@ -2,16 +2,27 @@
 
 Samples arrive as numpy arrays, numbers or tensors whose value is a numpy array (what datasets
 and transforms produce); collating stacks them with numpy and yields numpy-backed tensors, so no
-JAX work happens here (safe inside worker processes). ``to_device_tree`` then moves every
-tensor of a batch to the device once, in the main process.
+JAX work happens here (safe inside worker processes). Inside a worker, large stacked arrays are
+written straight into named shared-memory segments (as torch collates into shared storage), so
+a batch crosses to the main process as a segment name that the main process maps; no pickling of
+array data. ``to_device_tree`` then moves every tensor of a batch to the device once, in the main
+process (zero-copy on the CPU device: segments are page-aligned).
 """
 from __future__ import annotations
 
 import collections.abc as abc
 import copy
+import mmap
+import os
 import re
+import secrets
 
 import numpy as np
+
+try:
+    import _posixshmem
+except ImportError:  # no POSIX shared memory: batches are pickled instead
+    _posixshmem = None
 
 __all__ = ["default_collate", "default_convert", "collate", "default_collate_fn_map"]
 
@@ -35,6 +46,17 @@ def _is_host(v):
 
 # ------------------------------------------------------------------ per-type collate functions
 
+def _stack(arrays):
+    """np.stack; inside a worker, large results go straight into a shared-memory segment."""
+    alloc = _shared
+    if alloc is not None:
+        dtype = np.result_type(*arrays)
+        shape = (len(arrays),) + tuple(arrays[0].shape)
+        if not dtype.hasobject and dtype.itemsize * int(np.prod(shape)) >= SHM_MIN_BYTES:
+            return np.stack(arrays, out=alloc.empty(shape, dtype))
+    return np.stack(arrays)
+
+
 def collate_tensor_fn(batch, *, collate_fn_map=None):
     vals = [t._value for t in batch]
     shapes = [tuple(v.shape) for v in vals]
@@ -44,7 +66,7 @@ def collate_tensor_fn(batch, *, collate_fn_map=None):
                                f"and {list(s)} at entry {i}")
     if all(_is_host(v) for v in vals) or not any(t.requires_grad for t in batch):
         try:
-            return _host_tensor(np.stack([np.asarray(v) for v in vals]))
+            return _host_tensor(_stack([np.asarray(v) for v in vals]))
         except Exception:  # tracers: stack as a traced op
             pass
     from ...ops.shape import stack
@@ -60,7 +82,7 @@ def collate_numpy_array_fn(batch, *, collate_fn_map=None):
         if s != shapes[0]:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shapes[0])} at entry 0 "
                                f"and {list(s)} at entry {i}")
-    return _host_tensor(np.stack(batch))
+    return _host_tensor(_stack(batch))
 
 
 def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
@@ -198,6 +220,107 @@ def default_convert(data):
 
 # ------------------------------------------------------------------ moving batches
 
+SHM_DIR = "/dev/shm"
+SHM_MIN_BYTES = 1 << 16  # smaller arrays are cheaper to pickle than to map
+_POPULATE = getattr(mmap, "MAP_POPULATE", 0)
+
+_shared = None  # in a worker process: the SharedAllocator its batches are collated into
+
+
+def shared_memory_available():
+    return _posixshmem is not None and os.path.isdir(SHM_DIR)
+
+
+def new_shared_prefix():
+    """A segment-name prefix unique to one DataLoader iterator (its workers add ``<id>_<n>``)."""
+    return f"tl{os.getpid()}_{secrets.token_hex(4)}_"
+
+
+def sweep_shared(prefix):
+    """Unlink every segment left under ``prefix`` (unsent, in a closed queue, or a dead worker's)."""
+    if prefix is None or _posixshmem is None:
+        return
+    try:
+        names = os.listdir(SHM_DIR)
+    except OSError:
+        return
+    for n in names:
+        if n.startswith(prefix):
+            try:
+                _posixshmem.shm_unlink("/" + n)
+            except OSError:
+                pass
+
+
+class SharedAllocator:
+    """Worker side: page-aligned numpy arrays in fresh named segments. A segment stays pending
+    until its name is sent; ``release_pending`` unlinks those a batch did not send."""
+
+    def __init__(self, prefix):
+        self.prefix, self.count, self.pending = prefix, 0, {}
+
+    def empty(self, shape, dtype):
+        dtype = np.dtype(dtype)
+        count = int(np.prod(shape))
+        nbytes = max(count * dtype.itemsize, 1)
+        name = f"{self.prefix}{self.count}"
+        self.count += 1
+        fd = _posixshmem.shm_open("/" + name, os.O_CREAT | os.O_EXCL | os.O_RDWR, mode=0o600)
+        try:
+            os.ftruncate(fd, nbytes)
+            # prefaulting in one call is cheaper than a page fault per 4 KiB while stacking
+            mm = mmap.mmap(fd, nbytes, flags=mmap.MAP_SHARED | _POPULATE)
+        except BaseException:
+            _posixshmem.shm_unlink("/" + name)
+            raise
+        finally:
+            os.close(fd)
+        arr = np.frombuffer(mm, dtype, count=count).reshape(shape)
+        self.pending[arr.ctypes.data] = (name, arr.nbytes)
+        return arr
+
+    def send(self, arr):
+        """A SharedArray message for ``arr`` (moved into a new segment unless it owns one)."""
+        entry = self.pending.get(arr.ctypes.data) if arr.flags.c_contiguous else None
+        if entry is None or entry[1] != arr.nbytes:
+            out = self.empty(arr.shape, arr.dtype)
+            np.copyto(out, arr)
+            arr, entry = out, self.pending[out.ctypes.data]
+        del self.pending[arr.ctypes.data]
+        return SharedArray(entry[0], arr.shape, arr.dtype.str)
+
+    def release_pending(self):
+        for name, _ in self.pending.values():
+            try:
+                _posixshmem.shm_unlink("/" + name)
+            except OSError:
+                pass
+        self.pending.clear()
+
+
+class SharedArray:
+    """A worker's array in a named shared-memory segment, in transit (pickles as its name)."""
+    __slots__ = ("name", "shape", "dtype")
+
+    def __init__(self, name, shape, dtype):
+        self.name, self.shape, self.dtype = name, shape, dtype
+
+    def __reduce__(self):
+        return SharedArray, (self.name, self.shape, self.dtype)
+
+    def open(self):
+        """Map the segment read-only and unlink its name: the mapping alone keeps it alive."""
+        fd = _posixshmem.shm_open("/" + self.name, os.O_RDONLY, mode=0o600)
+        try:
+            dtype = np.dtype(self.dtype)
+            count = int(np.prod(self.shape))
+            mm = mmap.mmap(fd, max(count * dtype.itemsize, 1), access=mmap.ACCESS_READ)
+        finally:
+            os.close(fd)
+            _posixshmem.shm_unlink("/" + self.name)
+        return np.frombuffer(mm, dtype, count=count).reshape(self.shape)
+
+
 class HostArray:
     """A tensor's numpy value in transit from a worker process (pickles as the array)."""
     __slots__ = ("array",)
@@ -232,13 +355,25 @@ def _map_tree(obj, leaf):
 
 
 def to_host_tree(obj):
-    """Replace tensors by HostArray (numpy) for the trip from a worker to the main process."""
+    """Replace tensors for the trip from a worker to the main process: SharedArray for large
+    arrays when the worker has a shared-memory allocator, HostArray (pickled numpy) otherwise."""
     T = _Tensor()
+    alloc = _shared
 
     def leaf(x):
         if isinstance(x, T) and _is_host(x._value):
-            return HostArray(np.asarray(x._value))
+            arr = np.asarray(x._value)
+            if alloc is not None and arr.nbytes >= SHM_MIN_BYTES and not arr.dtype.hasobject:
+                return alloc.send(arr)
+            return HostArray(arr)
         return x
+    return _map_tree(obj, leaf)
+
+
+def from_transport(obj):
+    """Main process, on receipt: map every SharedArray of a message (unlinking its name)."""
+    def leaf(x):
+        return HostArray(x.open()) if isinstance(x, SharedArray) else x
     return _map_tree(obj, leaf)
 
 

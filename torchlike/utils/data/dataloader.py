@@ -2,7 +2,10 @@
 
 Samples are fetched and collated on the host (numpy), in the main process or in worker
 processes (``multiprocessing``, fork context on Linux) that never touch JAX; every batch becomes
-device tensors once, in the main process. Generator use follows torch's order: creating an
+device tensors once, in the main process. Workers hand large arrays over in shared memory (as
+torch's workers do): the main process only maps each segment and unlinks its name on receipt;
+whatever is still in flight when iteration ends (early ``break``, an error, a dead worker) is
+unlinked by name prefix once the workers are gone. Generator use follows torch's order: creating an
 iterator draws the workers' base seed, then the first batch makes the sampler draw its seed.
 """
 from __future__ import annotations
@@ -12,11 +15,12 @@ import multiprocessing as mp
 import os
 import queue
 import sys
-import threading
 import warnings
+from multiprocessing import util as _mp_util
 
 from . import _worker
-from .collate import default_collate, default_convert, to_device_tree
+from .collate import (default_collate, default_convert, from_transport, new_shared_prefix, shared_memory_available,
+                      sweep_shared, to_device_tree)
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _draw_seed
 
@@ -214,6 +218,11 @@ class _MultiProcessIter(_BaseIter):
         self._persistent = loader.persistent_workers
         self._in_order = loader.in_order
         ctx = _mp_context(loader.multiprocessing_context)
+        self._shm_prefix = new_shared_prefix() if shared_memory_available() else None
+        # unlinks leftovers if the interpreter exits with this iterator alive (after daemonic
+        # workers are terminated: negative exit priority)
+        _mp_util.Finalize(self, sweep_shared, args=(self._shm_prefix,), exitpriority=-1)
+        self._done_event = ctx.Event()
         self._result_queue = ctx.Queue()
         self._index_queues = []
         self._workers = []
@@ -224,9 +233,9 @@ class _MultiProcessIter(_BaseIter):
                 iq = ctx.Queue()
                 iq.cancel_join_thread()
                 w = ctx.Process(target=_worker.worker_loop,
-                                args=(self._fetcher_cls, self._dataset, iq, self._result_queue,
+                                args=(self._fetcher_cls, self._dataset, iq, self._result_queue, self._done_event,
                                       self._auto_collation, self._collate_fn, self._drop_last, self._base_seed,
-                                      loader.worker_init_fn, i, self._num_workers, pid),
+                                      loader.worker_init_fn, i, self._num_workers, pid, self._shm_prefix),
                                 daemon=True)
                 w.start()
                 self._index_queues.append(iq)
@@ -276,7 +285,8 @@ class _MultiProcessIter(_BaseIter):
         poll = 1.0 if timeout is None else min(1.0, timeout)
         while True:
             try:
-                return True, self._result_queue.get(timeout=poll)
+                idx, data = self._result_queue.get(timeout=poll)
+                return True, (idx, from_transport(data))
             except queue.Empty:
                 waited += poll
                 dead = [w for w in self._workers if not w.is_alive() and w.exitcode not in (0, None)]
@@ -346,6 +356,7 @@ class _MultiProcessIter(_BaseIter):
             return
         self._shutdown = True
         try:
+            self._done_event.set()
             for q in self._index_queues:
                 try:
                     q.put(None)
@@ -364,6 +375,8 @@ class _MultiProcessIter(_BaseIter):
             self._result_queue.close()
         except Exception:
             pass
+        finally:
+            sweep_shared(self._shm_prefix)  # segments still in the queue or left by a dead worker
 
     def __del__(self):
         try:
