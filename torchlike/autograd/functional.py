@@ -83,6 +83,24 @@ def _check_v(v, outputs, fn_name, arg):
                            f"v has {len(v)} elements but {fn_name} expects {len(outputs)}")
 
 
+def _v_or_ones(v, against, fn_name, arg, none_msg):
+    """``v`` as a checked tuple matching ``against``; when None, ones for a single one-element tensor."""
+    if v is not None:
+        _, v = _as_tuple(v, "v", fn_name)
+        _check_v(v, against, fn_name, arg)
+        return v
+    if len(against) != 1 or against[0].numel() != 1:
+        raise RuntimeError(none_msg)
+    from ..ops.creation import ones_like
+    return (ones_like(against[0]),)
+
+
+_V_NONE_OUTPUTS = ("The vector v can only be None if the user-provided function returns a single Tensor with a "
+                   "single element.")
+_V_NONE_INPUTS = ("The vector v can only be None if the input to the user-provided function is a single Tensor "
+                  "with a single element.")
+
+
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(*inputs), v^T J) for the Jacobian J of func at inputs."""
     with enable_grad():
@@ -90,15 +108,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         inputs = _prep(inputs, create_graph)
         outputs = func(*inputs)
         is_out_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "vjp")
-        if v is not None:
-            _, v = _as_tuple(v, "v", "vjp")
-            _check_v(v, outputs, "vjp", "outputs")
-        else:
-            if len(outputs) != 1 or outputs[0].numel() != 1:
-                raise RuntimeError("The vector v can only be None if the user-provided function returns a single "
-                                   "Tensor with a single element.")
-            from ..ops.creation import ones_like
-            v = (ones_like(outputs[0]),)
+        v = _v_or_ones(v, outputs, "vjp", "outputs", _V_NONE_OUTPUTS)
         grads = _autograd(outputs, inputs, v, create_graph, strict, "")
     return (_tuple_post(_post(outputs, create_graph), is_out_tuple),
             _tuple_post(_post(grads, create_graph), is_in_tuple))
@@ -106,18 +116,11 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(*inputs), J v) by differentiating the vjp with respect to its cotangent."""
-    from ..ops.creation import ones_like, zeros_like
+    from ..ops.creation import zeros_like
     with enable_grad():
         is_in_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
         inputs = _prep(inputs, create_graph)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "jvp")
-            _check_v(v, inputs, "jvp", "inputs")
-        else:
-            if len(inputs) != 1 or inputs[0].numel() != 1:
-                raise RuntimeError("The vector v can only be None if the input to the user-provided function is a "
-                                   "single Tensor with a single element.")
-            v = (ones_like(inputs[0]),)
+        v = _v_or_ones(v, inputs, "jvp", "inputs", _V_NONE_INPUTS)
         outputs = func(*inputs)
         is_out_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "jvp")
         u = tuple(zeros_like(o).requires_grad_(True) for o in outputs)
@@ -198,15 +201,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     with enable_grad():
         is_in_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
         inputs = _prep(inputs, create_graph)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "vhp")
-            _check_v(v, inputs, "vhp", "inputs")
-        else:
-            if len(inputs) != 1 or inputs[0].numel() != 1:
-                raise RuntimeError("The vector v can only be None if the input to the user-provided function is a "
-                                   "single Tensor with a single element.")
-            from ..ops.creation import ones_like
-            v = (ones_like(inputs[0]),)
+        v = _v_or_ones(v, inputs, "vhp", "inputs", _V_NONE_INPUTS)
         outputs = func(*inputs)
         is_out_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "vhp")
         if is_out_tuple or len(outputs) != 1:
