@@ -19,7 +19,7 @@ from jax import lax
 
 from .. import _dtype as D
 from .._tensor import Tensor, _type_name, _wrap_dim
-from .linalg_basic import matmul
+from .linalg_basic import check_batch_shapes, matmul
 from .out import write_out
 from .reduction import _return_type, return_types, vector_norm
 from .. import _intercept
@@ -1115,11 +1115,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
-    if batch1.ndim != 3 or batch2.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor" if batch1.ndim != 3 else "batch2 must be a 3D tensor")
-    if batch1.shape[0] != batch2.shape[0] or batch1.shape[2] != batch2.shape[1]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{batch1.shape[0]}, "
-                           f"{batch1.shape[2]}] but got: [{batch2.shape[0]}, {batch2.shape[1]}].")
+    check_batch_shapes(batch1, batch2)
     _same_dtype("baddbmm", batch1, batch2, input)
     _check_coef(batch1, beta, alpha)
     _expect_bcast(input, (batch1.shape[0], batch1.shape[1], batch2.shape[2]), "baddbmm")
@@ -1127,11 +1123,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
-    if batch1.ndim != 3 or batch2.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor" if batch1.ndim != 3 else "batch2 must be a 3D tensor")
-    if batch1.shape[0] != batch2.shape[0] or batch1.shape[2] != batch2.shape[1]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{batch1.shape[0]}, "
-                           f"{batch1.shape[2]}] but got: [{batch2.shape[0]}, {batch2.shape[1]}].")
+    check_batch_shapes(batch1, batch2)
     _same_dtype("addbmm", batch1, batch2, input)
     _check_coef(batch1, beta, alpha)
     _expect_bcast(input, (batch1.shape[1], batch2.shape[2]), "addbmm")

@@ -73,13 +73,20 @@ def mm(input, mat2, *, out=None):
     return write_out(apply(_mm, input, mat2), out)
 
 
+def check_batch_shapes(batch1, batch2):
+    """torch's errors for batched matrix products (bmm, baddbmm, addbmm): 3-D operands, matching batches."""
+    if batch1.ndim != 3 or batch2.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor" if batch1.ndim != 3 else "batch2 must be a 3D tensor")
+    if batch1.shape[0] != batch2.shape[0] or batch1.shape[2] != batch2.shape[1]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{batch1.shape[0]}, "
+                           f"{batch1.shape[2]}] but got: [{batch2.shape[0]}, {batch2.shape[1]}].")
+
+
 def bmm(input, mat2, *, out=None):
-    if input.ndim != 3 or mat2.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor" if input.ndim != 3 else "batch2 must be a 3D tensor")
+    if input.ndim != 3 or mat2.ndim != 3:  # torch reports a wrong rank before a dtype mismatch
+        check_batch_shapes(input, mat2)
     _same_dtype("matmul", input, mat2)
-    if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{input.shape[0]}, "
-                           f"{input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
+    check_batch_shapes(input, mat2)
     return write_out(apply(_bmm, input, mat2), out)
 
 
