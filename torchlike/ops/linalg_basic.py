@@ -115,9 +115,6 @@ def dot(input, other, *, out=None):
     return write_out(apply(_dot, input, other), out)
 
 
-inner = None  # defined by the operator-breadth module
-
-
 _einsum = Op("einsum", lambda *ops, eq: jnp.einsum(eq, *ops), promote="same")
 
 

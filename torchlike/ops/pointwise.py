@@ -270,13 +270,6 @@ def clamp_max(input, max):
     return clamp(input, max=max)
 
 
-_where_op = Op("where", lambda c, x, y: jnp.where(c, x, y), promote="same", n_promote=None)
-
-
-def _where3(cond, x, y):
-    return jnp.where(cond, x, y)
-
-
 _where_vals = Op("where", lambda x, y, c: jnp.where(c, x, y), promote="same", n_promote=2)
 
 
