@@ -75,6 +75,28 @@ def test_conv_transpose_module(nd, kw, out_size, rng):
         assert_same(yl, yt, 1e-4, 1e-5)
 
 
+@pytest.mark.parametrize("shape,kw,banded", [
+    ((3, 1, 28, 28), dict(in_channels=1, out_channels=10, kernel_size=5), True),  # MNIST's first layer
+    ((3, 10, 12, 12), dict(in_channels=10, out_channels=20, kernel_size=5), True),  # MNIST's second
+    ((2, 3, 16, 13), dict(in_channels=3, out_channels=6, kernel_size=(3, 5), stride=(2, 3), dilation=(1, 2)), True),
+    ((2, 1, 9, 9), dict(in_channels=1, out_channels=4, kernel_size=3, padding=1, stride=2), False),  # 1-channel
+])
+def test_conv2d_cpu_lowerings(shape, kw, banded, rng):
+    """The CPU-only lowerings of small 2-d convs (banded GEMM, one-channel slices) match torch."""
+    from torchlike.nn._functional import conv as conv_impl
+    w_shape = (kw["out_channels"], kw["in_channels"]) + ((kw["kernel_size"],) * 2 if isinstance(
+        kw["kernel_size"], int) else kw["kernel_size"])
+    pads = ((kw.get("padding", 0),) * 2,) * 2
+    assert conv_impl._banded_pays(shape, w_shape, pads) == banded
+    torch.manual_seed(0)
+    ref, ours = torch.nn.Conv2d(**kw), nn.Conv2d(**kw)
+    _copy(ours, ref)
+    _run_pair(ours, ref, rng.standard_normal(shape).astype(np.float32), atol=1e-4)  # grads sum ~2k terms of ~50
+    ref.zero_grad(set_to_none=True)
+    ours.zero_grad(set_to_none=True)
+    _run_pair(ours.double(), ref.double(), rng.standard_normal(shape), rtol=1e-10, atol=1e-10)
+
+
 def test_conv_unbatched_and_float64(rng):
     x = rng.standard_normal((3, 8, 8))
     w = rng.standard_normal((5, 3, 3, 3))
