@@ -82,8 +82,15 @@ class Generator:
         Inside a compiled step the key comes from the program's key input instead."""
         if _hooks.rng is not None:
             return _hooks.rng.next_key()
+        return jax.numpy.asarray(self.next_key_data())
+
+    def next_key_data(self):
+        """:meth:`next_key` as a host (numpy) array, for passing straight into a jitted program."""
         bits = self._mt.random64()
-        return jax.random.key_data(jax.random.PRNGKey(np.uint32(bits & 0xFFFFFFFF) ^ np.uint32(bits >> 32)))
+        seed = np.uint32(bits & 0xFFFFFFFF) ^ np.uint32(bits >> 32)
+        if jax.config.jax_default_prng_impl == "threefry2x32":
+            return np.array([0, seed], np.uint32)  # what PRNGKey(seed) computes, without a device dispatch
+        return np.asarray(jax.random.key_data(jax.random.PRNGKey(seed)))
 
     # host samplers used by the creation ops; each returns a numpy array
     def uniform(self, shape, np_dtype, low=0.0, high=1.0):

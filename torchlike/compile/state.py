@@ -89,12 +89,22 @@ def reachable(fn, args, kwargs):
     return found
 
 
-def module_tensors(modules):
-    out = []
-    for m in modules:
-        out.extend(m.parameters())
-        out.extend(m.buffers())
-    return out
+def module_state(modules):
+    """Parameters and buffers of ``modules`` and their submodules, and every submodule's ``training``
+    flag, in one walk (this runs on every compiled call, so it avoids the generator-heavy
+    ``parameters()``/``buffers()``/``modules()`` trio)."""
+    tensors, flags, seen = [], [], set()
+    stack = list(reversed(modules))
+    while stack:
+        m = stack.pop()
+        if id(m) in seen:
+            continue
+        seen.add(id(m))
+        flags.append(m.training)
+        tensors.extend(t for t in m._parameters.values() if t is not None)
+        tensors.extend(t for t in m._buffers.values() if t is not None)
+        stack.extend(c for c in reversed(m._modules.values()) if c is not None)
+    return tensors, tuple(flags)
 
 
 def optimizer_tensors(optimizers):

@@ -22,7 +22,7 @@ from .. import random as _random
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from .errors import UntraceableError
-from .state import Recorder, module_tensors, optimizer_tensors, reachable, unique
+from .state import Recorder, module_state, optimizer_tensors, reachable, unique
 
 _UNTRACEABLE = (UntraceableError, jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError,
                 jax.errors.TracerIntegerConversionError, jax.errors.TracerArrayConversionError)
@@ -91,14 +91,15 @@ class CompiledFunction:
         reach = reachable(self.fn, args, kwargs)
         modules = [m for m in reach if not hasattr(m, "param_groups")]
         optimizers = unique(self._optimizers + [o for o in reach if hasattr(o, "param_groups")])
+        mod_tensors, training = module_state(modules)
         state = unique([t for t in (r() for r in self._recorded) if t is not None]
-                       + module_tensors(modules) + optimizer_tensors(optimizers))
+                       + mod_tensors + optimizer_tensors(optimizers))
         arg_tensors, static, treedef = _split((args, kwargs))
         lr_slots = [(g, k) for o in optimizers for g in o.param_groups for k in ("lr",)
                     if isinstance(g.get(k), (int, float)) and not isinstance(g.get(k), bool)]
         key = (treedef, _hashable(static), tuple(id(t) for t in state), tuple(t._grad is not None for t in state),
                tuple(t.requires_grad for t in arg_tensors), grad_mode.is_grad_enabled(),
-               tuple(m.training for m in modules for m in m.modules()), len(lr_slots), _intercept.autocast_key)
+               training, len(lr_slots), _intercept.autocast_key)
         if key in self._eager_keys:
             return self.fn(*args, **kwargs)
         entry = self._programs.get(key)
@@ -108,7 +109,7 @@ class CompiledFunction:
         inputs = ([t._value for t in state], [None if t._grad is None else t._grad._value for t in state],
                   [t._value for t in arg_tensors],
                   [np.asarray(g[k], np.float64 if jax.config.jax_enable_x64 else np.float32) for g, k in lr_slots],
-                  _random.default_generator.next_key())
+                  _random.default_generator.next_key_data())
         mesh = self._mesh
         if mesh is not None:  # a DataParallel/FSDP step: one SPMD program over its mesh (nn.parallel, distributed)
             homes = [t._value.sharding for t in state]
