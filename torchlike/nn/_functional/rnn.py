@@ -52,6 +52,8 @@ def _direction(mode, x, h0, c0, w, has_bias, proj, mask, reverse):
     gx = x @ w_ih.T
     if b_ih is not None:
         gx = gx + b_ih
+    if b_hh is not None and mode != "GRU":  # GRU's b_hh sits inside r * (h W_hn + b_hn)
+        gx, b_hh = gx + b_hh, None  # added once, outside the recurrence
 
     def step(carry, inp):
         h, c = carry
