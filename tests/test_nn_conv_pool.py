@@ -84,12 +84,10 @@ def test_conv_transpose_module(nd, kw, out_size, rng):
 def test_conv2d_cpu_lowerings(shape, kw, banded, rng):
     """The CPU-only lowerings of small 2-d convs (banded GEMM, one-channel slices) match torch."""
     from torchlike.nn._functional import conv as conv_impl
-    w_shape = (kw["out_channels"], kw["in_channels"]) + ((kw["kernel_size"],) * 2 if isinstance(
-        kw["kernel_size"], int) else kw["kernel_size"])
-    pads = ((kw.get("padding", 0),) * 2,) * 2
-    assert conv_impl._banded_pays(shape, w_shape, pads) == banded
     torch.manual_seed(0)
     ref, ours = torch.nn.Conv2d(**kw), nn.Conv2d(**kw)
+    pads = ((kw.get("padding", 0),) * 2,) * 2
+    assert conv_impl._banded_pays(shape, tuple(ours.weight.shape), pads) == banded
     _copy(ours, ref)
     _run_pair(ours, ref, rng.standard_normal(shape).astype(np.float32), atol=1e-4)  # grads sum ~2k terms of ~50
     ref.zero_grad(set_to_none=True)
