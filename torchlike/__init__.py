@@ -2,7 +2,9 @@
 
 ``import torchlike as torch`` and write PyTorch. JAX's 64-bit mode is enabled on import so that
 dtypes match torch's (int64 indices, float64 numpy inputs); set ``TORCHLIKE_X64=0`` before import
-to leave JAX in 32-bit mode (TPU-first use: int64/float64 then become 32-bit).
+to leave JAX in 32-bit mode (TPU-first use: int64/float64 then become 32-bit). On Linux, glibc is
+also told to keep freed memory for reuse (see ``_host_memory``; ``TORCHLIKE_KEEP_HOST_MEMORY=0``
+leaves malloc alone).
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import jax as _jax
 
 if _os.environ.get("TORCHLIKE_X64", "1") != "0":
     _jax.config.update("jax_enable_x64", True)
+
+from . import _host_memory  # glibc keeps freed blocks for reuse (TORCHLIKE_KEEP_HOST_MEMORY=0 opts out)
 
 from .version import __version__  # a str comparing like torch.__version__ (TorchVersion)
 from . import version
