@@ -148,3 +148,38 @@ def test_errors():
         nn.GRU(4, 6, proj_size=2)
     with pytest.raises(ValueError, match="does not match weight dtype"):
         nn.GRU(4, 6)(torchlike.randn(5, 3, 4, dtype=torchlike.float64))
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_forward_mode(bidirectional, rng):
+    """The LSTM recurrence has a hand-written derivative: forward mode (jvp) must match torch.func's
+    along input, initial-state and weight tangents, and second-order reverse mode must work."""
+    ours, ref = _pair("LSTM", dict(input_size=4, hidden_size=6, num_layers=2, bidirectional=bidirectional))
+    D = 2 if bidirectional else 1
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in [(5, 3, 4), (2 * D, 3, 6), (2 * D, 3, 6)]]
+    tangents = [rng.standard_normal(a.shape).astype(np.float32) for a in arrays]
+    names = [n for n, _ in ref.named_parameters()]
+    w_tan = {n: rng.standard_normal(tuple(p.shape)).astype(np.float32) for n, p in ref.named_parameters()}
+
+    def run(lib, module, func_mod):
+        params = {n: lib.tensor(p.detach().numpy()) for n, p in ref.named_parameters()}
+
+        def f(x, h, c, *ws):
+            y, (hn, cn) = func_mod.functional_call(module, dict(zip(names, ws)), (x, (h, c)))
+            return y, hn, cn
+        return func_mod.jvp(f, tuple(lib.tensor(a) for a in arrays) + tuple(params[n] for n in names),
+                            tuple(lib.tensor(t) for t in tangents) + tuple(lib.tensor(w_tan[n]) for n in names))
+
+    with torch.backends.mkldnn.flags(enabled=False):  # torch's oneDNN LSTM has no forward AD
+        (out_l, tan_l), (out_t, tan_t) = run(torchlike, ours, torchlike.func), run(torch, ref, torch.func)
+    assert_same(list(out_l), list(out_t), **TOL)
+    assert_same(list(tan_l), list(tan_t), rtol=1e-4, atol=1e-4)
+
+    # reverse over reverse: d/dx of sum(d loss/dx * v)
+    def double_backward(lib, module):
+        x = lib.tensor(arrays[0], requires_grad=True)
+        y, _ = module(x)
+        (g,) = lib.autograd.grad((y * lib.tensor(_weights(y))).sum(), x, create_graph=True)
+        (gg,) = lib.autograd.grad((g * lib.tensor(tangents[0])).sum(), x)
+        return gg
+    assert_same(double_backward(torchlike, ours), double_backward(torch, ref), rtol=1e-4, atol=1e-4)
