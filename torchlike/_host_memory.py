@@ -10,11 +10,17 @@ when it is imported:
 
 - ``M_MMAP_MAX = 0``: every block comes from the heap, where a freed block is reused by the next
   allocation of that size (glibc still falls back to ``mmap`` if the heap cannot grow);
-- ``M_TRIM_THRESHOLD`` = the largest value: the heap is never shrunk.
+- ``M_TRIM_THRESHOLD`` = the largest value: the heap is never shrunk;
+- JAX's CPU programs run on the thread that calls them (``jax_cpu_enable_async_dispatch=False``):
+  a worker thread allocates from a glibc thread arena, whose heaps (64 MiB at most, larger blocks
+  are mmapped) are unmapped whenever they empty, whatever the settings above; the calling thread
+  allocates from the main heap. torch runs CPU ops synchronously too; measured, the seed programs'
+  training steps are as fast either way once the page faults are gone.
 
 The cost is that the process's resident memory stays at its high-water mark instead of shrinking
 after a peak. Set ``TORCHLIKE_KEEP_HOST_MEMORY=0`` in the environment before importing torchlike to
-leave ``malloc`` as it is. Only glibc (Linux) has these settings; elsewhere nothing is changed.
+leave ``malloc`` and JAX's dispatch as they are. Only glibc (Linux) has these settings; elsewhere
+nothing is changed.
 """
 from __future__ import annotations
 
@@ -43,3 +49,6 @@ def keep_freed_memory() -> bool:
 
 
 applied = os.environ.get("TORCHLIKE_KEEP_HOST_MEMORY", "1") != "0" and keep_freed_memory()
+if applied:
+    import jax
+    jax.config.update("jax_cpu_enable_async_dispatch", False)
