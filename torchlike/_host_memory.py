@@ -11,16 +11,15 @@ when it is imported:
 - ``M_MMAP_MAX = 0``: every block comes from the heap, where a freed block is reused by the next
   allocation of that size (glibc still falls back to ``mmap`` if the heap cannot grow);
 - ``M_TRIM_THRESHOLD`` = the largest value: the heap is never shrunk;
-- JAX's CPU programs run on the thread that calls them (``jax_cpu_enable_async_dispatch=False``):
-  a worker thread allocates from a glibc thread arena, whose heaps (64 MiB at most, larger blocks
-  are mmapped) are unmapped whenever they empty, whatever the settings above; the calling thread
-  allocates from the main heap. torch runs CPU ops synchronously too; measured, the seed programs'
-  training steps are as fast either way once the page faults are gone.
+- ``M_TOP_PAD`` = 128 MiB: JAX runs CPU programs on worker threads, which allocate from glibc's
+  per-thread arenas; an arena unmaps a whole extra heap (64 MiB) the moment it empties unless the
+  arena keeps more than that in reserve, so without this pad each step mapped and unmapped one.
+  (The pad also makes the main heap grow in 128 MiB steps of address space; pages are only
+  committed when touched.)
 
 The cost is that the process's resident memory stays at its high-water mark instead of shrinking
 after a peak. Set ``TORCHLIKE_KEEP_HOST_MEMORY=0`` in the environment before importing torchlike to
-leave ``malloc`` and JAX's dispatch as they are. Only glibc (Linux) has these settings; elsewhere
-nothing is changed.
+leave ``malloc`` as it is. Only glibc (Linux) has these settings; elsewhere nothing is changed.
 """
 from __future__ import annotations
 
@@ -30,11 +29,12 @@ import os
 import sys
 
 _M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers (malloc.h)
+_M_TOP_PAD = -2
 _M_MMAP_MAX = -4
 
 
 def keep_freed_memory() -> bool:
-    """Apply the two ``mallopt`` settings above; return whether glibc accepted both."""
+    """Apply the ``mallopt`` settings above; return whether glibc accepted them all."""
     if not sys.platform.startswith("linux"):
         return False
     try:
@@ -45,10 +45,8 @@ def keep_freed_memory() -> bool:
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
     # mallopt returns 1 on success, 0 when it rejects a value
-    return bool(mallopt(_M_MMAP_MAX, 0)) & bool(mallopt(_M_TRIM_THRESHOLD, 2 ** 31 - 1))
+    return (bool(mallopt(_M_MMAP_MAX, 0)) & bool(mallopt(_M_TRIM_THRESHOLD, 2 ** 31 - 1))
+            & bool(mallopt(_M_TOP_PAD, 128 << 20)))
 
 
 applied = os.environ.get("TORCHLIKE_KEEP_HOST_MEMORY", "1") != "0" and keep_freed_memory()
-if applied:
-    import jax
-    jax.config.update("jax_cpu_enable_async_dispatch", False)
