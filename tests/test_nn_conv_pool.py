@@ -79,6 +79,8 @@ def test_conv_transpose_module(nd, kw, out_size, rng):
     ((3, 1, 28, 28), dict(in_channels=1, out_channels=10, kernel_size=5), True),  # MNIST's first layer
     ((3, 10, 12, 12), dict(in_channels=10, out_channels=20, kernel_size=5), True),  # MNIST's second
     ((2, 3, 16, 13), dict(in_channels=3, out_channels=6, kernel_size=(3, 5), stride=(2, 3), dilation=(1, 2)), True),
+    ((2, 6, 14, 14), dict(in_channels=6, out_channels=16, kernel_size=5), True),  # LeNet's second: a partial block
+    ((2, 3, 9, 23), dict(in_channels=3, out_channels=4, kernel_size=(2, 5), stride=2), True),  # strided, partial
     ((2, 1, 9, 9), dict(in_channels=1, out_channels=4, kernel_size=3, padding=1, stride=2), False),  # 1-channel
 ])
 def test_conv2d_cpu_lowerings(shape, kw, banded, rng):
