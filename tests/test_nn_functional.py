@@ -152,6 +152,27 @@ def test_dropout_functional():
         F.dropout(x, -0.1)
 
 
+@pytest.mark.parametrize("x64", [True, False])
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
+def test_dropout_keep_mask_statistics(p, x64):
+    """Masks use 16 random bits per element (four per 64-bit threefry draw, two per 32-bit one):
+    keep rate 1 - p, neighbours independent, new keys give new masks, odd sizes fill every element."""
+    import jax
+    from torchlike.nn._functional.dropout import keep_mask
+    key = jax.random.key_data(jax.random.key(3))
+    with jax.enable_x64(x64):
+        m = np.asarray(keep_mask(key, p, (601, 333)))  # 200,133 elements: not a multiple of 4
+        other = np.asarray(keep_mask(jax.random.fold_in(key, 1), p, (601, 333)))
+    n, q = m.size, 1 - p
+    sd = np.sqrt(q * p / n)
+    assert abs(m.mean() - q) < 5 * sd
+    assert abs(m[:, -1].mean() - q) < 5 * np.sqrt(q * p / m.shape[0])  # the last, partial word is used
+    flat = m.reshape(-1)
+    for lag in (1, 2, 3, 4):  # elements sharing a random word are independent
+        assert abs((flat[:-lag] & flat[lag:]).mean() - q * q) < 5 * np.sqrt(q * q * (1 - q * q) / n)
+    assert (m != other).mean() > p * q  # a different key gives a different mask
+
+
 def test_gumbel_softmax():
     torchlike.manual_seed(0)
     logits = torchlike.tensor(_f(4, 5), requires_grad=True)

@@ -18,6 +18,7 @@ import jax.numpy as jnp
 from ..._tensor import Tensor
 from ... import _intercept
 from ...ops.registry import Op, apply
+from .dropout import keep_mask
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -32,7 +33,7 @@ def _dropout(w, p, key):
         return w
     if p >= 1:
         return jnp.zeros_like(w)
-    keep = jax.random.bernoulli(key, 1 - p, w.shape)
+    keep = keep_mask(key, p, w.shape)
     return jnp.where(keep, w / (1 - p), 0).astype(w.dtype)
 
 

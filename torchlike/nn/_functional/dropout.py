@@ -4,10 +4,12 @@
 """
 from __future__ import annotations
 
+import math
 import warnings
 
 import jax
 import jax.numpy as jnp
+from jax import lax
 
 from ...ops.registry import Op, apply
 
@@ -16,8 +18,21 @@ __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "f
 _SELU_ALPHA_P = -1.7580993408473766  # -scale * alpha of SELU: the value dropped units take
 
 
-def _keep_mask(key, shape, p):
-    return jax.random.bernoulli(jax.random.wrap_key_data(key), 1.0 - p, shape)
+def keep_mask(key, p, shape):
+    """Boolean mask that is True with probability ``1 - p`` per element, from raw threefry key data.
+
+    Each element compares 16 random bits with ``round((1 - p) * 2**16)``, so one threefry call (64
+    bits) serves four elements where ``jax.random.bernoulli`` spends a 32-bit uniform on each: the
+    Transformer benchmark's masks were ~3x faster to draw on CPU. The keep probability is resolved to
+    2**-16 (p=0.1 keeps 0.899994 of the elements on average; torch draws its mask from a 24-bit
+    uniform). Used by every dropout in torchlike (functional, attention, between RNN layers).
+    """
+    n = math.prod(shape)
+    wide = jnp.dtype(jnp.uint64 if jax.config.jax_enable_x64 else jnp.uint32)
+    per_word = wide.itemsize // 2
+    words = jax.random.bits(jax.random.wrap_key_data(key), (-(-n // per_word),), wide)
+    bits16 = lax.bitcast_convert_type(words, jnp.uint16).reshape(-1)[:n].reshape(shape)
+    return bits16.astype(jnp.uint32) < round((1.0 - p) * 65536)
 
 
 def _dropout(x, key, p, feature_dims):
@@ -25,7 +40,7 @@ def _dropout(x, key, p, feature_dims):
     if p >= 1.0:
         return jnp.zeros_like(x)
     shape = x.shape if feature_dims is None else x.shape[:feature_dims] + (1,) * (x.ndim - feature_dims)
-    keep = _keep_mask(key, shape, p)
+    keep = keep_mask(key, p, shape)
     return jnp.where(keep, x * jnp.asarray(1.0 / (1.0 - p), x.dtype), jnp.zeros((), x.dtype))
 
 
@@ -33,7 +48,7 @@ def _alpha_dropout(x, key, p, feature_dims):
     if p >= 1.0:
         return jnp.zeros_like(x)
     shape = x.shape if feature_dims is None else x.shape[:feature_dims] + (1,) * (x.ndim - feature_dims)
-    keep = _keep_mask(key, shape, p)
+    keep = keep_mask(key, p, shape)
     a = ((1 - p) * (1 + p * _SELU_ALPHA_P ** 2)) ** -0.5
     b = -a * _SELU_ALPHA_P * p
     dropped = jnp.where(keep, x, jnp.asarray(_SELU_ALPHA_P, x.dtype))

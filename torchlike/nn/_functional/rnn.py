@@ -18,6 +18,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from ...ops.registry import Op, apply
+from .dropout import keep_mask
 
 __all__ = []
 
@@ -184,8 +185,7 @@ def _rnn_fwd(x, hx, cx, gather_idx, pack_idx, lengths, sort_idx, unsort_idx, key
             if dropout >= 1:
                 layer_in = jnp.zeros_like(layer_in)
             else:
-                keep = jax.random.bernoulli(jax.random.fold_in(key, layer),
-                                            1 - dropout, layer_in.shape)
+                keep = keep_mask(jax.random.fold_in(key, layer), dropout, layer_in.shape)
                 layer_in = jnp.where(keep, layer_in / (1 - dropout), 0).astype(layer_in.dtype)
     out = layer_in
     h_n = jnp.stack(hs)
