@@ -57,6 +57,36 @@ def test_compiled_step_matches_eager(opt_cls, kw, bn, sched):
     assert c[3].trace_count == 1  # one trace for all compiled calls (the first call records eagerly)
 
 
+@pytest.mark.parametrize("threshold,waits", [(0.0, True), (float("inf"), False)])
+def test_cpu_dispatch_policy(monkeypatch, threshold, waits):
+    """The second compiled call of a CPU program is timed; slower programs then wait for their inputs
+    before dispatch (torchlike.compile.step._Program). Results are the same either way."""
+    import types
+    import jax
+    from torchlike.compile import step as step_mod
+    monkeypatch.setattr(step_mod, "WAIT_ABOVE_S", threshold)
+    waits_seen = []
+
+    class CountingJax(types.ModuleType):  # the step module's view of jax, counting its waits
+        def __getattr__(self, name):
+            return getattr(jax, name)
+
+        def block_until_ready(self, x):
+            waits_seen.append(1)
+            return jax.block_until_ready(x)
+
+    monkeypatch.setattr(step_mod, "jax", CountingJax("jax"))
+    e = _run(False, torch.optim.Adam, lr=1e-2)
+    c = _run(True, torch.optim.Adam, lr=1e-2)
+    np.testing.assert_allclose(e[0], c[0], rtol=1e-5)
+    for a, b in zip(e[1], c[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    (program,) = c[3]._programs.values()
+    assert program.wait is waits and program.calls == 7  # 8 calls: one recorded eagerly, 7 compiled
+    # the timed second call waits twice (inputs, outputs); a waiting program once per later call
+    assert len(waits_seen) == 2 + (5 if waits else 0)
+
+
 def test_one_trace_for_100_steps_and_retrace_on_mode_switch():
     m = _model(0, bn=True)
     opt = torch.optim.SGD(m.parameters(), lr=0.01)
