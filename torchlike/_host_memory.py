@@ -15,7 +15,8 @@ when it is imported:
   per-thread arenas; an arena unmaps a whole extra heap (64 MiB) the moment it empties unless the
   arena keeps more than that in reserve, so without this pad each step mapped and unmapped one.
   (The pad also makes the main heap grow in 128 MiB steps of address space; pages are only
-  committed when touched.)
+  touched when used, but under strict overcommit, ``vm.overcommit_memory=2``, that address space
+  counts against the commit limit: opt out there.)
 
 The cost is that the process's resident memory stays at its high-water mark instead of shrinking
 after a peak. Set ``TORCHLIKE_KEEP_HOST_MEMORY=0`` in the environment before importing torchlike to
