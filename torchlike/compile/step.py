@@ -41,9 +41,9 @@ class _Program:
     program takes tens of milliseconds (one training loop, steps back to back: MNIST CNN b512
     27.5 vs 23.4-24.4 ms per step, LSTM 43 vs 40.5 ms; the waiting main thread uses no CPU), while
     a ~1 ms program gains from being dispatched early, since the Python side of the next call then
-    overlaps the XLA run (autoencoder 0.96 vs 1.15 ms). So the
-    second call of a CPU program (the first compiles) is timed synchronously, and programs slower
-    than ``WAIT_ABOVE_S`` wait for their inputs from then on. Other backends always dispatch early.
+    overlaps the XLA run (autoencoder 0.96 vs 1.15 ms). So the second call of a CPU program (the
+    first compiles) is timed synchronously, and programs slower than ``WAIT_ABOVE_S`` wait for their
+    inputs from then on. Other backends always dispatch early.
     """
 
     __slots__ = ("jitted", "out_info", "calls", "wait")

@@ -5,9 +5,9 @@ masking, batch_first, hidden-state permutation) is ONE Op: per layer and directi
 projection is one matmul over all time steps and the recurrence is a ``lax.scan``; JAX derives the
 backward through the scan, except for the plain LSTM recurrence (no packing, no projection), whose
 derivative is written out in ``_lstm_recurrence``. Gate order and formulas are torch's (LSTM: i, f,
-g, o; GRU: r, z, n with ``r * (W_hn h + b_hn)``). Packed sequences run padded with per-sequence lengths: a finished
-sequence's state stops updating and its outputs are zero, and the reverse direction simply scans
-backwards from the padded end, starting each sequence at its own last element.
+g, o; GRU: r, z, n with ``r * (W_hn h + b_hn)``). Packed sequences run padded with per-sequence
+lengths: a finished sequence's state stops updating and its outputs are zero, and the reverse
+direction simply scans backwards from the padded end, starting each sequence at its own last element.
 """
 from __future__ import annotations
 
@@ -25,15 +25,21 @@ __all__ = []
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
+def _lstm_cell(z, c):
+    """One LSTM update from the gate pre-activations ``z`` (N, 4H): (h', c', activated i|f|g|o)."""
+    i, f, g, o = jnp.split(z, 4, axis=-1)
+    i, f, g, o = jax.nn.sigmoid(i), jax.nn.sigmoid(f), jnp.tanh(g), jax.nn.sigmoid(o)
+    c2 = f * c + i * g
+    return o * jnp.tanh(c2), c2, jnp.concatenate([i, f, g, o], -1)
+
+
 def _cell_step(mode, gx, h, c, w_hh, b_hh, w_hr):
     """One time step given the precomputed input projection ``gx``; returns (h', c')."""
     gh = h @ w_hh.T
     if b_hh is not None:
         gh = gh + b_hh
     if mode == "LSTM":
-        i, f, g, o = jnp.split(gx + gh, 4, axis=-1)
-        c2 = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
-        h2 = jax.nn.sigmoid(o) * jnp.tanh(c2)
+        h2, c2, _ = _lstm_cell(gx + gh, c)
         if w_hr is not None:
             h2 = h2 @ w_hr.T
         return h2, c2
@@ -67,11 +73,8 @@ def _lstm_scan(gx, h0, c0, w_hh, reverse):
 
     def step(carry, g):
         h, c = carry
-        i, f, g, o = jnp.split(g + h @ w_t, 4, axis=-1)
-        i, f, g, o = jax.nn.sigmoid(i), jax.nn.sigmoid(f), jnp.tanh(g), jax.nn.sigmoid(o)
-        c2 = f * c + i * g
-        h2 = o * jnp.tanh(c2)
-        return (h2, c2), (h2, c2, jnp.concatenate([i, f, g, o], -1))
+        h2, c2, gates = _lstm_cell(g + h @ w_t, c)
+        return (h2, c2), (h2, c2, gates)
 
     (h, c), (out, cs, gates) = lax.scan(step, (h0, c0), gx, reverse=reverse)
     return (out, h, c), cs, gates
