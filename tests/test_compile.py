@@ -114,6 +114,45 @@ def test_one_trace_for_100_steps_and_retrace_on_mode_switch():
     assert step.trace_count == 3  # new shapes
 
 
+def test_frozen_backbone_state_is_not_copied_out():
+    """Fine-tuning with a frozen backbone in eval-mode BatchNorm: the compiled step matches eager, and the
+    state it leaves alone stays the very same arrays (not a program output, so not copied each step)."""
+    def build():
+        torch.manual_seed(0)
+        m = nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 3))
+        for p in m[:2].parameters():
+            p.requires_grad = False
+        m[1].eval()
+        return m, torch.optim.SGD(m[3].parameters(), lr=0.1, momentum=0.9)
+
+    torch.manual_seed(1)
+    x, y = torch.randn(32, 8), torch.randint(0, 3, (32,))
+    runs = []
+    for compiled in (False, True):
+        m, opt = build()
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(m(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        f = torch.compile(step) if compiled else step
+        f(x, y)
+        frozen = [t._value for t in list(m[:2].parameters()) + list(m[:2].buffers())]
+        losses = [f(x, y).item() for _ in range(4)]
+        assert all(a is t._value for a, t in zip(frozen, list(m[:2].parameters()) + list(m[:2].buffers())))
+        assert all(p.grad is None for p in m[:2].parameters())
+        runs.append((losses, [p.detach().numpy() for p in m.parameters()], [p.grad.numpy() for p in m[3].parameters()]))
+    (le, pe, ge), (lc, pc, gc) = runs
+    np.testing.assert_allclose(le, lc, rtol=1e-5)
+    for a, b in zip(pe + ge, pc + gc):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    (program,) = f._programs.values()
+    assert len(program.out_info["v_idx"]) == 2 + 2  # the head's weight and bias, and their momentum buffers
+
+
 def test_dropout_gets_fresh_randomness_each_compiled_call():
     torch.manual_seed(0)
     drop = nn.Dropout(0.5)

@@ -75,21 +75,28 @@ def test_conv_transpose_module(nd, kw, out_size, rng):
         assert_same(yl, yt, 1e-4, 1e-5)
 
 
-@pytest.mark.parametrize("shape,kw,banded", [
-    ((3, 1, 28, 28), dict(in_channels=1, out_channels=10, kernel_size=5), True),  # MNIST's first layer
-    ((3, 10, 12, 12), dict(in_channels=10, out_channels=20, kernel_size=5), True),  # MNIST's second
-    ((2, 3, 16, 13), dict(in_channels=3, out_channels=6, kernel_size=(3, 5), stride=(2, 3), dilation=(1, 2)), True),
-    ((2, 6, 14, 14), dict(in_channels=6, out_channels=16, kernel_size=5), True),  # LeNet's second: a partial block
-    ((2, 3, 9, 23), dict(in_channels=3, out_channels=4, kernel_size=(2, 5), stride=2), True),  # strided, partial
-    ((2, 1, 9, 9), dict(in_channels=1, out_channels=4, kernel_size=3, padding=1, stride=2), False),  # 1-channel
+@pytest.mark.parametrize("shape,kw,lowering", [
+    ((3, 1, 28, 28), dict(in_channels=1, out_channels=10, kernel_size=5), "banded"),  # MNIST's first layer
+    ((3, 10, 12, 12), dict(in_channels=10, out_channels=20, kernel_size=5), "banded"),  # MNIST's second
+    ((2, 3, 16, 13), dict(in_channels=3, out_channels=6, kernel_size=(3, 5), stride=(2, 3), dilation=(1, 2)), "banded"),
+    ((2, 6, 14, 14), dict(in_channels=6, out_channels=16, kernel_size=5), "banded"),  # LeNet's second: a partial block
+    ((2, 3, 9, 23), dict(in_channels=3, out_channels=4, kernel_size=(2, 5), stride=2), "banded"),  # strided, partial
+    ((2, 1, 9, 9), dict(in_channels=1, out_channels=4, kernel_size=3, padding=1, stride=2), "patches"),  # 1-channel
+    ((2, 1, 12, 11), dict(in_channels=1, out_channels=3, kernel_size=3, padding=2, dilation=2), "patches"),
+    ((2, 64, 2, 2), dict(in_channels=64, out_channels=32, kernel_size=3, padding=1), "patches"),  # tiny output
+    ((2, 256, 7, 7), dict(in_channels=256, out_channels=8, kernel_size=3, padding=1, stride=2), "patches"),
+    ((2, 8, 6, 6), dict(in_channels=8, out_channels=8, kernel_size=3, padding=1), "xla"),
 ])
-def test_conv2d_cpu_lowerings(shape, kw, banded, rng):
-    """The CPU-only lowerings of small 2-d convs (banded GEMM, one-channel slices) match torch."""
+def test_conv2d_cpu_lowerings(shape, kw, lowering, rng):
+    """The CPU-only lowerings of 2-d convs (banded GEMM, shifted slices) match torch, and are chosen
+    where they were measured to pay."""
     from torchlike.nn._functional import conv as conv_impl
     torch.manual_seed(0)
     ref, ours = torch.nn.Conv2d(**kw), nn.Conv2d(**kw)
     pads = ((kw.get("padding", 0),) * 2,) * 2
-    assert conv_impl._banded_pays(shape, tuple(ours.weight.shape), pads) == banded
+    banded = conv_impl._banded_pays(shape, tuple(ours.weight.shape), pads)
+    patches = conv_impl._patches_pay(shape, tuple(ours.weight.shape), ours.stride, pads, ours.dilation)
+    assert (banded, not banded and patches) == (lowering == "banded", lowering == "patches")
     _copy(ours, ref)
     _run_pair(ours, ref, rng.standard_normal(shape).astype(np.float32), atol=1e-4)  # grads sum ~2k terms of ~50
     ref.zero_grad(set_to_none=True)

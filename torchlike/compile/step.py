@@ -135,7 +135,8 @@ class CompiledFunction:
         lr_slots = [(g, k) for o in optimizers for g in o.param_groups for k in ("lr",)
                     if isinstance(g.get(k), (int, float)) and not isinstance(g.get(k), bool)]
         key = (treedef, _hashable(static), tuple(id(t) for t in state), tuple(t._grad is not None for t in state),
-               tuple(t.requires_grad for t in arg_tensors), grad_mode.is_grad_enabled(),
+               tuple(t.requires_grad for t in arg_tensors), tuple((t._value.shape, t._value.dtype) for t in arg_tensors),
+               grad_mode.is_grad_enabled(),
                training, len(lr_slots), _intercept.autocast_key)
         if key in self._eager_keys:
             return self.fn(*args, **kwargs)
@@ -153,9 +154,10 @@ class CompiledFunction:
             inputs = _onto_mesh(inputs, mesh)
         try:
             new_vals, new_grads, out_arrays = entry(inputs)
+            v_idx, g_idx = out_info["v_idx"], out_info["g_idx"]
             if mesh is not None:  # state goes back where it lived (device_ids[0], or its own sharding)
-                new_vals = [jax.device_put(v, h) for v, h in zip(new_vals, homes)]
-                new_grads = [None if g is None else jax.device_put(g, h) for g, h in zip(new_grads, homes)]
+                new_vals = [jax.device_put(v, homes[i]) for i, v in zip(v_idx, new_vals)]
+                new_grads = [None if g is None else jax.device_put(g, homes[i]) for i, g in zip(g_idx, new_grads)]
                 out_arrays = jax.device_put(out_arrays, mesh.devices.flat[0])
         except _UNTRACEABLE as e:
             if self.fullgraph:
@@ -166,9 +168,10 @@ class CompiledFunction:
                 warnings.warn(f"torchlike.compile: falling back to eager execution for {self.__name__}: {e}",
                               UserWarning, stacklevel=2)
             return self.fn(*args, **kwargs)
-        for t, v, g in zip(state, new_vals, new_grads):
-            t._value = v
-            t._grad = None if g is None else Tensor._wrap(g)
+        for i, v in zip(v_idx, new_vals):
+            state[i]._value = v
+        for i, g in zip(g_idx, new_grads):
+            state[i]._grad = None if g is None else Tensor._wrap(g)
         return _join(out_info["tree"], out_info["static"], [Tensor._wrap(a) for a in out_arrays])
 
     def _record(self, args, kwargs):
@@ -217,7 +220,13 @@ class CompiledFunction:
                 out_info["tree"], out_info["static"] = out_tree, out_static
                 new_vals = [t._value for t in state]
                 new_grads = [None if t._grad is None else t._grad._value for t in state]
-                return new_vals, new_grads, [t._value for t in out_t]
+                if this.donate:  # donated inputs are gone after the call: everything comes back (aliased, no copy)
+                    v_idx = g_idx = range(len(state))
+                else:  # state the step left alone is not an output (each output is a copy and a buffer to create)
+                    v_idx = [i for i, (n, o) in enumerate(zip(new_vals, vals)) if n is not o]
+                    g_idx = [i for i, (n, o) in enumerate(zip(new_grads, grads)) if n is not o]
+                out_info["v_idx"], out_info["g_idx"] = tuple(v_idx), tuple(g_idx)
+                return [new_vals[i] for i in v_idx], [new_grads[i] for i in g_idx], [t._value for t in out_t]
             finally:
                 hooks.rng = prev_rng
                 for t, (v, g, fn, nr) in zip(state, saved):

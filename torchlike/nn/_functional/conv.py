@@ -77,8 +77,8 @@ def _conv_fwd(x, w, b, *, nd, stride, padding, dilation, groups, pad_mode, trans
             padding = ((0, 0),) * nd
         if nd == 2 and groups == 1 and _banded_pays(x.shape, w.shape, padding):
             y, b = _conv2d_banded(x, w, b, stride, dilation), None
-        elif nd == 2 and groups == 1 and x.shape[1] == 1 and dilation == (1, 1):
-            y = _conv2d_one_channel(x, w, stride, padding)
+        elif nd == 2 and groups == 1 and _patches_pay(x.shape, w.shape, stride, padding, dilation):
+            y = _conv2d_patches(x, w, stride, padding, dilation)
         else:
             y = lax.conv_general_dilated(x, w, stride, padding, rhs_dilation=dilation, dimension_numbers=_DN[nd],
                                          feature_group_count=groups)
@@ -87,18 +87,40 @@ def _conv_fwd(x, w, b, *, nd, stride, padding, dilation, groups, pad_mode, trans
     return y[0] if unbatched else y
 
 
-def _conv2d_one_channel(x, w, stride, padding):
-    # A 1-input-channel conv as kh*kw shifted slices and one contraction: XLA:CPU's generic
-    # convolution gradient is slow for one input channel, while the slices' gradient is a cheap pad-add
-    # (measured ~1.7-1.9x faster forward+backward for MNIST's first layer).
+def _conv2d_patches(x, w, stride, padding, dilation):
+    """A 2-d conv as kh*kw shifted (strided, dilated) slices of the padded input and one contraction
+    over (channel, kernel position); JAX differentiates it as that contraction plus a pad-add."""
     x = jnp.pad(x, ((0, 0), (0, 0)) + tuple(padding))
     kh, kw = w.shape[2:]
-    sh, sw = stride
-    ho = (x.shape[2] - kh) // sh + 1
-    wo = (x.shape[3] - kw) // sw + 1
-    cols = jnp.stack([x[:, 0, i:i + (ho - 1) * sh + 1:sh, j:j + (wo - 1) * sw + 1:sw]
-                      for i in range(kh) for j in range(kw)], axis=1)
-    return jnp.einsum("nkhw,ok->nohw", cols, w.reshape(w.shape[0], kh * kw))
+    (sh, sw), (dh, dw) = stride, dilation
+    ho = (x.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    wo = (x.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    cols = jnp.stack([x[:, :, i * dh:i * dh + (ho - 1) * sh + 1:sh, j * dw:j * dw + (wo - 1) * sw + 1:sw]
+                      for i in range(kh) for j in range(kw)], axis=2)
+    return jnp.einsum("nckhw,ock->nohw", cols, w.reshape(w.shape[0], w.shape[1], kh * kw))
+
+
+def _patches_pay(x_shape, w_shape, stride, padding, dilation):
+    """Whether ``_conv2d_patches`` beats XLA:CPU's convolution for this 2-d conv (forward+backward).
+
+    Measured on a 2-core x86 CPU: with one input channel (MNIST's first layer) the slices win
+    1.7-1.9x, since XLA:CPU's generic convolution gradient is slow there; with a tiny output (at most
+    2x2, e.g. ResNet's last stage on 32-64 px images) XLA:CPU rewrites the convolution into a form
+    that is 10-80x slower than the slices (a 3x3 conv of 512 channels on a 2x2 input: 154 vs 2.5 ms
+    at batch 8); and strided 3x3 convs of 256+ channels with at most 4x4 outputs win 1.2-3.5x.
+    Larger outputs keep XLA's convolution (the slices then lose up to 1.7x); other backends always do.
+    """
+    if jax.default_backend() != "cpu":
+        return False
+    c, (h, wd) = x_shape[1], x_shape[2:]
+    kh, kw = w_shape[2:]
+    ho = (h + sum(padding[0]) - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    wo = (wd + sum(padding[1]) - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    if c == 1:
+        return True
+    if kh * kw == 1:
+        return False
+    return ho * wo <= 4 or (max(stride) > 1 and ho * wo <= 16 and c >= 256)
 
 
 def _banded_pays(x_shape, w_shape, padding):
