@@ -90,7 +90,7 @@ def test_conv_transpose_module(nd, kw, out_size, rng):
 def test_conv2d_cpu_lowerings(shape, kw, lowering, rng):
     """The CPU-only lowerings of 2-d convs (banded GEMM, shifted slices) match torch, and are chosen
     where they were measured to pay."""
-    from torchlike.nn._functional import conv as conv_impl
+    from torchlike.nn._functional import conv_cpu as conv_impl
     torch.manual_seed(0)
     ref, ours = torch.nn.Conv2d(**kw), nn.Conv2d(**kw)
     pads = ((kw.get("padding", 0),) * 2,) * 2
@@ -99,6 +99,33 @@ def test_conv2d_cpu_lowerings(shape, kw, lowering, rng):
     assert (banded, not banded and patches) == (lowering == "banded", lowering == "patches")
     _copy(ours, ref)
     _run_pair(ours, ref, rng.standard_normal(shape).astype(np.float32), atol=1e-4)  # grads sum ~2k terms of ~50
+    ref.zero_grad(set_to_none=True)
+    ours.zero_grad(set_to_none=True)
+    _run_pair(ours.double(), ref.double(), rng.standard_normal(shape), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("shape,kw", [
+    ((2, 4, 9, 8), dict(kernel_size=3, padding=1)),
+    ((2, 4, 9, 8), dict(kernel_size=3, stride=2, padding=1)),
+    ((2, 3, 10, 11), dict(kernel_size=(3, 2), stride=(2, 1), dilation=(2, 1), padding=(2, 0))),
+    ((2, 3, 8, 8), dict(kernel_size=4, padding="same")),  # asymmetric padding (1, 2)
+    ((1, 2, 7, 7), dict(kernel_size=3, stride=3, out_channels=6)),  # channel multiplier 3
+    ((2, 4, 6, 6), dict(kernel_size=3, padding=1, padding_mode="reflect")),
+])
+def test_depthwise_conv2d(shape, kw, rng):
+    """Depthwise convs (groups == in_channels; on CPU the shifted multiply-add lowering with its own
+    backward) match torch's values and gradients in float32 and float64."""
+    from torchlike.nn._functional import conv_cpu
+    kw = dict(kw)
+    c = shape[1]
+    kw.setdefault("out_channels", c)
+    torch.manual_seed(0)
+    ref, ours = torch.nn.Conv2d(c, groups=c, **kw), nn.Conv2d(c, groups=c, **kw)
+    x = torchlike.randn(*shape)
+    assert conv_cpu.cpu_lowering(x._value, ours.weight._value, ours.stride, ((0, 0), (0, 0)), ours.dilation,
+                                 c) == "depthwise"
+    _copy(ours, ref)
+    _run_pair(ours, ref, rng.standard_normal(shape).astype(np.float32), atol=1e-5)
     ref.zero_grad(set_to_none=True)
     ours.zero_grad(set_to_none=True)
     _run_pair(ours.double(), ref.double(), rng.standard_normal(shape), rtol=1e-10, atol=1e-10)

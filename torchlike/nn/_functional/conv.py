@@ -1,7 +1,7 @@
 """Convolutions: ``F.conv1d/2d/3d``, ``F.conv_transpose1d/2d/3d``, ``F.unfold``, ``F.fold``.
 
 Each call is one Op (one jitted XLA program) over ``lax.conv_general_dilated`` in torch's
-NC(D)HW / OI(D)HW layouts. ``padding`` takes ints, tuples, ``'same'`` (torch puts the odd extra
+NC(D)HW / OI(D)HW layouts, or on CPU over one of the faster 2-d lowerings in ``conv_cpu``. ``padding`` takes ints, tuples, ``'same'`` (torch puts the odd extra
 element on the right) and ``'valid'``; the modules' ``padding_mode`` (reflect/replicate/circular)
 is folded into the same program. Shape and channel checks raise torch's RuntimeError wording.
 """
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax import lax
 
 from ..._tensor import Tensor
 from ... import _intercept
 from ...ops.registry import Op, apply
+from .conv_cpu import conv2d_banded, conv2d_depthwise, conv2d_patches, cpu_lowering
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "unfold", "fold"]
@@ -75,106 +75,19 @@ def _conv_fwd(x, w, b, *, nd, stride, padding, dilation, groups, pad_mode, trans
         if pad_mode != "zeros":
             x = _pad_fn(x, padding, pad_mode)
             padding = ((0, 0),) * nd
-        if nd == 2 and groups == 1 and _banded_pays(x.shape, w.shape, padding):
-            y, b = _conv2d_banded(x, w, b, stride, dilation), None
-        elif nd == 2 and groups == 1 and _patches_pay(x.shape, w.shape, stride, padding, dilation):
-            y = _conv2d_patches(x, w, stride, padding, dilation)
+        lowering = cpu_lowering(x, w, stride, padding, dilation, groups) if nd == 2 else None
+        if lowering == "banded":
+            y, b = conv2d_banded(x, w, b, stride, dilation), None
+        elif lowering == "patches":
+            y = conv2d_patches(x, w, stride, padding, dilation)
+        elif lowering == "depthwise":
+            y = conv2d_depthwise(x, w, stride, padding, dilation)
         else:
             y = lax.conv_general_dilated(x, w, stride, padding, rhs_dilation=dilation, dimension_numbers=_DN[nd],
                                          feature_group_count=groups)
     if b is not None:
         y = y + b.reshape((1, -1) + (1,) * nd)
     return y[0] if unbatched else y
-
-
-def _conv2d_patches(x, w, stride, padding, dilation):
-    """A 2-d conv as kh*kw shifted (strided, dilated) slices of the padded input and one contraction
-    over (channel, kernel position); JAX differentiates it as that contraction plus a pad-add."""
-    x = jnp.pad(x, ((0, 0), (0, 0)) + tuple(padding))
-    kh, kw = w.shape[2:]
-    (sh, sw), (dh, dw) = stride, dilation
-    ho = (x.shape[2] - dh * (kh - 1) - 1) // sh + 1
-    wo = (x.shape[3] - dw * (kw - 1) - 1) // sw + 1
-    cols = jnp.stack([x[:, :, i * dh:i * dh + (ho - 1) * sh + 1:sh, j * dw:j * dw + (wo - 1) * sw + 1:sw]
-                      for i in range(kh) for j in range(kw)], axis=2)
-    return jnp.einsum("nckhw,ock->nohw", cols, w.reshape(w.shape[0], w.shape[1], kh * kw))
-
-
-def _patches_pay(x_shape, w_shape, stride, padding, dilation):
-    """Whether ``_conv2d_patches`` beats XLA:CPU's convolution for this 2-d conv (forward+backward).
-
-    Measured on a 2-core x86 CPU: with one input channel (MNIST's first layer) the slices win
-    1.7-1.9x, since XLA:CPU's generic convolution gradient is slow there; with a tiny output (at most
-    2x2, e.g. ResNet's last stage on 32-64 px images) XLA:CPU rewrites the convolution into a form
-    that is 10-80x slower than the slices (a 3x3 conv of 512 channels on a 2x2 input: 154 vs 2.5 ms
-    at batch 8); and strided 3x3 convs of 256+ channels with at most 4x4 outputs win 1.2-3.5x.
-    Larger outputs keep XLA's convolution (the slices then lose up to 1.7x); other backends always do.
-    """
-    if jax.default_backend() != "cpu":
-        return False
-    c, (h, wd) = x_shape[1], x_shape[2:]
-    kh, kw = w_shape[2:]
-    ho = (h + sum(padding[0]) - dilation[0] * (kh - 1) - 1) // stride[0] + 1
-    wo = (wd + sum(padding[1]) - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-    if c == 1:
-        return True
-    if kh * kw == 1:
-        return False
-    return ho * wo <= 4 or (max(stride) > 1 and ho * wo <= 16 and c >= 256)
-
-
-def _banded_pays(x_shape, w_shape, padding):
-    """Whether ``_conv2d_banded`` beats XLA:CPU's convolution for this 2-d conv (forward+backward).
-
-    Measured on a 2-core x86 CPU: the banded form does up to twice the convolution's multiply-adds
-    but as one large GEMM, which wins (0.2-0.9x the time) for unpadded kernels of width >= 5 on
-    narrow images with few channels (MNIST's and LeNet's 5x5 convs), is about even for padded ones,
-    and loses (up to 3.5x) for 3x3 kernels with several channels and (2x) for wide images.
-    Other backends keep their native convolution (cuDNN, TPU convolutions).
-    """
-    c, wdt = x_shape[1], x_shape[3]
-    o, _, _, kw = w_shape
-    return (jax.default_backend() == "cpu" and all(lo == hi == 0 for lo, hi in padding) and kw >= 5
-            and wdt <= 6.5 * kw and c * o < 512)
-
-
-def _conv2d_banded(x, w, b, stride, dilation):
-    """A 2-d conv as one GEMM against a block-banded (Toeplitz) weight matrix along the width.
-
-    The input's rows are sliced once per kernel row (``kh`` shifted views, where im2col takes
-    ``kh*kw``), and the width is cut into blocks of ``wb = kw - 1`` output columns, each reading the
-    ``wb + kw - 1`` input columns it needs; the weight is expanded to ``T[(c, i, u), (o, v)] =
-    w[o, c, i, j]`` where ``u == v*stride + j*dilation`` and zero elsewhere, the same for every
-    block; ``y = blocks @ T`` with blocks as a ``(N*Ho*blocks, C*kh*(wb+kw-1))`` matrix. The GEMM does
-    ``(wb+kw-1)/kw < 2`` times the convolution's multiply-adds (a band over the whole width did
-    ``W/kw``: 5.6x for MNIST's first layer; blocks made its forward+backward ~1.7x faster).
-    The bias is added in the GEMM's layout, so its gradient reads the same matrix as the weight's.
-    Autodiff of this is again GEMMs plus pad-adds of the slices, which XLA:CPU runs well.
-    """
-    n, c, _, wdt = x.shape
-    o, _, kh, kw = w.shape
-    (sh, sw), (dh, dw) = stride, dilation
-    ho = (x.shape[2] - dh * (kh - 1) - 1) // sh + 1
-    wo = (wdt - dw * (kw - 1) - 1) // sw + 1
-    wb = min(kw - 1, wo)
-    nb = -(-wo // wb)
-    wi = (wb - 1) * sw + (kw - 1) * dw + 1  # input columns one block reads
-    need = (nb - 1) * wb * sw + wi
-    if need > wdt:  # the last block runs past the edge: zero columns, cropped from the output below
-        x = jnp.pad(x, ((0, 0), (0, 0), (0, 0), (0, need - wdt)))
-    xt = jnp.swapaxes(x, 1, 2)  # (N, H, C, W): the GEMM's rows come out contiguous
-    rows = jnp.stack([xt[:, i * dh:i * dh + (ho - 1) * sh + 1:sh] for i in range(kh)], axis=3)
-    blocks = jnp.stack([rows[..., k * wb * sw:k * wb * sw + wi] for k in range(nb)], axis=2)
-    band = np.zeros((kw, wi, wb), np.float32)
-    for j in range(kw):
-        band[j, np.arange(wb) * sw + j * dw, np.arange(wb)] = 1
-    # Exact: each T entry sums one weight times 1 (HIGHEST keeps TPUs from rounding it to bfloat16).
-    t = jnp.einsum("ocij,juv->ciuov", w, band.astype(w.dtype), precision=lax.Precision.HIGHEST)
-    y = blocks.reshape(n * ho * nb, c * kh * wi) @ t.reshape(c * kh * wi, o * wb)
-    if b is not None:
-        y = y + jnp.repeat(b, wb)
-    y = jnp.transpose(y.reshape(n, ho, nb, o, wb), (0, 3, 1, 2, 4)).reshape(n, o, ho, nb * wb)
-    return y[..., :wo] if nb * wb > wo else y
 
 
 _conv_op = Op("convolution", _conv_fwd)

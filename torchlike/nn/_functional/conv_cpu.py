@@ -1,0 +1,184 @@
+"""CPU-only lowerings of 2-d convolutions, used where XLA:CPU's own convolution was measured slower.
+
+``cpu_lowering`` picks one per call (other backends keep their native convolutions: cuDNN, TPU):
+- ``banded``: one GEMM against a block-banded (Toeplitz) weight along the width, for small-channel
+  convs with wide kernels (MNIST, LeNet);
+- ``patches``: kh*kw shifted slices and one contraction, for one input channel, tiny outputs and
+  strided convs of many channels;
+- ``depthwise``: per-channel convs (``groups`` == input channels, MobileNet) as kh*kw shifted
+  multiply-adds, with a hand-written backward.
+All match ``lax.conv_general_dilated`` (and torch) up to float rounding; tests compare them with torch.
+"""
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+
+def cpu_lowering(x, w, stride, padding, dilation, groups):
+    """``'banded'``, ``'patches'``, ``'depthwise'`` or None (XLA's convolution) for this 2-d conv."""
+    if jax.default_backend() != "cpu":
+        return None
+    if groups == 1:
+        if _banded_pays(x.shape, w.shape, padding):
+            return "banded"
+        if _patches_pay(x.shape, w.shape, stride, padding, dilation):
+            return "patches"
+        return None
+    if groups == x.shape[1] and w.shape[1] == 1 and jnp.issubdtype(x.dtype, jnp.floating):
+        return "depthwise"
+    return None
+
+
+def conv2d_patches(x, w, stride, padding, dilation):
+    """A 2-d conv as kh*kw shifted (strided, dilated) slices of the padded input and one contraction
+    over (channel, kernel position); JAX differentiates it as that contraction plus a pad-add."""
+    x = jnp.pad(x, ((0, 0), (0, 0)) + tuple(padding))
+    k = w.shape[2:]
+    out = tuple(_out_size(n, kk, s, d) for n, kk, s, d in zip(x.shape[2:], k, stride, dilation))
+    cols = jnp.stack(_shifted(x, k, stride, dilation, out), axis=2)
+    return jnp.einsum("nckhw,ock->nohw", cols, w.reshape(w.shape[0], w.shape[1], k[0] * k[1]))
+
+
+def _patches_pay(x_shape, w_shape, stride, padding, dilation):
+    """Whether ``conv2d_patches`` beats XLA:CPU's convolution for this 2-d conv (forward+backward).
+
+    Measured on a 2-core x86 CPU: with one input channel (MNIST's first layer) the slices win
+    1.7-1.9x, since XLA:CPU's generic convolution gradient is slow there; with a tiny output (at most
+    2x2, e.g. ResNet's last stage on 32-64 px images) XLA:CPU rewrites the convolution into a form
+    that is 10-80x slower than the slices (a 3x3 conv of 512 channels on a 2x2 input: 154 vs 2.5 ms
+    at batch 8); and strided 3x3 convs of 256+ channels with at most 4x4 outputs win 1.2-3.5x.
+    Larger outputs keep XLA's convolution (the slices then lose up to 1.7x).
+    """
+    c, (h, wd) = x_shape[1], x_shape[2:]
+    kh, kw = w_shape[2:]
+    ho = _out_size(h + sum(padding[0]), kh, stride[0], dilation[0])
+    wo = _out_size(wd + sum(padding[1]), kw, stride[1], dilation[1])
+    if c == 1:
+        return True
+    if kh * kw == 1:
+        return False
+    return ho * wo <= 4 or (max(stride) > 1 and ho * wo <= 16 and c >= 256)
+
+
+def _banded_pays(x_shape, w_shape, padding):
+    """Whether ``conv2d_banded`` beats XLA:CPU's convolution for this 2-d conv (forward+backward).
+
+    Measured on a 2-core x86 CPU: the banded form does up to twice the convolution's multiply-adds
+    but as one large GEMM, which wins (0.2-0.9x the time) for unpadded kernels of width >= 5 on
+    narrow images with few channels (MNIST's and LeNet's 5x5 convs), is about even for padded ones,
+    and loses (up to 3.5x) for 3x3 kernels with several channels and (2x) for wide images.
+    """
+    c, wdt = x_shape[1], x_shape[3]
+    o, _, _, kw = w_shape
+    return all(lo == hi == 0 for lo, hi in padding) and kw >= 5 and wdt <= 6.5 * kw and c * o < 512
+
+
+def conv2d_banded(x, w, b, stride, dilation):
+    """A 2-d conv as one GEMM against a block-banded (Toeplitz) weight matrix along the width.
+
+    The input's rows are sliced once per kernel row (``kh`` shifted views, where im2col takes
+    ``kh*kw``), and the width is cut into blocks of ``wb = kw - 1`` output columns, each reading the
+    ``wb + kw - 1`` input columns it needs; the weight is expanded to ``T[(c, i, u), (o, v)] =
+    w[o, c, i, j]`` where ``u == v*stride + j*dilation`` and zero elsewhere, the same for every
+    block; ``y = blocks @ T`` with blocks as a ``(N*Ho*blocks, C*kh*(wb+kw-1))`` matrix. The GEMM does
+    ``(wb+kw-1)/kw < 2`` times the convolution's multiply-adds (a band over the whole width did
+    ``W/kw``: 5.6x for MNIST's first layer; blocks made its forward+backward ~1.7x faster).
+    The bias is added in the GEMM's layout, so its gradient reads the same matrix as the weight's.
+    Autodiff of this is again GEMMs plus pad-adds of the slices, which XLA:CPU runs well.
+    """
+    n, c, _, wdt = x.shape
+    o, _, kh, kw = w.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    ho = (x.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    wo = (wdt - dw * (kw - 1) - 1) // sw + 1
+    wb = min(kw - 1, wo)
+    nb = -(-wo // wb)
+    wi = (wb - 1) * sw + (kw - 1) * dw + 1  # input columns one block reads
+    need = (nb - 1) * wb * sw + wi
+    if need > wdt:  # the last block runs past the edge: zero columns, cropped from the output below
+        x = jnp.pad(x, ((0, 0), (0, 0), (0, 0), (0, need - wdt)))
+    xt = jnp.swapaxes(x, 1, 2)  # (N, H, C, W): the GEMM's rows come out contiguous
+    rows = jnp.stack([xt[:, i * dh:i * dh + (ho - 1) * sh + 1:sh] for i in range(kh)], axis=3)
+    blocks = jnp.stack([rows[..., k * wb * sw:k * wb * sw + wi] for k in range(nb)], axis=2)
+    band = np.zeros((kw, wi, wb), np.float32)
+    for j in range(kw):
+        band[j, np.arange(wb) * sw + j * dw, np.arange(wb)] = 1
+    # Exact: each T entry sums one weight times 1 (HIGHEST keeps TPUs from rounding it to bfloat16).
+    t = jnp.einsum("ocij,juv->ciuov", w, band.astype(w.dtype), precision=lax.Precision.HIGHEST)
+    y = blocks.reshape(n * ho * nb, c * kh * wi) @ t.reshape(c * kh * wi, o * wb)
+    if b is not None:
+        y = y + jnp.repeat(b, wb)
+    y = jnp.transpose(y.reshape(n, ho, nb, o, wb), (0, 3, 1, 2, 4)).reshape(n, o, ho, nb * wb)
+    return y[..., :wo] if nb * wb > wo else y
+
+
+def conv2d_depthwise(x, w, stride, padding, dilation):
+    """A depthwise conv (``groups`` == input channels, weight (C*m, 1, kh, kw)) as kh*kw shifted
+    multiply-adds. XLA:CPU's grouped convolution was measured 10-50x slower forward+backward on
+    MobileNet-v2's layers; JAX's own derivative of the slices is 3-20x slower than the backward
+    written here (the weight gradient as one pass over the data instead of kh*kw passes)."""
+    m = w.shape[0] // x.shape[1]
+    if m > 1:  # channel multiplier: output channel o reads input channel o // m
+        x = jnp.repeat(x, m, axis=1)
+    return _depthwise(x, w, tuple(stride), tuple(map(tuple, padding)), tuple(dilation))
+
+
+def _shifted(xp, k, stride, dilation, out):
+    """The views of ``xp`` that kernel tap (i, j) meets at every output position, taps row-major."""
+    (sh, sw), (dh, dw), (ho, wo) = stride, dilation, out
+    return [xp[:, :, i * dh:i * dh + (ho - 1) * sh + 1:sh, j * dw:j * dw + (wo - 1) * sw + 1:sw]
+            for i in range(k[0]) for j in range(k[1])]
+
+
+def _taps(xp, w, stride, dilation, out):
+    """Sum over kernel taps of the shifted input times that tap's per-channel weight."""
+    wf = w.reshape(w.shape[0], -1)
+    y = 0
+    for t, view in enumerate(_shifted(xp, w.shape[2:], stride, dilation, out)):
+        y = y + view * wf[None, :, t, None, None]
+    return y
+
+
+def _out_size(n, k, s, d):
+    return (n - d * (k - 1) - 1) // s + 1
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4))
+def _depthwise(x, w, stride, padding, dilation):
+    xp = jnp.pad(x, ((0, 0), (0, 0)) + padding)
+    out = tuple(_out_size(n, k, s, d) for n, k, s, d in zip(xp.shape[2:], w.shape[2:], stride, dilation))
+    return _taps(xp, w, stride, dilation, out)
+
+
+def _depthwise_fwd(x, w, stride, padding, dilation):
+    return _depthwise(x, w, stride, padding, dilation), (x, w)
+
+
+def _depthwise_bwd(stride, padding, dilation, res, g):
+    x, w = res
+    kh, kw = w.shape[2:]
+    xp = jnp.pad(x, ((0, 0), (0, 0)) + padding)
+    out = g.shape[2:]
+    # weight: every tap's sum over (batch, rows, cols) of g * shifted input, all in one pass (a variadic reduce)
+    acc = jnp.promote_types(g.dtype, jnp.float32)
+    prods = tuple(g.astype(acc) * view.astype(acc) for view in _shifted(xp, (kh, kw), stride, dilation, out))
+    sums = lax.reduce(prods, tuple(jnp.zeros((), acc) for _ in prods),
+                      lambda a, b: tuple(u + v for u, v in zip(a, b)), (0, 2, 3))
+    dw = jnp.stack(sums, 1).reshape(w.shape).astype(w.dtype)
+    # input: g spread back onto the padded input grid (interior zeros for the stride), then correlated
+    # with the flipped kernel at the same dilation
+    cfg = [(0, 0, 0), (0, 0, 0)]
+    for n, k, s, d, o in zip(xp.shape[2:], (kh, kw), stride, dilation, out):
+        cfg.append((d * (k - 1), n - (o - 1) * s - 1, s - 1))
+    gd = lax.pad(g, jnp.zeros((), g.dtype), cfg)
+    dxp = _taps(gd, jnp.flip(w, (2, 3)), (1, 1), dilation, xp.shape[2:])
+    (t, _), (l, _) = padding
+    return dxp[:, :, t:t + x.shape[2], l:l + x.shape[3]], dw
+
+
+_depthwise.defvjp(_depthwise_fwd, _depthwise_bwd)
