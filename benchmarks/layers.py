@@ -2,8 +2,14 @@
 
 Both libraries run the same layer (weights copied through state_dict) on the same input in one
 process; printed as ms per step and the ratio torchlike/torch (< 1 means torchlike is faster).
-No assertions: these machines are noisy, read the ratios. Run: python benchmarks/layers.py
+No assertions: these machines are noisy, read the ratios.
+
+Run: python benchmarks/layers.py                     (a fixed list of layers)
+     python benchmarks/layers.py --models resnet18@64 mobilenet_v2@224 [--batch 4]
+                                                      (every distinct conv / pool / batch-norm layer
+                                                       of those torchlike.vision models at that image size)
 """
+import argparse
 import time
 
 import numpy as np
@@ -55,6 +61,8 @@ def main():
     bench("Conv2d(32->64, k3, pad1) 32x32x16x16", lambda nn: nn.Conv2d(32, 64, 3, padding=1), (32, 32, 16, 16))
     bench("Conv2d(32->32, k3, groups=32) 32x32x16x16", lambda nn: nn.Conv2d(32, 32, 3, padding=1, groups=32),
           (32, 32, 16, 16))
+    bench("Conv2d(512->512, k3, pad1) 8x512x2x2", lambda nn: nn.Conv2d(512, 512, 3, padding=1), (8, 512, 2, 2))
+    bench("Conv2d(64->64, k3, pad1) 4x64x56x56", lambda nn: nn.Conv2d(64, 64, 3, padding=1), (4, 64, 56, 56))
     bench("Conv1d(8->16, k5) 32x8x128", lambda nn: nn.Conv1d(8, 16, 5), (32, 8, 128))
     bench("ConvTranspose2d(16->8, k4, s2) 16x16x16x16", lambda nn: nn.ConvTranspose2d(16, 8, 4, 2, 1),
           (16, 16, 16, 16))
@@ -72,6 +80,44 @@ def main():
           lambda nn: nn.TransformerEncoderLayer(64, 4, 128, dropout=0.0), (32, 16, 64))
 
 
+def _layer_ctor(mod):
+    """(name, constructor over an nn namespace) re-creating a conv / pool / batch-norm layer, or None."""
+    t = type(mod).__name__
+    if t == "Conv2d":
+        return (f"Conv2d({mod.in_channels}->{mod.out_channels}, k{mod.kernel_size}, s{mod.stride}, "
+                f"p{mod.padding}, g{mod.groups})",
+                lambda nn: nn.Conv2d(mod.in_channels, mod.out_channels, mod.kernel_size, mod.stride, mod.padding,
+                                     mod.dilation, mod.groups, mod.bias is not None))
+    if t == "MaxPool2d":
+        return (f"MaxPool2d({mod.kernel_size}, {mod.stride}, {mod.padding}, ceil={mod.ceil_mode})",
+                lambda nn: nn.MaxPool2d(mod.kernel_size, mod.stride, mod.padding, ceil_mode=mod.ceil_mode))
+    if t == "BatchNorm2d":
+        return f"BatchNorm2d({mod.num_features})", lambda nn: nn.BatchNorm2d(mod.num_features)
+    return None
+
+
+def model_layers(specs, batch):
+    """Time every distinct conv / pool / batch-norm layer (with its input shape) of vision models."""
+    from torchlike.vision import models
+    seen = set()
+    for spec in specs:
+        name, px = spec.split("@")
+        model = getattr(models, name)()
+        shapes = []
+        hooks = [m.register_forward_hook(lambda m, inp, out: shapes.append((m, tuple(inp[0].shape))))
+                 for m in model.modules() if _layer_ctor(m) is not None]
+        with torchlike.no_grad():
+            model(torchlike.randn(batch, 3, int(px), int(px)))
+        for h in hooks:
+            h.remove()
+        print(f"-- {spec}, batch {batch}")
+        for mod, shape in shapes:
+            label, ctor = _layer_ctor(mod)
+            if (label, shape) not in seen:
+                seen.add((label, shape))
+                bench(f"{label} {'x'.join(map(str, shape))}", ctor, shape, reps=3)
+
+
 class _SelfAttn:
     """MultiheadAttention(x, x, x) as a one-input module for either library."""
 
@@ -87,4 +133,12 @@ class _SelfAttn:
 
 
 if __name__ == "__main__":
-    main()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--models", nargs="*", help="NAME@PIXELS of torchlike.vision.models, e.g. resnet18@64")
+    ap.add_argument("--batch", type=int, default=4)
+    args = ap.parse_args()
+    if args.models:
+        torch.set_num_threads(max(1, torch.get_num_threads()))
+        model_layers(args.models, args.batch)
+    else:
+        main()
