@@ -66,6 +66,8 @@ def main():
     bench("Conv1d(8->16, k5) 32x8x128", lambda nn: nn.Conv1d(8, 16, 5), (32, 8, 128))
     bench("ConvTranspose2d(16->8, k4, s2) 16x16x16x16", lambda nn: nn.ConvTranspose2d(16, 8, 4, 2, 1),
           (16, 16, 16, 16))
+    bench("ConvTranspose2d(256->128, k4, s2, p1) 16x256x8x8 (DCGAN)",
+          lambda nn: nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=False), (16, 256, 8, 8))
     bench("MaxPool2d(2) 64x32x28x28", lambda nn: nn.MaxPool2d(2), (64, 32, 28, 28))
     bench("MaxPool2d(3, 2, 1) 64x32x28x28", lambda nn: nn.MaxPool2d(3, 2, 1), (64, 32, 28, 28))
     bench("AvgPool2d(2) 64x32x28x28", lambda nn: nn.AvgPool2d(2), (64, 32, 28, 28))
