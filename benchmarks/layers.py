@@ -62,6 +62,9 @@ def main():
     bench("Conv2d(32->32, k3, groups=32) 32x32x16x16", lambda nn: nn.Conv2d(32, 32, 3, padding=1, groups=32),
           (32, 32, 16, 16))
     bench("Conv2d(512->512, k3, pad1) 8x512x2x2", lambda nn: nn.Conv2d(512, 512, 3, padding=1), (8, 512, 2, 2))
+    bench("Conv2d(128->128, k3, pad1, groups=32) 8x128x16x16", lambda nn: nn.Conv2d(128, 128, 3, padding=1, groups=32),
+          (8, 128, 16, 16))
+    bench("Conv3d(16->32, k3, pad1) 2x16x16x32x32", lambda nn: nn.Conv3d(16, 32, 3, padding=1), (2, 16, 16, 32, 32))
     bench("Conv2d(64->64, k3, pad1) 4x64x56x56", lambda nn: nn.Conv2d(64, 64, 3, padding=1), (4, 64, 56, 56))
     bench("Conv1d(8->16, k5) 32x8x128", lambda nn: nn.Conv1d(8, 16, 5), (32, 8, 128))
     bench("ConvTranspose2d(16->8, k4, s2) 16x16x16x16", lambda nn: nn.ConvTranspose2d(16, 8, 4, 2, 1),

@@ -41,6 +41,11 @@ def _run_pair(ours, ref, x, rtol=1e-4, atol=1e-5):
     (1, dict(in_channels=4, out_channels=3, kernel_size=4, padding="same", padding_mode="replicate")),
     (1, dict(in_channels=4, out_channels=2, kernel_size=3, stride=2, padding="valid")),
     (3, dict(in_channels=4, out_channels=2, kernel_size=2, stride=(1, 2, 1), padding=1)),
+    # the CPU routes: grouped convs split per group, 3-d as 2-d convs per depth tap, 1-d depthwise as 2-d
+    (2, dict(in_channels=4, out_channels=8, kernel_size=3, padding=1, groups=2, dilation=(2, 1))),
+    (3, dict(in_channels=4, out_channels=4, kernel_size=(3, 2, 2), stride=(2, 1, 2), padding=(1, 0, 1),
+             dilation=(2, 1, 1), groups=2)),
+    (1, dict(in_channels=4, out_channels=8, kernel_size=3, stride=2, padding=1, groups=4)),
 ])
 def test_conv_module(nd, kw, rng):
     torch.manual_seed(0)
@@ -51,6 +56,9 @@ def test_conv_module(nd, kw, rng):
     assert [n for n, _ in ours.named_parameters()] == [n for n, _ in ref.named_parameters()]
     x = rng.standard_normal((2, 4) + (7, 6, 5)[:nd]).astype(np.float32)
     _run_pair(ours, ref, x)
+    ref.zero_grad(set_to_none=True)
+    ours.zero_grad(set_to_none=True)
+    _run_pair(ours.double(), ref.double(), x.astype(np.float64), rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("nd,kw,out_size", [

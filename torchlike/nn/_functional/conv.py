@@ -1,7 +1,8 @@
 """Convolutions: ``F.conv1d/2d/3d``, ``F.conv_transpose1d/2d/3d``, ``F.unfold``, ``F.fold``.
 
 Each call is one Op (one jitted XLA program) over ``lax.conv_general_dilated`` in torch's
-NC(D)HW / OI(D)HW layouts, or on CPU over one of the faster 2-d lowerings in ``conv_cpu``. ``padding`` takes ints, tuples, ``'same'`` (torch puts the odd extra
+NC(D)HW / OI(D)HW layouts; on CPU, shapes where XLA:CPU's convolution was measured far slower than
+torch take other routes (see ``_conv``, ``conv_cpu`` and the written-out transposed-conv backward). ``padding`` takes ints, tuples, ``'same'`` (torch puts the odd extra
 element on the right) and ``'valid'``; the modules' ``padding_mode`` (reflect/replicate/circular)
 is folded into the same program. Shape and channel checks raise torch's RuntimeError wording.
 """
@@ -79,16 +80,50 @@ def _conv_fwd(x, w, b, *, nd, stride, padding, dilation, groups, pad_mode, trans
 
 
 def _conv(x, w, b, nd, stride, padding, dilation, groups):
-    """A forward convolution; returns (y, bias still to add) since the banded lowering adds it itself."""
-    lowering = cpu_lowering(x, w, stride, padding, dilation, groups) if nd == 2 else None
-    if lowering == "banded":
-        return conv2d_banded(x, w, b, stride, dilation), None
-    if lowering == "patches":
-        return conv2d_patches(x, w, stride, padding, dilation), b
-    if lowering == "depthwise":
-        return conv2d_depthwise(x, w, stride, padding, dilation), b
+    """A forward convolution; returns (y, bias still to add) since the banded lowering adds it itself.
+
+    On CPU some shapes avoid XLA:CPU's convolution where it was measured far slower than torch
+    (forward+backward, 2-core x86): grouped convs (not depthwise) run as one conv per group, since
+    XLA's grouped weight gradient took 90-1000 ms where the split takes 4-7 ms; 3-d convs run as one
+    2-d conv per depth tap over depth-folded batches (2.5-5x faster); 1-d depthwise convs run as 2-d
+    ones of height 1; and 2-d convs may take a ``conv_cpu`` lowering.
+    """
+    if jax.default_backend() == "cpu":
+        depthwise = groups == x.shape[1] and w.shape[1] == 1
+        if groups > 1 and not depthwise:
+            parts = [_conv(xk, wk, None, nd, stride, padding, dilation, 1)[0]
+                     for xk, wk in zip(jnp.split(x, groups, 1), jnp.split(w, groups, 0))]
+            return jnp.concatenate(parts, 1), b
+        if nd == 3:
+            return _conv3d_depth_taps(x, w, stride, padding, dilation, groups), b
+        if nd == 1 and depthwise and groups > 1:
+            y, b = _conv(x[:, :, None], w[:, :, None], b, 2, (1,) + tuple(stride), ((0, 0),) + tuple(padding),
+                         (1,) + tuple(dilation), groups)
+            return y[:, :, 0], b
+        lowering = cpu_lowering(x, w, stride, padding, dilation, groups) if nd == 2 else None
+        if lowering == "banded":
+            return conv2d_banded(x, w, b, stride, dilation), None
+        if lowering == "patches":
+            return conv2d_patches(x, w, stride, padding, dilation), b
+        if lowering == "depthwise":
+            return conv2d_depthwise(x, w, stride, padding, dilation), b
     return lax.conv_general_dilated(x, w, stride, padding, rhs_dilation=dilation, dimension_numbers=_DN[nd],
                                     feature_group_count=groups), b
+
+
+def _conv3d_depth_taps(x, w, stride, padding, dilation, groups):
+    """A 3-d conv as the sum over depth taps of 2-d convs whose batch is (sample, output depth)."""
+    n, c = x.shape[:2]
+    xp = jnp.pad(x, ((0, 0), (0, 0), padding[0], (0, 0), (0, 0)))
+    kd, sd, dd = w.shape[2], stride[0], dilation[0]
+    do = (xp.shape[2] - dd * (kd - 1) - 1) // sd + 1
+    y = 0
+    for a in range(kd):
+        xa = xp[:, :, a * dd:a * dd + (do - 1) * sd + 1:sd]
+        xa = jnp.moveaxis(xa, 2, 1).reshape((n * do, c) + xa.shape[3:])
+        y = y + _conv(xa, w[:, :, a], None, 2, stride[1:], padding[1:], dilation[1:], groups)[0]
+    y = y.reshape((n, do) + y.shape[1:])
+    return jnp.moveaxis(y, 1, 2)
 
 
 def _conv_transpose(x, w, nd, stride, padding, dilation, groups, output_padding):
