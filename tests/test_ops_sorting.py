@@ -55,6 +55,27 @@ def test_topk(k, kw):
     _both(lambda m, x: m.topk(x, k, **kw), A, grad=True)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int32, np.uint8, np.int16])
+def test_sort_topk_packed_keys(dtype):
+    """The packed-key sort (ties in position order) and the TopK path: NaNs (either sign bit) largest,
+    +-0 equal, integer extremes, descending and smallest-k, against torch."""
+    x = R.integers(-3, 4, (4, 37)).astype(np.float64)
+    if np.dtype(dtype).kind == "f":
+        x[0, 5], x[1, 7], x[2, 0], x[2, 1], x[3, 3] = np.nan, -np.nan, -0.0, 0.0, np.inf
+    info = np.iinfo(dtype) if np.dtype(dtype).kind in "iu" else None
+    if info is not None:
+        x = np.clip(x, info.min, info.max)
+        x[3, :2] = info.min, info.max
+    x = x.astype(dtype)
+    for desc in (False, True):
+        _both(lambda m, t: m.sort(t, dim=1, descending=desc, stable=True), x)
+        _both(lambda m, t: m.argsort(t, dim=0, descending=desc, stable=True), x)
+    for largest in (True, False):  # torch's topk puts tied elements in no fixed order: compare values
+        ours = torchlike.topk(torchlike.tensor(x), 6, 1, largest=largest)
+        assert_same(ours.values, torch.topk(torch.tensor(x), 6, 1, largest=largest).values)
+        assert_same(ours.values, np.take_along_axis(x, ours.indices.numpy(), 1))
+
+
 def test_topk_errors_and_0d():
     _both(lambda m, x: m.topk(x, 1), np.float32(2.0).reshape(()))
     with pytest.raises(RuntimeError):
