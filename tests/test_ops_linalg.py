@@ -387,6 +387,18 @@ def test_cdist(rng, p):
     _check_fn(lambda a, b: TL.cdist(a, b, p), lambda a, b: torch.cdist(a, b, p), [x1, x2], grad=p != 0.0)
 
 
+@pytest.mark.parametrize("mode", ["use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist"])
+def test_cdist_matmul_form(rng, mode):
+    """p=2 with more than 25 rows (or mode 'use_mm_for_euclid_dist'): torch's one-GEMM form; values and
+    gradients as torch, including a zero distance."""
+    x1, x2 = rng.standard_normal((2, 30, 8)), rng.standard_normal((27, 8))
+    x2[3] = x1[1, 4]
+    _check_fn(lambda a, b: TL.cdist(a, b, compute_mode=mode), lambda a, b: torch.cdist(a, b, compute_mode=mode),
+              [x1, x2], grad=True)
+    with pytest.raises(ValueError, match="not a valid value for compute_mode"):
+        TL.cdist(TL.zeros(2, 3), TL.zeros(2, 3), compute_mode="fast")
+
+
 def test_methods_bound(rng):
     a = _well(rng, 3, 3)
     x, y = TL.tensor(a), torch.tensor(a)

@@ -1251,7 +1251,13 @@ def trace(input):
     return apply(_trace_op, input)
 
 
-def _cdist(x1, x2, p):
+def _cdist(x1, x2, p, mm):
+    if mm:  # torch's matrix-multiply form of Euclidean distances: |a|^2 + |b|^2 - 2 a.b, one GEMM
+        sq = (jnp.sum(x1 * x1, -1)[..., :, None] + jnp.sum(x2 * x2, -1)[..., None, :]
+              - 2 * jnp.einsum("...pm,...rm->...pr", x1, x2, precision=jax.lax.Precision.HIGHEST))
+        sq = jnp.maximum(sq, 0)
+        safe = jnp.where(sq == 0, 1, sq)
+        return jnp.where(sq == 0, 0, jnp.sqrt(safe))
     diff = x1[..., :, None, :] - x2[..., None, :, :]
     # |d| with a zero derivative at d = 0, as torch's cdist backward
     ad = jnp.where(diff == 0, 0, jnp.abs(diff))
@@ -1274,7 +1280,14 @@ _cdist_op = Op("cdist", _cdist, backward_name="CdistBackward0")
 
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
-    """Pairwise p-norm distances between the rows of x1 [.., P, M] and x2 [.., R, M]."""
+    """Pairwise p-norm distances between the rows of x1 [.., P, M] and x2 [.., R, M].
+
+    As torch, Euclidean distances (p=2) use one matrix multiply when ``compute_mode`` says so
+    (``'use_mm_for_euclid_dist'``, or the default when either side has more than 25 rows): fast,
+    slightly less exact for nearly equal rows; otherwise every difference is formed."""
+    modes = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist")
+    if compute_mode not in modes:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     if x1.ndim < 2 or x2.ndim < 2:
         raise RuntimeError(f"cdist only supports at least 2D tensors, X{1 if x1.ndim < 2 else 2} got: "
                            f"{x1.ndim if x1.ndim < 2 else x2.ndim}D")
@@ -1289,7 +1302,9 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     batch = np.broadcast_shapes(tuple(x1.shape[:-2]), tuple(x2.shape[:-2]))
     a = x1.expand(*batch, *x1.shape[-2:])
     b = x2.expand(*batch, *x2.shape[-2:])
-    return apply(_cdist_op, a, b, p=float(p))
+    mm = p == 2 and (compute_mode == "use_mm_for_euclid_dist" or (
+        compute_mode == modes[0] and (x1.shape[-2] > 25 or x2.shape[-2] > 25)))
+    return apply(_cdist_op, a, b, p=float(p), mm=mm)
 
 
 def dist(input, other, p=2):
