@@ -15,7 +15,7 @@ from jax import lax
 from ..._tensor import Tensor
 from ... import _intercept
 from ...ops.registry import Op, apply
-from .conv_cpu import conv2d_banded, conv2d_depthwise, conv2d_patches, cpu_lowering
+from .conv_cpu import conv2d_banded, conv2d_depthwise, conv2d_patches, cpu_lowering, shifted_views
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "unfold", "fold"]
@@ -302,9 +302,12 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
 # ------------------------------------------------------------------------------ unfold / fold
 
 def _unfold_arr(x, kernel, dilation, padding, stride):
-    p = lax.conv_general_dilated_patches(x, kernel, stride, tuple((e, e) for e in padding), rhs_dilation=dilation,
-                                         dimension_numbers=_DN[2], precision=lax.Precision.HIGHEST)
-    return p.reshape(p.shape[0], p.shape[1], -1)
+    # stacked shifted views (exact, and ~20x faster on XLA:CPU than conv_general_dilated_patches, which
+    # runs an identity-kernel convolution); rows are channel-major, then kernel position, as torch's
+    x = jnp.pad(x, ((0, 0), (0, 0)) + tuple((e, e) for e in padding))
+    out = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(x.shape[2:], kernel, stride, dilation))
+    cols = jnp.stack(shifted_views(x, kernel, stride, dilation, out), axis=2)
+    return cols.reshape(x.shape[0], -1, out[0] * out[1])
 
 
 def _unfold_fwd(x, *, kernel, dilation, padding, stride, unbatched):

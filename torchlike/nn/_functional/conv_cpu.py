@@ -40,7 +40,7 @@ def conv2d_patches(x, w, stride, padding, dilation):
     x = jnp.pad(x, ((0, 0), (0, 0)) + tuple(padding))
     k = w.shape[2:]
     out = tuple(_out_size(n, kk, s, d) for n, kk, s, d in zip(x.shape[2:], k, stride, dilation))
-    cols = jnp.stack(_shifted(x, k, stride, dilation, out), axis=2)
+    cols = jnp.stack(shifted_views(x, k, stride, dilation, out), axis=2)
     return jnp.einsum("nckhw,ock->nohw", cols, w.reshape(w.shape[0], w.shape[1], k[0] * k[1]))
 
 
@@ -128,7 +128,7 @@ def conv2d_depthwise(x, w, stride, padding, dilation):
     return _depthwise(x, w, tuple(stride), tuple(map(tuple, padding)), tuple(dilation))
 
 
-def _shifted(xp, k, stride, dilation, out):
+def shifted_views(xp, k, stride, dilation, out):
     """The views of ``xp`` that kernel tap (i, j) meets at every output position, taps row-major."""
     (sh, sw), (dh, dw), (ho, wo) = stride, dilation, out
     return [xp[:, :, i * dh:i * dh + (ho - 1) * sh + 1:sh, j * dw:j * dw + (wo - 1) * sw + 1:sw]
@@ -139,7 +139,7 @@ def _taps(xp, w, stride, dilation, out):
     """Sum over kernel taps of the shifted input times that tap's per-channel weight."""
     wf = w.reshape(w.shape[0], -1)
     y = 0
-    for t, view in enumerate(_shifted(xp, w.shape[2:], stride, dilation, out)):
+    for t, view in enumerate(shifted_views(xp, w.shape[2:], stride, dilation, out)):
         y = y + view * wf[None, :, t, None, None]
     return y
 
@@ -166,7 +166,7 @@ def _depthwise_bwd(stride, padding, dilation, res, g):
     out = g.shape[2:]
     # weight: every tap's sum over (batch, rows, cols) of g * shifted input, all in one pass (a variadic reduce)
     acc = jnp.promote_types(g.dtype, jnp.float32)
-    prods = tuple(g.astype(acc) * view.astype(acc) for view in _shifted(xp, (kh, kw), stride, dilation, out))
+    prods = tuple(g.astype(acc) * view.astype(acc) for view in shifted_views(xp, (kh, kw), stride, dilation, out))
     sums = lax.reduce(prods, tuple(jnp.zeros((), acc) for _ in prods),
                       lambda a, b: tuple(u + v for u, v in zip(a, b)), (0, 2, 3))
     dw = jnp.stack(sums, 1).reshape(w.shape).astype(w.dtype)
