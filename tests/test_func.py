@@ -72,3 +72,34 @@ def test_transforms():
     rgr, rval = torch.func.grad_and_value(f(torch))(torch.tensor(X[1]))
     assert_same(gr, rgr)
     assert_same(val, rval)
+
+
+def test_forward_mode_through_ops_with_written_out_backwards():
+    """Max-pooling, depthwise and transposed convolutions have hand-written backwards (custom VJPs,
+    which JAX cannot push tangents through); forward mode (func.jvp, jacfwd, hessian, dual tensors)
+    uses their plain forwards and matches torch."""
+    x = R.standard_normal((1, 4, 6, 6)).astype(np.float32)
+    t = R.standard_normal((1, 4, 6, 6)).astype(np.float32)
+
+    def build(m):
+        m.manual_seed(0)
+        return m.nn.Conv2d(4, 4, 3, padding=1, groups=4), m.nn.ConvTranspose2d(4, 2, 4, 2, 1)
+
+    tdw, tct = build(torch)
+    ldw, lct = build(torchlike)
+    for ours, ref in ((ldw, tdw), (lct, tct)):
+        ours.load_state_dict({k: torchlike.tensor(v.detach().numpy()) for k, v in ref.state_dict().items()})
+
+    def net(m, dw, ct):
+        return lambda x: ct(m.nn.functional.max_pool2d(dw(x), 2)).tanh()
+
+    ours = torchlike.func.jvp(net(torchlike, ldw, lct), (torchlike.tensor(x),), (torchlike.tensor(t),))
+    ref = torch.func.jvp(net(torch, tdw, tct), (torch.tensor(x),), (torch.tensor(t),))
+    assert_same(ours, ref, rtol=1e-4, atol=1e-5)
+    small = x[:, :1, :4, :4]
+    h = torchlike.func.hessian(lambda v: torchlike.nn.functional.max_pool2d(v, 2).pow(3).sum())(torchlike.tensor(small))
+    assert_same(h, torch.func.hessian(lambda v: torch.nn.functional.max_pool2d(v, 2).pow(3).sum())(torch.tensor(small)))
+    import torchlike.autograd.forward_ad as fwAD
+    with fwAD.dual_level():
+        out = fwAD.unpack_dual(net(torchlike, ldw, lct)(fwAD.make_dual(torchlike.tensor(x), torchlike.tensor(t))))
+    assert_same(out.tangent, ref[1], rtol=1e-4, atol=1e-5)

@@ -7,9 +7,25 @@ generator) pay one attribute read when compile is not active.
   or writes, so they can be lifted to inputs/outputs of the compiled program.
 - ``rng``: while a step is traced, supplies JAX keys (split from a key that is an *input* of the
   program) to every random draw, so each compiled call gets fresh randomness.
+- ``forward_mode``: non-zero while forward-mode AD traces ops (``torchlike.func.jvp``/``jacfwd``/
+  ``hessian``, dual tensors). Ops whose gradient is a ``jax.custom_vjp`` (which JAX cannot push
+  tangents through) then use their plain forward, which JAX differentiates itself.
 """
+import contextlib
+
 recorder = None
 rng = None
+forward_mode = 0
+
+
+@contextlib.contextmanager
+def forward_mode_tracing():
+    global forward_mode
+    forward_mode += 1
+    try:
+        yield
+    finally:
+        forward_mode -= 1
 
 
 class TraceRNG:

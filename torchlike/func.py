@@ -12,6 +12,7 @@ import contextlib
 
 import jax
 
+from . import _trace_hooks as _hooks
 from ._tensor import Tensor
 from .autograd import grad_mode
 
@@ -132,17 +133,19 @@ def vjp(func, *primals, has_aux=False):
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     """(output, jvp_out) of ``func`` at ``primals`` along ``tangents`` (forward mode)."""
     f = _array_fn(func)
-    if has_aux:
-        out, t, aux = jax.jvp(f, tuple(_unwrap(primals)), tuple(_unwrap(tangents)), has_aux=True)
-        return _wrap(out), _wrap(t), _wrap(aux)
-    out, t = jax.jvp(f, tuple(_unwrap(primals)), tuple(_unwrap(tangents)))
+    with _hooks.forward_mode_tracing():
+        if has_aux:
+            out, t, aux = jax.jvp(f, tuple(_unwrap(primals)), tuple(_unwrap(tangents)), has_aux=True)
+            return _wrap(out), _wrap(t), _wrap(aux)
+        out, t = jax.jvp(f, tuple(_unwrap(primals)), tuple(_unwrap(tangents)))
     return _wrap(out), _wrap(t)
 
 
-def _jac(jax_jac, func, argnums, has_aux):
+def _jac(jax_jac, func, argnums, has_aux, forward=False):
     def wrapper(*args, **kwargs):
         f = _array_fn(func, kwargs)
-        r = jax_jac(f, argnums=argnums, has_aux=has_aux)(*_unwrap(args))
+        with _hooks.forward_mode_tracing() if forward else contextlib.nullcontext():
+            r = jax_jac(f, argnums=argnums, has_aux=has_aux)(*_unwrap(args))
         return (_wrap(r[0]), _wrap(r[1])) if has_aux else _wrap(r)
     return wrapper
 
@@ -154,13 +157,13 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
 
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
     """Jacobian by forward mode."""
-    return _jac(jax.jacfwd, func, argnums, has_aux)
+    return _jac(jax.jacfwd, func, argnums, has_aux, forward=True)
 
 
 def hessian(func, argnums=0):
     """Hessian (forward-over-reverse, as torch.func.hessian)."""
     return _jac(lambda f, argnums, has_aux: jax.jacfwd(jax.jacrev(f, argnums=argnums), argnums=argnums),
-                func, argnums, False)
+                func, argnums, False, forward=True)
 
 
 def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):

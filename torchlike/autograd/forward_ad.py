@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _intercept
+from .. import _trace_hooks as _hooks
 
 __all__ = ["dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "UnpackedDualTensor"]
 
@@ -106,8 +107,9 @@ def _jvp_fn(op, statics, casts, idx):
                     full[i] = v
                 if casts is not None:
                     full = [a if c is None or a is None else jnp.asarray(a, c) for a, c in zip(full, casts)]
-                return op.fwd(*full, **statics)
-            return jax.jvp(f, tuple(arrays[i] for i in idx), tangents)[1]
+                return op.plain_fwd(*full, **statics)
+            with _hooks.forward_mode_tracing():
+                return jax.jvp(f, tuple(arrays[i] for i in idx), tangents)[1]
         fn = _jvp_cache[key] = jax.jit(run)
     return fn
 

@@ -51,6 +51,7 @@ class Op:
         self.saves_result = saves_result  # backward reads the output: modifying it in place is an error
         self.differentiable = differentiable
         self.backward_name = backward_name or (_camel(name) + "Backward0")
+        self.plain_fwd = fwd  # what forward-mode AD differentiates (see _trace_hooks.forward_mode)
         if vjp is not None:
             fwd = _with_custom_vjp(fwd, *vjp)
         self.fwd = fwd
@@ -170,7 +171,7 @@ def _same_dtype_fast(op, args, n):
 # ---------------------------------------------------------------------------------- apply
 
 def _build(op, statics, casts, diff_idx):
-    fwd = op.fwd
+    fwd = op.plain_fwd if _hooks.forward_mode else op.fwd
 
     def call(*arrays):
         if casts is not None:
@@ -192,7 +193,7 @@ def _build(op, statics, casts, diff_idx):
 
 
 def _jitted(op, statics, casts, diff_idx):
-    key = (tuple(sorted(statics.items())) if statics else (), casts, diff_idx)
+    key = (tuple(sorted(statics.items())) if statics else (), casts, diff_idx, _hooks.forward_mode > 0)
     fn = op._cache.get(key)
     if fn is None:
         fn = op._cache[key] = _build(op, statics, casts, diff_idx)

@@ -14,6 +14,7 @@ from jax import lax
 
 from ..._tensor import Tensor
 from ... import _intercept
+from ... import _trace_hooks as _hooks
 from ...ops.registry import Op, apply
 from .conv_cpu import conv2d_banded, conv2d_depthwise, conv2d_patches, cpu_lowering, shifted_views
 
@@ -68,7 +69,8 @@ def _conv_fwd(x, w, b, *, nd, stride, padding, dilation, groups, pad_mode, trans
         x = x[None]
     if transposed:
         args = (nd, stride, padding, dilation, groups, output_padding)
-        y = _conv_transpose_cpu(x, w, *args) if jax.default_backend() == "cpu" else _conv_transpose(x, w, *args)
+        custom = jax.default_backend() == "cpu" and not _hooks.forward_mode  # JAX can't push tangents through it
+        y = _conv_transpose_cpu(x, w, *args) if custom else _conv_transpose(x, w, *args)
     else:
         if pad_mode != "zeros":
             x = _pad_fn(x, padding, pad_mode)

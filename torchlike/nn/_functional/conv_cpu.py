@@ -11,12 +11,12 @@ All match ``lax.conv_general_dilated`` (and torch) up to float rounding; tests c
 """
 from __future__ import annotations
 
-import functools
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+
+from ... import _trace_hooks as _hooks
 
 
 def cpu_lowering(x, w, stride, padding, dilation, groups):
@@ -125,7 +125,8 @@ def conv2d_depthwise(x, w, stride, padding, dilation):
     m = w.shape[0] // x.shape[1]
     if m > 1:  # channel multiplier: output channel o reads input channel o // m
         x = jnp.repeat(x, m, axis=1)
-    return _depthwise(x, w, tuple(stride), tuple(map(tuple, padding)), tuple(dilation))
+    fn = _depthwise_plain if _hooks.forward_mode else _depthwise  # forward mode: JAX's own derivative
+    return fn(x, w, tuple(stride), tuple(map(tuple, padding)), tuple(dilation))
 
 
 def shifted_views(xp, k, stride, dilation, out):
@@ -148,11 +149,13 @@ def _out_size(n, k, s, d):
     return (n - d * (k - 1) - 1) // s + 1
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4))
-def _depthwise(x, w, stride, padding, dilation):
+def _depthwise_plain(x, w, stride, padding, dilation):
     xp = jnp.pad(x, ((0, 0), (0, 0)) + padding)
     out = tuple(_out_size(n, k, s, d) for n, k, s, d in zip(xp.shape[2:], w.shape[2:], stride, dilation))
     return _taps(xp, w, stride, dilation, out)
+
+
+_depthwise = jax.custom_vjp(_depthwise_plain, nondiff_argnums=(2, 3, 4))
 
 
 def _depthwise_fwd(x, w, stride, padding, dilation):
