@@ -137,12 +137,14 @@ def shifted_views(xp, k, stride, dilation, out):
 
 
 def _taps(xp, w, stride, dilation, out):
-    """Sum over kernel taps of the shifted input times that tap's per-channel weight."""
-    wf = w.reshape(w.shape[0], -1)
+    """Sum over kernel taps of the shifted input times that tap's per-channel weight (accumulated in
+    float32 at least, as a convolution would)."""
+    acc = jnp.promote_types(xp.dtype, jnp.float32)
+    wf = w.reshape(w.shape[0], -1).astype(acc)
     y = 0
     for t, view in enumerate(shifted_views(xp, w.shape[2:], stride, dilation, out)):
-        y = y + view * wf[None, :, t, None, None]
-    return y
+        y = y + view.astype(acc) * wf[None, :, t, None, None]
+    return y.astype(xp.dtype)
 
 
 def _out_size(n, k, s, d):
