@@ -18,20 +18,24 @@ def _model(seed, bn=False, dropout=0.0):
     return nn.Sequential(*layers)
 
 
-def _run(compiled, opt_cls, steps=8, bn=False, sched=False, **opt_kw):
-    m = _model(0, bn=bn)
-    opt = opt_cls(m.parameters(), **opt_kw)
-    scheduler = torch.optim.lr_scheduler.StepLR(opt, 2, 0.5) if sched else None
-    torch.manual_seed(1)
-    x, y = torch.randn(32, 8), torch.randint(0, 3, (32,))
-
+def _train_step(m, opt):
+    """The tutorial training step: zero_grad, cross-entropy of m(x), backward, optimizer step."""
     def step(x, y):
         opt.zero_grad()
         loss = F.cross_entropy(m(x), y)
         loss.backward()
         opt.step()
         return loss
+    return step
 
+
+def _run(compiled, opt_cls, steps=8, bn=False, sched=False, **opt_kw):
+    m = _model(0, bn=bn)
+    opt = opt_cls(m.parameters(), **opt_kw)
+    scheduler = torch.optim.lr_scheduler.StepLR(opt, 2, 0.5) if sched else None
+    torch.manual_seed(1)
+    x, y = torch.randn(32, 8), torch.randint(0, 3, (32,))
+    step = _train_step(m, opt)
     f = torch.compile(step) if compiled else step
     losses = []
     for _ in range(steps):
@@ -91,14 +95,7 @@ def test_one_trace_for_100_steps_and_retrace_on_mode_switch():
     m = _model(0, bn=True)
     opt = torch.optim.SGD(m.parameters(), lr=0.01)
     x, y = torch.randn(16, 8), torch.randint(0, 3, (16,))
-
-    @torch.compile
-    def step(x, y):
-        opt.zero_grad()
-        loss = F.cross_entropy(m(x), y)
-        loss.backward()
-        opt.step()
-        return loss
+    step = torch.compile(_train_step(m, opt))
 
     for _ in range(100):
         step(x, y)
@@ -130,14 +127,7 @@ def test_frozen_backbone_state_is_not_copied_out():
     runs = []
     for compiled in (False, True):
         m, opt = build()
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = F.cross_entropy(m(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-
+        step = _train_step(m, opt)
         f = torch.compile(step) if compiled else step
         f(x, y)
         frozen = [t._value for t in list(m[:2].parameters()) + list(m[:2].buffers())]
