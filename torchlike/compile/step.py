@@ -135,9 +135,9 @@ class CompiledFunction:
         lr_slots = [(g, k) for o in optimizers for g in o.param_groups for k in ("lr",)
                     if isinstance(g.get(k), (int, float)) and not isinstance(g.get(k), bool)]
         key = (treedef, _hashable(static), tuple(id(t) for t in state), tuple(t._grad is not None for t in state),
-               tuple(t.requires_grad for t in arg_tensors), tuple((t._value.shape, t._value.dtype) for t in arg_tensors),
-               grad_mode.is_grad_enabled(),
-               training, len(lr_slots), _intercept.autocast_key)
+               tuple(t.requires_grad for t in arg_tensors),
+               tuple((t._value.shape, t._value.dtype) for t in arg_tensors),
+               grad_mode.is_grad_enabled(), training, len(lr_slots), _intercept.autocast_key)
         if key in self._eager_keys:
             return self.fn(*args, **kwargs)
         entry = self._programs.get(key)

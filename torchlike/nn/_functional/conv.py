@@ -2,9 +2,10 @@
 
 Each call is one Op (one jitted XLA program) over ``lax.conv_general_dilated`` in torch's
 NC(D)HW / OI(D)HW layouts; on CPU, shapes where XLA:CPU's convolution was measured far slower than
-torch take other routes (see ``_conv``, ``conv_cpu`` and the written-out transposed-conv backward). ``padding`` takes ints, tuples, ``'same'`` (torch puts the odd extra
-element on the right) and ``'valid'``; the modules' ``padding_mode`` (reflect/replicate/circular)
-is folded into the same program. Shape and channel checks raise torch's RuntimeError wording.
+torch take other routes (see ``_conv``, ``conv_cpu`` and the written-out transposed-conv backward).
+``padding`` takes ints, tuples, ``'same'`` (torch puts the odd extra element on the right) and
+``'valid'``; the modules' ``padding_mode`` (reflect/replicate/circular) is folded into the same
+program. Shape and channel checks raise torch's RuntimeError wording.
 """
 from __future__ import annotations
 
