@@ -29,14 +29,14 @@ def _train_step(m, opt):
     return step
 
 
-def _run(compiled, opt_cls, steps=8, bn=False, sched=False, **opt_kw):
+def _run(compiled, opt_cls, steps=8, bn=False, sched=False, donate=False, **opt_kw):
     m = _model(0, bn=bn)
     opt = opt_cls(m.parameters(), **opt_kw)
     scheduler = torch.optim.lr_scheduler.StepLR(opt, 2, 0.5) if sched else None
     torch.manual_seed(1)
     x, y = torch.randn(32, 8), torch.randint(0, 3, (32,))
     step = _train_step(m, opt)
-    f = torch.compile(step) if compiled else step
+    f = torch.compile(step, donate=donate) if compiled else step
     losses = []
     for _ in range(steps):
         losses.append(f(x, y).item())
@@ -59,6 +59,15 @@ def test_compiled_step_matches_eager(opt_cls, kw, bn, sched):
     for a, b in zip(e[1] + e[2], c[1] + c[2]):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
     assert c[3].trace_count == 1  # one trace for all compiled calls (the first call records eagerly)
+
+
+def test_donated_step_matches_eager():
+    """donate=True (torchlike's option: the step's state buffers are reused for its outputs)."""
+    e = _run(False, torch.optim.Adam, bn=True, lr=1e-2)
+    c = _run(True, torch.optim.Adam, bn=True, donate=True, lr=1e-2)
+    np.testing.assert_allclose(e[0], c[0], rtol=1e-5)
+    for a, b in zip(e[1] + e[2], c[1] + c[2]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize("threshold,waits", [(0.0, True), (float("inf"), False)])

@@ -20,7 +20,12 @@ _noted = set()
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None,
             disable=False, donate=False):
-    """Compile a Module or a function (usable as ``@torchlike.compile`` or ``@torchlike.compile(...)``)."""
+    """Compile a Module or a function (usable as ``@torchlike.compile`` or ``@torchlike.compile(...)``).
+
+    torch's signature; ``backend``/``mode``/``options``/``dynamic`` are accepted and ignored with a one-time
+    note. ``donate=True`` (torchlike only, for a compiled step function) lets XLA reuse the state's buffers
+    for the updated state instead of allocating new ones: less peak memory, but measured slower for some
+    XLA:CPU programs, so it is off by default."""
     if model is None:
         return lambda m: compile(m, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode,
                                  options=options, disable=disable, donate=donate)
