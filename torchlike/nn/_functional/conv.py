@@ -17,7 +17,8 @@ from ..._tensor import Tensor
 from ... import _intercept
 from ... import _trace_hooks as _hooks
 from ...ops.registry import Op, apply
-from .conv_cpu import conv2d_banded, conv2d_depthwise, conv2d_patches, cpu_lowering, shifted_views
+from .conv_cpu import (conv2d_banded, conv2d_depthwise, conv2d_patches, cpu_lowering, out_size, out_sizes,
+                       shifted_views)
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "unfold", "fold"]
@@ -119,7 +120,7 @@ def _conv3d_depth_taps(x, w, stride, padding, dilation, groups):
     n, c = x.shape[:2]
     xp = jnp.pad(x, ((0, 0), (0, 0), padding[0], (0, 0), (0, 0)))
     kd, sd, dd = w.shape[2], stride[0], dilation[0]
-    do = (xp.shape[2] - dd * (kd - 1) - 1) // sd + 1
+    do = out_size(xp.shape[2], kd, sd, dd)
     y = 0
     for a in range(kd):
         xa = xp[:, :, a * dd:a * dd + (do - 1) * sd + 1:sd]
@@ -308,7 +309,7 @@ def _unfold_arr(x, kernel, dilation, padding, stride):
     # stacked shifted views (exact, and ~20x faster on XLA:CPU than conv_general_dilated_patches, which
     # runs an identity-kernel convolution); rows are channel-major, then kernel position, as torch's
     x = jnp.pad(x, ((0, 0), (0, 0)) + tuple((e, e) for e in padding))
-    out = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(x.shape[2:], kernel, stride, dilation))
+    out = out_sizes(x.shape[2:], kernel, stride, dilation)
     cols = jnp.stack(shifted_views(x, kernel, stride, dilation, out), axis=2)
     return cols.reshape(x.shape[0], -1, out[0] * out[1])
 
@@ -341,8 +342,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     k, d, p, s = (_tup(v, 2, n) for v, n in ((kernel_size, "kernel_size"), (dilation, "dilation"),
                                             (padding, "padding"), (stride, "stride")))
     h, w = input.shape[-2:]
-    oh = (h + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
-    ow = (w + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    oh, ow = out_sizes((h + 2 * p[0], w + 2 * p[1]), k, s, d)
     if oh < 1 or ow < 1:
         raise RuntimeError(f"Given input with spatial size ({h}, {w}), kernel_size=({k[0]}, {k[1]}), dilation="
                            f"({d[0]}, {d[1]}), padding=({p[0]}, {p[1]}), calculated shape of the array of sliding "
@@ -361,8 +361,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if ck % (k[0] * k[1]):
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, "
                            f"but got input.size(1)={ck} and kernel_size=({k[0]}, {k[1]})")
-    bh = (o[0] + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
-    bw = (o[1] + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    bh, bw = out_sizes((o[0] + 2 * p[0], o[1] + 2 * p[1]), k, s, d)
     if bh * bw != L:
         raise RuntimeError(f"Given output_size=({o[0]}, {o[1]}), kernel_size=({k[0]}, {k[1]}), dilation=({d[0]}, "
                            f"{d[1]}), padding=({p[0]}, {p[1]}), stride=({s[0]}, {s[1]}), expected size of input's "

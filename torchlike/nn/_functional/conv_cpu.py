@@ -19,10 +19,18 @@ from jax import lax
 from ... import _trace_hooks as _hooks
 
 
+def out_size(n, k, s, d):
+    """Output length of a window of ``k`` taps (dilation ``d``, stride ``s``) over ``n`` padded positions."""
+    return (n - d * (k - 1) - 1) // s + 1
+
+
+def out_sizes(spatial, kernel, stride, dilation):
+    return tuple(out_size(n, k, s, d) for n, k, s, d in zip(spatial, kernel, stride, dilation))
+
+
 def cpu_lowering(x, w, stride, padding, dilation, groups):
-    """``'banded'``, ``'patches'``, ``'depthwise'`` or None (XLA's convolution) for this 2-d conv."""
-    if jax.default_backend() != "cpu":
-        return None
+    """``'banded'``, ``'patches'``, ``'depthwise'`` or None (XLA's convolution) for this 2-d conv on
+    CPU (the caller, ``conv._conv``, only asks on the CPU backend)."""
     if groups == 1:
         if _banded_pays(x.shape, w.shape, padding):
             return "banded"
@@ -39,7 +47,7 @@ def conv2d_patches(x, w, stride, padding, dilation):
     over (channel, kernel position); JAX differentiates it as that contraction plus a pad-add."""
     x = jnp.pad(x, ((0, 0), (0, 0)) + tuple(padding))
     k = w.shape[2:]
-    out = tuple(_out_size(n, kk, s, d) for n, kk, s, d in zip(x.shape[2:], k, stride, dilation))
+    out = out_sizes(x.shape[2:], k, stride, dilation)
     cols = jnp.stack(shifted_views(x, k, stride, dilation, out), axis=2)
     return jnp.einsum("nckhw,ock->nohw", cols, w.reshape(w.shape[0], w.shape[1], k[0] * k[1]))
 
@@ -56,8 +64,7 @@ def _patches_pay(x_shape, w_shape, stride, padding, dilation):
     """
     c, (h, wd) = x_shape[1], x_shape[2:]
     kh, kw = w_shape[2:]
-    ho = _out_size(h + sum(padding[0]), kh, stride[0], dilation[0])
-    wo = _out_size(wd + sum(padding[1]), kw, stride[1], dilation[1])
+    ho, wo = out_sizes((h + sum(padding[0]), wd + sum(padding[1])), (kh, kw), stride, dilation)
     if c == 1:
         return True
     if kh * kw == 1:
@@ -94,8 +101,7 @@ def conv2d_banded(x, w, b, stride, dilation):
     n, c, _, wdt = x.shape
     o, _, kh, kw = w.shape
     (sh, sw), (dh, dw) = stride, dilation
-    ho = (x.shape[2] - dh * (kh - 1) - 1) // sh + 1
-    wo = (wdt - dw * (kw - 1) - 1) // sw + 1
+    ho, wo = out_sizes(x.shape[2:], (kh, kw), stride, dilation)
     wb = min(kw - 1, wo)
     nb = -(-wo // wb)
     wi = (wb - 1) * sw + (kw - 1) * dw + 1  # input columns one block reads
@@ -147,14 +153,9 @@ def _taps(xp, w, stride, dilation, out):
     return y.astype(xp.dtype)
 
 
-def _out_size(n, k, s, d):
-    return (n - d * (k - 1) - 1) // s + 1
-
-
 def _depthwise_plain(x, w, stride, padding, dilation):
     xp = jnp.pad(x, ((0, 0), (0, 0)) + padding)
-    out = tuple(_out_size(n, k, s, d) for n, k, s, d in zip(xp.shape[2:], w.shape[2:], stride, dilation))
-    return _taps(xp, w, stride, dilation, out)
+    return _taps(xp, w, stride, dilation, out_sizes(xp.shape[2:], w.shape[2:], stride, dilation))
 
 
 _depthwise = jax.custom_vjp(_depthwise_plain, nondiff_argnums=(2, 3, 4))
