@@ -33,12 +33,15 @@ def _argsort(x, dim, descending):
     return jax.lax.sort(packed, dimension=dim, is_stable=False) & 0xFFFFFFFF
 
 
+def _canonical(x):
+    """Floats with one NaN (the positive one) and one zero, so bit-level orders tie what torch ties."""
+    return jnp.where(jnp.isnan(x), jnp.nan, jnp.where(x == 0, 0, x))
+
+
 def _order_key(x):
     """An int64 with torch's sort order (NaN above +inf) that fits in 32 bits, for 32-bit-or-narrower x."""
     if jnp.issubdtype(x.dtype, jnp.floating):
-        x = x.astype(jnp.float32)
-        x = jnp.where(jnp.isnan(x), jnp.nan, jnp.where(x == 0, 0.0, x))  # one NaN (positive) and one zero
-        b = jax.lax.bitcast_convert_type(x, jnp.int32)
+        b = jax.lax.bitcast_convert_type(_canonical(x.astype(jnp.float32)), jnp.int32)
         return (b ^ ((b >> 31) & 0x7FFFFFFF)).astype(jnp.int64)  # IEEE bits -> order-preserving integer
     if x.dtype == jnp.uint32:
         return x.astype(jnp.int64) - 2 ** 31
@@ -81,7 +84,7 @@ def _topk(x, k, dim, largest, sorted):
         # integers are exact in float64.
         key = jnp.moveaxis(x, dim, -1)
         key = key.astype(jnp.float64) if not jnp.issubdtype(x.dtype, jnp.floating) else key
-        key = jnp.where(jnp.isnan(key), jnp.nan, jnp.where(key == 0, 0, key))  # TopK orders -NaN, -0 apart
+        key = _canonical(key)  # TopK orders -NaN, -0 apart
         idx = jnp.moveaxis(jax.lax.top_k(key if largest else -key, k)[1], -1, dim)
     else:
         idx = jax.lax.slice_in_dim(_argsort(x, dim, largest), 0, k, axis=dim)
