@@ -75,15 +75,15 @@ def test_transforms():
 
 
 def test_forward_mode_through_ops_with_written_out_backwards():
-    """Max-pooling, depthwise and transposed convolutions have hand-written backwards (custom VJPs,
-    which JAX cannot push tangents through); forward mode (func.jvp, jacfwd, hessian, dual tensors)
-    uses their plain forwards and matches torch."""
-    x = R.standard_normal((1, 4, 6, 6)).astype(np.float32)
-    t = R.standard_normal((1, 4, 6, 6)).astype(np.float32)
+    """Max-pooling and (on CPU) the banded, depthwise and transposed convolutions have hand-written
+    backwards (custom VJPs, which JAX cannot push tangents through); forward mode (func.jvp, jacfwd,
+    hessian, dual tensors) uses their plain forwards and matches torch."""
+    x = R.standard_normal((1, 4, 10, 10)).astype(np.float32)
+    t = R.standard_normal((1, 4, 10, 10)).astype(np.float32)
 
     def build(m):
         m.manual_seed(0)
-        return m.nn.Conv2d(4, 4, 3, padding=1, groups=4), m.nn.ConvTranspose2d(4, 2, 4, 2, 1)
+        return m.nn.Sequential(m.nn.Conv2d(4, 4, 5), m.nn.Conv2d(4, 4, 3, padding=1, groups=4)), m.nn.ConvTranspose2d(4, 2, 4, 2, 1)
 
     tdw, tct = build(torch)
     ldw, lct = build(torchlike)

@@ -93,6 +93,7 @@ def test_conv_transpose_module(nd, kw, out_size, rng):
     ((3, 10, 12, 12), dict(in_channels=10, out_channels=20, kernel_size=5), "banded"),  # MNIST's second
     ((2, 3, 16, 13), dict(in_channels=3, out_channels=6, kernel_size=(3, 5), stride=(2, 3), dilation=(1, 2)), "banded"),
     ((2, 6, 14, 14), dict(in_channels=6, out_channels=16, kernel_size=5), "banded"),  # LeNet's second: a partial block
+    ((2, 2, 11, 17), dict(in_channels=2, out_channels=3, kernel_size=(4, 6), dilation=(2, 1), bias=False), "banded"),
     ((2, 3, 9, 23), dict(in_channels=3, out_channels=4, kernel_size=(2, 5), stride=2), "banded"),  # strided, partial
     ((2, 1, 9, 9), dict(in_channels=1, out_channels=4, kernel_size=3, padding=1, stride=2), "patches"),  # 1-channel
     ((2, 1, 12, 11), dict(in_channels=1, out_channels=3, kernel_size=3, padding=2, dilation=2), "patches"),

@@ -96,31 +96,114 @@ def conv2d_banded(x, w, b, stride, dilation):
     ``(wb+kw-1)/kw < 2`` times the convolution's multiply-adds (a band over the whole width did
     ``W/kw``: 5.6x for MNIST's first layer; blocks made its forward+backward ~1.7x faster).
     The bias is added in the GEMM's layout, so its gradient reads the same matrix as the weight's.
-    Autodiff of this is again GEMMs plus pad-adds of the slices, which XLA:CPU runs well.
+    The backward is written out (``_banded_bwd``); forward-mode AD differentiates the plain form.
     """
-    n, c, _, wdt = x.shape
-    o, _, kh, kw = w.shape
-    (sh, sw), (dh, dw) = stride, dilation
-    ho, wo = out_sizes(x.shape[2:], (kh, kw), stride, dilation)
+    if b is None:
+        b = jnp.zeros(w.shape[0], w.dtype)
+    fn = _banded_plain if _hooks.forward_mode else _banded
+    return fn(x, w, b, tuple(stride), tuple(dilation))
+
+
+def _banded_geometry(x_shape, w_shape, stride, dilation):
+    """(ho, wo, wb, nb, wi): output size, output columns per block, blocks, input columns per block."""
+    kh, kw = w_shape[2:]
+    ho, wo = out_sizes(x_shape[2:], (kh, kw), stride, dilation)
     wb = min(kw - 1, wo)
     nb = -(-wo // wb)
-    wi = (wb - 1) * sw + (kw - 1) * dw + 1  # input columns one block reads
+    wi = (wb - 1) * stride[1] + (kw - 1) * dilation[1] + 1
+    return ho, wo, wb, nb, wi
+
+
+def _band(w, wi, wb, stride, dilation):
+    """``T`` as a ``(C*kh*wi, O*wb)`` matrix."""
+    o, c, kh, kw = w.shape
+    band = np.zeros((kw, wi, wb), np.float32)
+    for j in range(kw):
+        band[j, np.arange(wb) * stride[1] + j * dilation[1], np.arange(wb)] = 1
+    # Exact: each T entry sums one weight times 1 (HIGHEST keeps TPUs from rounding it to bfloat16).
+    t = jnp.einsum("ocij,juv->ciuov", w, band.astype(w.dtype), precision=lax.Precision.HIGHEST)
+    return t.reshape(c * kh * wi, o * wb), band
+
+
+def _banded_blocks(x, kh, stride, dilation, geom):
+    """The GEMM's left matrix ``(N*Ho*nb, C*kh*wi)``: every block's input rows and columns."""
+    n, c, _, wdt = x.shape
+    (sh, sw), (dh, _) = stride, dilation
+    ho, _, wb, nb, wi = geom
     need = (nb - 1) * wb * sw + wi
     if need > wdt:  # the last block runs past the edge: zero columns, cropped from the output below
         x = jnp.pad(x, ((0, 0), (0, 0), (0, 0), (0, need - wdt)))
     xt = jnp.swapaxes(x, 1, 2)  # (N, H, C, W): the GEMM's rows come out contiguous
     rows = jnp.stack([xt[:, i * dh:i * dh + (ho - 1) * sh + 1:sh] for i in range(kh)], axis=3)
     blocks = jnp.stack([rows[..., k * wb * sw:k * wb * sw + wi] for k in range(nb)], axis=2)
-    band = np.zeros((kw, wi, wb), np.float32)
-    for j in range(kw):
-        band[j, np.arange(wb) * sw + j * dw, np.arange(wb)] = 1
-    # Exact: each T entry sums one weight times 1 (HIGHEST keeps TPUs from rounding it to bfloat16).
-    t = jnp.einsum("ocij,juv->ciuov", w, band.astype(w.dtype), precision=lax.Precision.HIGHEST)
-    y = blocks.reshape(n * ho * nb, c * kh * wi) @ t.reshape(c * kh * wi, o * wb)
-    if b is not None:
-        y = y + jnp.repeat(b, wb)
+    return blocks.reshape(n * ho * nb, c * kh * wi)
+
+
+def _unblock(y, n, o, geom):
+    """GEMM output ``(N*Ho*nb, O*wb)`` -> ``(N, O, Ho, Wo)``."""
+    ho, wo, wb, nb, _ = geom
     y = jnp.transpose(y.reshape(n, ho, nb, o, wb), (0, 3, 1, 2, 4)).reshape(n, o, ho, nb * wb)
     return y[..., :wo] if nb * wb > wo else y
+
+
+def _banded_parts(x, w, b, stride, dilation):
+    geom = _banded_geometry(x.shape, w.shape, stride, dilation)
+    blocks = _banded_blocks(x, w.shape[2], stride, dilation, geom)
+    t, _ = _band(w, geom[4], geom[2], stride, dilation)
+    y = blocks @ t + jnp.repeat(b, geom[2])
+    return _unblock(y, x.shape[0], w.shape[0], geom), blocks
+
+
+def _banded_plain(x, w, b, stride, dilation):
+    return _banded_parts(x, w, b, stride, dilation)[0]
+
+
+_banded = jax.custom_vjp(_banded_plain, nondiff_argnums=(3, 4))
+
+
+def _banded_fwd(x, w, b, stride, dilation):
+    y, blocks = _banded_parts(x, w, b, stride, dilation)
+    return y, (blocks, x.shape, w)
+
+
+def _banded_bwd(stride, dilation, res, g):
+    """Weight and bias gradients from the GEMM's matrices; the input gradient as a second banded
+    GEMM whose rows are (sample, input row, block) and whose columns take all ``kh`` kernel rows at
+    once, so only the ``q`` overlapping column blocks are left to add (JAX's derivative of the
+    forward left ``kh*q`` shifted adds, which XLA:CPU then recomputed in every consumer, e.g. 4x in
+    a following max-pool's backward)."""
+    blocks, x_shape, w = res
+    n, c, hgt, wdt = x_shape
+    o, _, kh, kw = w.shape
+    (sh, sw), (dh, _) = stride, dilation
+    geom = ho, wo, wb, nb, wi = _banded_geometry(x_shape, w.shape, stride, dilation)
+    gp = jnp.pad(g, ((0, 0), (0, 0), (0, 0), (0, nb * wb - wo))) if nb * wb > wo else g
+    g2 = jnp.transpose(gp.reshape(n, o, ho, nb, wb), (0, 2, 3, 1, 4))  # (N, Ho, nb, O, wb)
+    gm = g2.reshape(n * ho * nb, o * wb)
+    db = gm.sum(0).reshape(o, wb).sum(1)
+    t, band = _band(w, wi, wb, stride, dilation)
+    dt = lax.dot_general(blocks, gm, (((0,), (0,)), ((), ())))
+    dw = jnp.einsum("ciuov,juv->ocij", dt.reshape(c, kh, wi, o, wb), band.astype(dt.dtype),
+                    precision=lax.Precision.HIGHEST)
+    # input rows: row r meets output row (r - i*dh) / sh through kernel row i
+    taps = []
+    for i in range(kh):
+        cfg = [(0, 0, 0), (i * dh, hgt - (i * dh + (ho - 1) * sh + 1), sh - 1), (0, 0, 0), (0, 0, 0), (0, 0, 0)]
+        taps.append(lax.pad(g2, jnp.zeros((), g.dtype), cfg))
+    gr = jnp.stack(taps, 3).reshape(n * hgt * nb, kh * o * wb)  # (N, H, nb, kh, O, wb)
+    tr = jnp.transpose(t.reshape(c, kh, wi, o, wb), (1, 3, 4, 0, 2)).reshape(kh * o * wb, c * wi)
+    dcols = (gr @ tr).reshape(n, hgt, nb, c, wi)
+    # input columns: block k's wi columns start at k*wb*sw; cut them into q chunks of that stride
+    step = wb * sw
+    q = -(-wi // step)
+    dcols = jnp.pad(dcols, ((0, 0),) * 4 + ((0, q * step - wi),)).reshape(n, hgt, nb, c, q, step)
+    gx = sum(jnp.pad(dcols[:, :, :, :, t_], ((0, 0), (0, 0), (t_, q - 1 - t_), (0, 0), (0, 0))) for t_ in range(q))
+    gx = jnp.transpose(gx, (0, 3, 1, 2, 4)).reshape(n, c, hgt, (nb + q - 1) * step)
+    gx = gx[..., :wdt] if gx.shape[-1] >= wdt else jnp.pad(gx, ((0, 0),) * 3 + ((0, wdt - gx.shape[-1]),))
+    return gx, dw.astype(w.dtype), db.astype(w.dtype)
+
+
+_banded.defvjp(_banded_fwd, _banded_bwd)
 
 
 def conv2d_depthwise(x, w, stride, padding, dilation):
