@@ -88,11 +88,12 @@ def _banded_pays(x_shape, w_shape, padding):
 def conv2d_banded(x, w, b, stride, dilation):
     """A 2-d conv as one GEMM against a block-banded (Toeplitz) weight matrix along the width.
 
-    The input's rows are sliced once per kernel row (``kh`` shifted views, where im2col takes
-    ``kh*kw``), and the width is cut into blocks of ``wb = kw - 1`` output columns, each reading the
-    ``wb + kw - 1`` input columns it needs; the weight is expanded to ``T[(c, i, u), (o, v)] =
-    w[o, c, i, j]`` where ``u == v*stride + j*dilation`` and zero elsewhere, the same for every
-    block; ``y = blocks @ T`` with blocks as a ``(N*Ho*blocks, C*kh*(wb+kw-1))`` matrix. The GEMM does
+    The width is cut into blocks of ``wb = kw - 1`` output columns, each reading the
+    ``wi = wb + kw - 1`` input columns it needs, and every (block, kernel row) is one strided slice
+    of the input (``nb*kh`` slices, where im2col takes ``kh*kw`` per output column); the weight is
+    expanded to ``T[(i, c, u), (o, v)] = w[o, c, i, j]`` where ``u == v*stride + j*dilation`` and
+    zero elsewhere, the same for every block; ``y = blocks @ T`` with blocks as a
+    ``(N*Ho*nb, kh*C*wi)`` matrix. The GEMM does
     ``(wb+kw-1)/kw < 2`` times the convolution's multiply-adds (a band over the whole width did
     ``W/kw``: 5.6x for MNIST's first layer; blocks made its forward+backward ~1.7x faster).
     The bias is added in the GEMM's layout, so its gradient reads the same matrix as the weight's.
@@ -115,18 +116,19 @@ def _banded_geometry(x_shape, w_shape, stride, dilation):
 
 
 def _band(w, wi, wb, stride, dilation):
-    """``T`` as a ``(C*kh*wi, O*wb)`` matrix."""
+    """``T`` as a ``(kh*C*wi, O*wb)`` matrix (rows ordered kernel row, channel, column)."""
     o, c, kh, kw = w.shape
     band = np.zeros((kw, wi, wb), np.float32)
     for j in range(kw):
         band[j, np.arange(wb) * stride[1] + j * dilation[1], np.arange(wb)] = 1
     # Exact: each T entry sums one weight times 1 (HIGHEST keeps TPUs from rounding it to bfloat16).
-    t = jnp.einsum("ocij,juv->ciuov", w, band.astype(w.dtype), precision=lax.Precision.HIGHEST)
-    return t.reshape(c * kh * wi, o * wb), band
+    t = jnp.einsum("ocij,juv->icuov", w, band.astype(w.dtype), precision=lax.Precision.HIGHEST)
+    return t.reshape(kh * c * wi, o * wb), band
 
 
 def _banded_blocks(x, kh, stride, dilation, geom):
-    """The GEMM's left matrix ``(N*Ho*nb, C*kh*wi)``: every block's input rows and columns."""
+    """The GEMM's left matrix ``(N*Ho*nb, kh*C*wi)``: every block's input rows and columns, one
+    strided slice of the input per (block, kernel row), stacked in one pass."""
     n, c, _, wdt = x.shape
     (sh, sw), (dh, _) = stride, dilation
     ho, _, wb, nb, wi = geom
@@ -134,9 +136,9 @@ def _banded_blocks(x, kh, stride, dilation, geom):
     if need > wdt:  # the last block runs past the edge: zero columns, cropped from the output below
         x = jnp.pad(x, ((0, 0), (0, 0), (0, 0), (0, need - wdt)))
     xt = jnp.swapaxes(x, 1, 2)  # (N, H, C, W): the GEMM's rows come out contiguous
-    rows = jnp.stack([xt[:, i * dh:i * dh + (ho - 1) * sh + 1:sh] for i in range(kh)], axis=3)
-    blocks = jnp.stack([rows[..., k * wb * sw:k * wb * sw + wi] for k in range(nb)], axis=2)
-    return blocks.reshape(n * ho * nb, c * kh * wi)
+    blocks = jnp.stack([xt[:, i * dh:i * dh + (ho - 1) * sh + 1:sh, :, k * wb * sw:k * wb * sw + wi]
+                        for k in range(nb) for i in range(kh)], axis=2)  # (N, Ho, nb*kh, C, wi)
+    return blocks.reshape(n * ho * nb, kh * c * wi)
 
 
 def _unblock(y, n, o, geom):
@@ -183,7 +185,7 @@ def _banded_bwd(stride, dilation, res, g):
     db = gm.sum(0).reshape(o, wb).sum(1)
     t, band = _band(w, wi, wb, stride, dilation)
     dt = lax.dot_general(blocks, gm, (((0,), (0,)), ((), ())))
-    dw = jnp.einsum("ciuov,juv->ocij", dt.reshape(c, kh, wi, o, wb), band.astype(dt.dtype),
+    dw = jnp.einsum("icuov,juv->ocij", dt.reshape(kh, c, wi, o, wb), band.astype(dt.dtype),
                     precision=lax.Precision.HIGHEST)
     # input rows: row r meets output row (r - i*dh) / sh through kernel row i
     taps = []
@@ -191,7 +193,7 @@ def _banded_bwd(stride, dilation, res, g):
         cfg = [(0, 0, 0), (i * dh, hgt - (i * dh + (ho - 1) * sh + 1), sh - 1), (0, 0, 0), (0, 0, 0), (0, 0, 0)]
         taps.append(lax.pad(g2, jnp.zeros((), g.dtype), cfg))
     gr = jnp.stack(taps, 3).reshape(n * hgt * nb, kh * o * wb)  # (N, H, nb, kh, O, wb)
-    tr = jnp.transpose(t.reshape(c, kh, wi, o, wb), (1, 3, 4, 0, 2)).reshape(kh * o * wb, c * wi)
+    tr = jnp.transpose(t.reshape(kh, c, wi, o, wb), (0, 3, 4, 1, 2)).reshape(kh * o * wb, c * wi)
     dcols = (gr @ tr).reshape(n, hgt, nb, c, wi)
     # input columns: block k's wi columns start at k*wb*sw; cut them into q chunks of that stride
     step = wb * sw
