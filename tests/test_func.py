@@ -83,7 +83,8 @@ def test_forward_mode_through_ops_with_written_out_backwards():
 
     def build(m):
         m.manual_seed(0)
-        return m.nn.Sequential(m.nn.Conv2d(4, 4, 5), m.nn.Conv2d(4, 4, 3, padding=1, groups=4)), m.nn.ConvTranspose2d(4, 2, 4, 2, 1)
+        banded_then_depthwise = m.nn.Sequential(m.nn.Conv2d(4, 4, 5), m.nn.Conv2d(4, 4, 3, padding=1, groups=4))
+        return banded_then_depthwise, m.nn.ConvTranspose2d(4, 2, 4, 2, 1)
 
     tdw, tct = build(torch)
     ldw, lct = build(torchlike)

@@ -93,9 +93,9 @@ def conv2d_banded(x, w, b, stride, dilation):
     of the input (``nb*kh`` slices, where im2col takes ``kh*kw`` per output column); the weight is
     expanded to ``T[(i, c, u), (o, v)] = w[o, c, i, j]`` where ``u == v*stride + j*dilation`` and
     zero elsewhere, the same for every block; ``y = blocks @ T`` with blocks as a
-    ``(N*Ho*nb, kh*C*wi)`` matrix. The GEMM does
-    ``(wb+kw-1)/kw < 2`` times the convolution's multiply-adds (a band over the whole width did
-    ``W/kw``: 5.6x for MNIST's first layer; blocks made its forward+backward ~1.7x faster).
+    ``(N*Ho*nb, kh*C*wi)`` matrix. The GEMM does ``(wb+kw-1)/kw < 2`` times the convolution's
+    multiply-adds (a band over the whole width did ``W/kw``: 5.6x for MNIST's first layer; blocks
+    made its forward+backward ~1.7x faster).
     The bias is added in the GEMM's layout, so its gradient reads the same matrix as the weight's.
     The backward is written out (``_banded_bwd``); forward-mode AD differentiates the plain form.
     """
@@ -176,7 +176,7 @@ def _banded_bwd(stride, dilation, res, g):
     a following max-pool's backward)."""
     blocks, x_shape, w = res
     n, c, hgt, wdt = x_shape
-    o, _, kh, kw = w.shape
+    o, _, kh, _ = w.shape
     (sh, sw), (dh, _) = stride, dilation
     geom = ho, wo, wb, nb, wi = _banded_geometry(x_shape, w.shape, stride, dilation)
     gp = jnp.pad(g, ((0, 0), (0, 0), (0, 0), (0, nb * wb - wo))) if nb * wb > wo else g
