@@ -15,10 +15,9 @@ from jax import lax
 
 from ..._tensor import Tensor
 from ... import _intercept
-from ... import _trace_hooks as _hooks
 from ...ops.registry import Op, apply
 from .conv_cpu import (conv2d_banded, conv2d_depthwise, conv2d_patches, cpu_lowering, out_size, out_sizes,
-                       shifted_views)
+                       shifted_views, with_backward)
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "unfold", "fold"]
@@ -71,8 +70,7 @@ def _conv_fwd(x, w, b, *, nd, stride, padding, dilation, groups, pad_mode, trans
         x = x[None]
     if transposed:
         args = (nd, stride, padding, dilation, groups, output_padding)
-        custom = jax.default_backend() == "cpu" and not _hooks.forward_mode  # JAX can't push tangents through it
-        y = _conv_transpose_cpu(x, w, *args) if custom else _conv_transpose(x, w, *args)
+        y = (_conv_transpose_cpu if jax.default_backend() == "cpu" else _conv_transpose)(x, w, *args)
     else:
         if pad_mode != "zeros":
             x = _pad_fn(x, padding, pad_mode)
@@ -145,9 +143,6 @@ def _conv_transpose(x, w, nd, stride, padding, dilation, groups, output_padding)
 # layers, batch 16: 266-316 ms). A transposed conv is the adjoint of ``_conv(., w)``, so its input
 # gradient is that forward convolution of the output gradient, and its weight gradient is that
 # convolution's own weight gradient, with the transposed conv's input as the cotangent.
-_conv_transpose_cpu = jax.custom_vjp(_conv_transpose, nondiff_argnums=(2, 3, 4, 5, 6, 7))
-
-
 def _conv_transpose_cpu_fwd(x, w, *args):
     return _conv_transpose(x, w, *args), (x, w)
 
@@ -162,7 +157,8 @@ def _conv_transpose_cpu_bwd(nd, stride, padding, dilation, groups, output_paddin
     return dx, pullback(x)[0]
 
 
-_conv_transpose_cpu.defvjp(_conv_transpose_cpu_fwd, _conv_transpose_cpu_bwd)
+_conv_transpose_cpu = with_backward(_conv_transpose, _conv_transpose_cpu_fwd, _conv_transpose_cpu_bwd,
+                                    nondiff_argnums=(2, 3, 4, 5, 6, 7))
 
 
 _conv_op = Op("convolution", _conv_fwd)

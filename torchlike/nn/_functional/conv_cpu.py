@@ -28,6 +28,15 @@ def out_sizes(spatial, kernel, stride, dilation):
     return tuple(out_size(n, k, s, d) for n, k, s, d in zip(spatial, kernel, stride, dilation))
 
 
+def with_backward(plain, fwd, bwd, nondiff_argnums):
+    """``plain`` with the written-out backward ``(fwd, bwd)`` as a ``jax.custom_vjp``; while forward-mode
+    AD traces (``_trace_hooks.forward_mode``: JAX cannot push tangents through a custom VJP) the
+    returned function runs ``plain``, which JAX differentiates itself, as the op registry does."""
+    custom = jax.custom_vjp(plain, nondiff_argnums=nondiff_argnums)
+    custom.defvjp(fwd, bwd)
+    return lambda *args: (plain if _hooks.forward_mode else custom)(*args)
+
+
 def cpu_lowering(x, w, stride, padding, dilation, groups):
     """``'banded'``, ``'patches'``, ``'depthwise'`` or None (XLA's convolution) for this 2-d conv on
     CPU (the caller, ``conv._conv``, only asks on the CPU backend)."""
@@ -101,8 +110,7 @@ def conv2d_banded(x, w, b, stride, dilation):
     """
     if b is None:
         b = jnp.zeros(w.shape[0], w.dtype)
-    fn = _banded_plain if _hooks.forward_mode else _banded
-    return fn(x, w, b, tuple(stride), tuple(dilation))
+    return _banded(x, w, b, tuple(stride), tuple(dilation))
 
 
 def _banded_geometry(x_shape, w_shape, stride, dilation):
@@ -160,9 +168,6 @@ def _banded_plain(x, w, b, stride, dilation):
     return _banded_parts(x, w, b, stride, dilation)[0]
 
 
-_banded = jax.custom_vjp(_banded_plain, nondiff_argnums=(3, 4))
-
-
 def _banded_fwd(x, w, b, stride, dilation):
     y, blocks = _banded_parts(x, w, b, stride, dilation)
     return y, (blocks, x.shape, w)
@@ -205,7 +210,7 @@ def _banded_bwd(stride, dilation, res, g):
     return gx, dw.astype(w.dtype), db.astype(w.dtype)
 
 
-_banded.defvjp(_banded_fwd, _banded_bwd)
+_banded = with_backward(_banded_plain, _banded_fwd, _banded_bwd, nondiff_argnums=(3, 4))
 
 
 def conv2d_depthwise(x, w, stride, padding, dilation):
@@ -216,8 +221,7 @@ def conv2d_depthwise(x, w, stride, padding, dilation):
     m = w.shape[0] // x.shape[1]
     if m > 1:  # channel multiplier: output channel o reads input channel o // m
         x = jnp.repeat(x, m, axis=1)
-    fn = _depthwise_plain if _hooks.forward_mode else _depthwise  # forward mode: JAX's own derivative
-    return fn(x, w, tuple(stride), tuple(map(tuple, padding)), tuple(dilation))
+    return _depthwise(x, w, tuple(stride), tuple(map(tuple, padding)), tuple(dilation))
 
 
 def shifted_views(xp, k, stride, dilation, out):
@@ -243,11 +247,8 @@ def _depthwise_plain(x, w, stride, padding, dilation):
     return _taps(xp, w, stride, dilation, out_sizes(xp.shape[2:], w.shape[2:], stride, dilation))
 
 
-_depthwise = jax.custom_vjp(_depthwise_plain, nondiff_argnums=(2, 3, 4))
-
-
 def _depthwise_fwd(x, w, stride, padding, dilation):
-    return _depthwise(x, w, stride, padding, dilation), (x, w)
+    return _depthwise_plain(x, w, stride, padding, dilation), (x, w)
 
 
 def _depthwise_bwd(stride, padding, dilation, res, g):
@@ -272,4 +273,4 @@ def _depthwise_bwd(stride, padding, dilation, res, g):
     return dxp[:, :, t:t + x.shape[2], l:l + x.shape[3]], dw
 
 
-_depthwise.defvjp(_depthwise_fwd, _depthwise_bwd)
+_depthwise = with_backward(_depthwise_plain, _depthwise_fwd, _depthwise_bwd, nondiff_argnums=(2, 3, 4))
