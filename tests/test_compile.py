@@ -29,7 +29,7 @@ def _train_step(m, opt):
     return step
 
 
-def _run(compiled, opt_cls, steps=8, bn=False, sched=False, donate=False, **opt_kw):
+def _run(compiled, opt_cls, steps=8, bn=False, sched=False, donate=None, **opt_kw):
     m = _model(0, bn=bn)
     opt = opt_cls(m.parameters(), **opt_kw)
     scheduler = torch.optim.lr_scheduler.StepLR(opt, 2, 0.5) if sched else None
@@ -61,10 +61,12 @@ def test_compiled_step_matches_eager(opt_cls, kw, bn, sched):
     assert c[3].trace_count == 1  # one trace for all compiled calls (the first call records eagerly)
 
 
-def test_donated_step_matches_eager():
-    """donate=True (torchlike's option: the step's state buffers are reused for its outputs)."""
+@pytest.mark.parametrize("donate", [True, False])
+def test_donated_step_matches_eager(donate):
+    """donate=True / False (torchlike's option; the default, None, donates what nothing else holds: the
+    tests above and test_compile_donation.py)."""
     e = _run(False, torch.optim.Adam, bn=True, lr=1e-2)
-    c = _run(True, torch.optim.Adam, bn=True, donate=True, lr=1e-2)
+    c = _run(True, torch.optim.Adam, bn=True, donate=donate, lr=1e-2)
     np.testing.assert_allclose(e[0], c[0], rtol=1e-5)
     for a, b in zip(e[1] + e[2], c[1] + c[2]):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)

@@ -19,13 +19,16 @@ _noted = set()
 
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None,
-            disable=False, donate=False):
+            disable=False, donate=None):
     """Compile a Module or a function (usable as ``@torchlike.compile`` or ``@torchlike.compile(...)``).
 
     torch's signature; ``backend``/``mode``/``options``/``dynamic`` are accepted and ignored with a one-time
-    note. ``donate=True`` (torchlike only, for a compiled step function) lets XLA reuse the state's buffers
-    for the updated state instead of allocating new ones: less peak memory, but measured slower for some
-    XLA:CPU programs, so it is off by default."""
+    note. ``donate`` (torchlike only, for a compiled step function) says whether XLA may write the updated
+    state (parameters, optimizer state, grads) into the buffers of the old one instead of new ones (less
+    peak memory; faster small steps on XLA:CPU): ``None`` (default) donates each buffer that nothing but its
+    tensor holds and hands XLA a private copy of the others (``donation.py``), ``True`` donates every state
+    buffer (an array of the old state held elsewhere, e.g. an earlier ``p._value``, is then invalid),
+    ``False`` none."""
     if model is None:
         return lambda m: compile(m, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode,
                                  options=options, disable=disable, donate=donate)

@@ -14,6 +14,7 @@ import time
 import warnings
 
 import jax
+import jax.extend.core
 import jax.numpy as jnp
 import numpy as np
 
@@ -22,6 +23,7 @@ from .. import _trace_hooks as hooks
 from .. import random as _random
 from .._tensor import Tensor
 from ..autograd import grad_mode
+from . import donation
 from .errors import UntraceableError
 from .state import Recorder, module_state, optimizer_tensors, reachable, unique
 
@@ -46,23 +48,47 @@ class _Program:
     inputs from then on. Other backends always dispatch early.
     """
 
-    __slots__ = ("jitted", "out_info", "calls", "wait")
+    __slots__ = ("program", "donate", "jitted", "out_tree", "out_info", "calls", "wait")
 
-    def __init__(self, jitted, out_info, cpu):
-        self.jitted, self.out_info, self.calls = jitted, out_info, 0
+    def __init__(self, program, out_info, cpu, donate):
+        self.program, self.out_info, self.donate, self.calls = program, out_info, donate, 0
+        self.jitted = None
         self.wait = None if cpu else False  # None: not measured yet
 
-    def __call__(self, inputs):
+    def _compile(self, inputs):
+        """Trace once; then jit the traced program donating the state it writes (``donation.py``).
+
+        Which state a step writes is only known from its trace, and ``donate_argnums`` must be fixed
+        before one, so the jitted function is the traced jaxpr itself, taking flat arguments: the
+        values, then the grads that exist, then the rest."""
+        traced = jax.jit(self.program).trace(*inputs)
+        donated = ()
+        if self.donate is not False:
+            vals, grads = inputs[:2]
+            grad_pos, k = {}, len(vals)
+            for i, g in enumerate(grads):
+                if g is not None:
+                    grad_pos[i], k = k, k + 1
+            donated = tuple(self.out_info["v_idx"]) + tuple(grad_pos[i] for i in self.out_info["g_idx"]
+                                                            if i in grad_pos)
+        self.out_tree = jax.tree_util.tree_structure(traced.out_info)
+        self.jitted = jax.jit(jax.extend.core.jaxpr_as_fun(traced.jaxpr), donate_argnums=donated)
+
+    def __call__(self, inputs, state):
+        if self.jitted is None:
+            self._compile(inputs)
+        if self.donate is None:
+            donation.donatable(state, *inputs[:2], self.out_info["v_idx"], self.out_info["g_idx"])
         timing = self.wait is None and self.calls == 1
         if self.wait or timing:
             jax.block_until_ready(inputs[:2])  # the state and grads the previous step produced
         t0 = time.perf_counter()
-        outs = self.jitted(*inputs)
+        outs = self.jitted(*jax.tree_util.tree_leaves(inputs))
         if timing:
             jax.block_until_ready(outs)
             self.wait = time.perf_counter() - t0 > WAIT_ABOVE_S
         self.calls += 1
-        return outs
+        return jax.tree_util.tree_unflatten(self.out_tree, outs)
 
 
 def _is_tensor(x):
@@ -106,7 +132,7 @@ def _hashable(static):
 class CompiledFunction:
     """What ``torchlike.compile(fn)`` returns; call it like ``fn``."""
 
-    def __init__(self, fn, fullgraph=False, donate=False):
+    def __init__(self, fn, fullgraph=False, donate=None):
         self.fn = fn
         self.fullgraph = fullgraph
         self.donate = donate
@@ -153,7 +179,7 @@ class CompiledFunction:
             homes = [t._value.sharding for t in state]
             inputs = _onto_mesh(inputs, mesh)
         try:
-            new_vals, new_grads, out_arrays = entry(inputs)
+            new_vals, new_grads, out_arrays = entry(inputs, state)
             v_idx, g_idx = out_info["v_idx"], out_info["g_idx"]
             if mesh is not None:  # state goes back where it lived (device_ids[0], or its own sharding)
                 new_vals = [jax.device_put(v, homes[i]) for i, v in zip(v_idx, new_vals)]
@@ -169,9 +195,17 @@ class CompiledFunction:
                               UserWarning, stacklevel=2)
             return self.fn(*args, **kwargs)
         for i, v in zip(v_idx, new_vals):
-            state[i]._value = v
+            t = state[i]
+            t._value = v
+            donation.mark_written(t)
+            if t._views:
+                t._refresh_views()
         for i, g in zip(g_idx, new_grads):
-            state[i]._grad = None if g is None else Tensor._wrap(g)
+            if g is None:
+                state[i]._grad = None
+            else:
+                state[i]._grad = gt = Tensor._wrap(g)
+                donation.mark_written(gt)
         return _join(out_info["tree"], out_info["static"], [Tensor._wrap(a) for a in out_arrays])
 
     def _record(self, args, kwargs):
@@ -220,7 +254,7 @@ class CompiledFunction:
                 out_info["tree"], out_info["static"] = out_tree, out_static
                 new_vals = [t._value for t in state]
                 new_grads = [None if t._grad is None else t._grad._value for t in state]
-                if this.donate:  # donated inputs are gone after the call: everything comes back (aliased, no copy)
+                if this.donate is True:  # donated inputs are gone: everything comes back (aliased, no copy)
                     v_idx = g_idx = range(len(state))
                 else:  # state the step left alone is not an output (each output is a copy and a buffer to create)
                     v_idx = [i for i, (n, o) in enumerate(zip(new_vals, vals)) if n is not o]
@@ -236,5 +270,8 @@ class CompiledFunction:
                 for (g, k), v in zip(lr_slots, saved_lrs):
                     g[k] = v
 
-        return _Program(jax.jit(program, donate_argnums=(0, 1) if self.donate else ()), out_info,
-                        cpu=all(d.platform == "cpu" for t in state for d in t._value.devices()))
+        # a DataParallel/FSDP step's inputs are placed on the mesh per call (copies of single-device state),
+        # which the ownership test of automatic donation does not follow: there only donate=True donates
+        donate = False if self.donate is None and self._mesh is not None else self.donate
+        return _Program(program, out_info, cpu=all(d.platform == "cpu" for t in state for d in t._value.devices()),
+                        donate=donate)
