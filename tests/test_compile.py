@@ -207,3 +207,35 @@ def test_untraceable_code_named_or_falls_back():
     with pytest.warns(UserWarning, match="falling back to eager"):
         r = lenient(torch.ones(3))
     assert r.item() == 6.0
+
+
+@pytest.mark.parametrize("side,hinted", [(32, False), (256, True)])
+def test_large_max_pool_step_asks_xla_cpu_for_its_own_reductions(monkeypatch, side, hinted):
+    """A compiled step with a max-pool of at least 2**20 elements is compiled with compile.step.CPU_OPTIONS
+    (XLA's own reduce fusion instead of YNN's), a smaller one with XLA's defaults; results match eager."""
+    import jax
+    from torchlike.compile import step as step_mod
+    options = []
+    real_jit = jax.jit
+
+    def spy(fun, **kw):
+        if "compiler_options" in kw:
+            options.append(kw["compiler_options"])
+        return real_jit(fun, **kw)
+    monkeypatch.setattr(jax, "jit", spy)
+    x = torch.tensor(np.random.default_rng(0).standard_normal((16, 4, side, side)).astype(np.float32))
+    losses = []
+    for compiled in (False, True):
+        w = torch.ones(4, 1, 1, requires_grad=True)
+        opt = torch.optim.SGD([w], lr=0.01)
+
+        def step():
+            opt.zero_grad()
+            loss = F.max_pool2d(x * w, 2).square().mean()
+            loss.backward()
+            opt.step()
+            return loss
+        f = torch.compile(step) if compiled else step
+        losses.append([f().item() for _ in range(3)])
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
+    assert options == [step_mod.CPU_OPTIONS["window_max"] if hinted else None]

@@ -10,12 +10,20 @@ generator) pay one attribute read when compile is not active.
 - ``forward_mode``: non-zero while forward-mode AD traces ops (``torchlike.func.jvp``/``jacfwd``/
   ``hessian``, dual tensors). Ops whose gradient is a ``jax.custom_vjp`` (which JAX cannot push
   tangents through) then use their plain forward, which JAX differentiates itself.
+- ``cpu_hints``: a set while ``compile(fn)`` traces a step; lowerings add names of XLA:CPU settings
+  that suit them (``note_cpu_hint``), which the step's program is then compiled with (``compile/step.py``).
 """
 import contextlib
 
 recorder = None
 rng = None
 forward_mode = 0
+cpu_hints = None
+
+
+def note_cpu_hint(name):
+    if cpu_hints is not None:
+        cpu_hints.add(name)
 
 
 @contextlib.contextmanager

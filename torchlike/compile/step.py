@@ -31,6 +31,12 @@ _UNTRACEABLE = (UntraceableError, jax.errors.ConcretizationTypeError, jax.errors
                 jax.errors.TracerIntegerConversionError, jax.errors.TracerArrayConversionError)
 
 
+# XLA:CPU settings for a step whose trace noted a hint (``_trace_hooks.note_cpu_hint``). XLA:CPU hands
+# reductions to its YNN library by default; the window maxima of max-pooling run faster in XLA's own
+# reduce fusion (MNIST CNN b512 step 21.8 -> 19.5 ms) while row sums, e.g. the LSTM's, run slower there
+# (step 37 -> 40 ms), so only steps with large max-pools (nn/_functional/pooling.py) leave YNN the dots alone.
+CPU_OPTIONS = {"window_max": {"xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_DOT"}}
+
 # Step programs on XLA:CPU slower than this wait for their inputs before being dispatched (_Program):
 # measured, a 24 ms program gains from waiting and 1-5 ms programs lose.
 WAIT_ABOVE_S = 0.010
@@ -48,10 +54,10 @@ class _Program:
     inputs from then on. Other backends always dispatch early.
     """
 
-    __slots__ = ("program", "donate", "jitted", "out_tree", "out_info", "calls", "wait")
+    __slots__ = ("program", "donate", "jitted", "out_tree", "out_info", "calls", "cpu", "wait")
 
     def __init__(self, program, out_info, cpu, donate):
-        self.program, self.out_info, self.donate, self.calls = program, out_info, donate, 0
+        self.program, self.out_info, self.donate, self.calls, self.cpu = program, out_info, donate, 0, cpu
         self.jitted = None
         self.wait = None if cpu else False  # None: not measured yet
 
@@ -61,7 +67,16 @@ class _Program:
         Which state a step writes is only known from its trace, and ``donate_argnums`` must be fixed
         before one, so the jitted function is the traced jaxpr itself, taking flat arguments: the
         values, then the grads that exist, then the rest."""
-        traced = jax.jit(self.program).trace(*inputs)
+        prev, hooks.cpu_hints = hooks.cpu_hints, set()
+        try:
+            traced = jax.jit(self.program).trace(*inputs)
+            hints = hooks.cpu_hints
+        finally:
+            hooks.cpu_hints = prev
+        options = {}
+        if self.cpu:
+            for h in sorted(hints):
+                options.update(CPU_OPTIONS.get(h, {}))
         donated = ()
         if self.donate is not False:
             vals, grads = inputs[:2]
@@ -72,7 +87,8 @@ class _Program:
             donated = tuple(self.out_info["v_idx"]) + tuple(grad_pos[i] for i in self.out_info["g_idx"]
                                                             if i in grad_pos)
         self.out_tree = jax.tree_util.tree_structure(traced.out_info)
-        self.jitted = jax.jit(jax.extend.core.jaxpr_as_fun(traced.jaxpr), donate_argnums=donated)
+        self.jitted = jax.jit(jax.extend.core.jaxpr_as_fun(traced.jaxpr), donate_argnums=donated,
+                              compiler_options=options or None)
 
     def __call__(self, inputs, state):
         if self.jitted is None:
