@@ -27,6 +27,38 @@ def test_leaf_grad_accumulates():
     assert_same(*both(run))
 
 
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+def test_grad_accumulates_in_place_into_the_existing_grad_tensor():
+    """torch's AccumulateGrad adds into the existing .grad in place (a held reference and its views see
+    the sum, the version counter counts it), also for backward(inputs=...); under create_graph=True the sum
+    is a new tensor, and a retained non-leaf grad is replaced, not updated."""
+    def run(m):
+        x = m.tensor(X, requires_grad=True)
+        (x * x).sum().backward()
+        held = x.grad
+        view, version = held[0], held._version
+        x.exp().sum().backward()
+        x.sin().sum().backward(inputs=[x])
+        same = x.grad is held
+        y = x * 2
+        y.retain_grad()
+        y.sum().backward(retain_graph=True)
+        y_held = y.grad
+        (y * y).sum().backward(retain_graph=True)
+        graph_held = x.grad
+        (x * x).sum().backward(create_graph=True)
+        return same, held._version - version, held, view, y.grad is y_held, x.grad is graph_held, x.grad
+    ours, ref = both(run)
+    assert ours[0] is ref[0] is True
+    assert ours[1] == ref[1]
+    assert_same(ours[2], ref[2])
+    assert_same(ours[3], ref[3])
+    assert ours[4] is ref[4] is False
+    assert ours[5] is ref[5] is False
+    assert_same(ours[6].detach(), ref[6].detach())
+    assert ours[6].grad_fn is not None and ref[6].grad_fn is not None
+
+
 def test_backward_with_gradient_and_retain_graph():
     def run(m):
         x = m.tensor(X, requires_grad=True)

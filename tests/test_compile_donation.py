@@ -1,11 +1,13 @@
 """Buffer donation in compiled steps (torchlike/compile/donation.py): by default the state a step writes is
 donated to XLA when nothing else holds it, and whatever a user still holds stays valid, with torch's
-semantics where torch has them (views follow updates, a held .grad keeps its values)."""
+semantics where torch has them (views follow updates, a held .grad is updated in place or keeps its
+values exactly when torch's is)."""
 import numpy as np
 import pytest
 import torch as real_torch
 
 import torchlike as torch
+from conftest import assert_same
 from torchlike.compile import step as step_mod
 
 
@@ -117,18 +119,36 @@ def test_second_compiled_function_keeps_donation(passed_arrays):
     assert passed_arrays[-1][id(m[0].weight)].is_deleted()
 
 
-def test_held_grad_survives_a_step_that_accumulates_into_it(passed_arrays):
-    """A step without zero_grad reads the previous .grad (it accumulates): that input is donated unless the
-    user still holds the old grad tensor."""
-    p = torch.ones(3, requires_grad=True)
-    opt = torch.optim.SGD([p], lr=0.1)
-    step = torch.compile(lambda: ((p * 2).sum().backward(), opt.step()))
+def _accumulating_run(T, compiled, set_to_none=None):
+    """Three steps, then a fourth with a reference to ``.grad`` and a view of it held across it."""
+    p = T.ones(3, requires_grad=True)
+    opt = T.optim.SGD([p], lr=0.1)
+
+    def step():
+        if set_to_none is not None:
+            opt.zero_grad(set_to_none=set_to_none)
+        (p * p).sum().backward()
+        opt.step()
+    step = torch.compile(step) if compiled else step
     for _ in range(3):
         step()
     held = p.grad
+    view, version = held[1:], held._version
     step()
-    assert not held._value.is_deleted()
-    np.testing.assert_array_equal(held.numpy(), [6.0, 6.0, 6.0])
-    np.testing.assert_array_equal(p.grad.numpy(), [8.0, 8.0, 8.0])
-    step()  # nothing holds the previous grad now: donated
-    assert list(passed_arrays[-1].values())[0].is_deleted()
+    return p, held, view, held._version - version
+
+
+@pytest.mark.parametrize("set_to_none", [None, False, True])
+def test_held_grad_follows_the_step_as_in_torch(set_to_none):
+    """A step that accumulates into ``.grad`` (no zero_grad, or zero_grad(set_to_none=False)) updates the
+    very tensor the user holds, as torch's AccumulateGrad does in place (a held reference and its views see
+    the new values, its version counts the writes); after zero_grad() the step makes a new ``.grad`` and
+    the held one keeps the old values. The held grad's array is donated only when nothing else holds it."""
+    p, held, view, bumps = _accumulating_run(torch, True, set_to_none)
+    rp, rheld, rview, rbumps = _accumulating_run(real_torch, False, set_to_none)
+    assert (held is p.grad) == (rheld is rp.grad) == (set_to_none is not True)
+    assert_same(held, rheld)
+    assert_same(view, rview)
+    assert_same(p.grad, rp.grad)
+    assert_same(p.detach(), rp.detach())
+    assert bumps == rbumps

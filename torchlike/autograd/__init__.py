@@ -6,7 +6,7 @@ from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
-from .graph import Node
+from .graph import Node, accumulate_grad
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "no_grad", "enable_grad", "set_grad_enabled",
            "inference_mode", "is_grad_enabled", "Variable", "once_differentiable"]
@@ -31,7 +31,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
                            accumulate=False)
         for t, g in zip(inputs, res):
             if g is not None:
-                t._grad = g if t._grad is None else t._grad + g
+                accumulate_grad(t, g, create_graph)
         return
     run_backward(tensors, grads, retain_graph, create_graph)
 

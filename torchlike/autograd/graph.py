@@ -175,15 +175,37 @@ class AccumulateGrad(Node):
                 g = r
         if not create_graph:
             g = g.detach()
-        if t._grad is None:
-            t._grad = g if create_graph else Tensor._wrap(g._value)
-        else:
-            from ..ops import registry
-            with _grad_mode(create_graph):
-                t._grad = t._grad + g if create_graph else Tensor._wrap(t._grad._value + g._value)
+        accumulate_grad(t, g, create_graph)
         for hook in list(t._post_acc_hooks or ()):
             hook(t)
         return []
+
+
+def accumulate_grad(t, g, create_graph):
+    """Add the gradient ``g`` into ``t.grad`` as torch's AccumulateGrad does.
+
+    The first gradient becomes ``.grad``. Later ones are added *in place* into the existing
+    ``.grad`` tensor (same object, version bumped, its views updated), so a reference held with
+    ``g = p.grad`` sees the accumulation, except under ``create_graph=True``, where torch builds
+    ``p.grad + g`` out of place so the sum stays differentiable.
+    """
+    from .._tensor import Tensor
+    if t._grad is None:
+        t._grad = g if create_graph else Tensor._wrap(g._value)
+    elif create_graph:
+        with _grad_mode(True):
+            t._grad = t._grad + g
+    else:
+        acc = t._grad
+        total = (acc._value + g._value).astype(acc._value.dtype)
+        if acc._view is None:
+            acc._value = total
+            acc._version_box[0] += 1
+            acc._refresh_views()
+        else:  # a .grad that is a view of another tensor writes through to it
+            from .grad_mode import no_grad
+            with no_grad():
+                acc._assign(Tensor._wrap(total))
 
 
 def _grad_mode(flag):

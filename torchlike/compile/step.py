@@ -107,6 +107,18 @@ class _Program:
         return jax.tree_util.tree_unflatten(self.out_tree, outs)
 
 
+def _write_grad(grad, value, bumps):
+    """A step's new value for an existing ``.grad`` tensor, written into that tensor (views follow);
+    ``bumps`` is how many in-place writes the step made to it (its version counter advances as much)."""
+    if grad._view is None:
+        grad._value = value
+        grad._version_box[0] += bumps
+        grad._refresh_views()
+    else:
+        with grad_mode.no_grad():
+            grad._assign(Tensor._wrap(value))
+
+
 def _is_tensor(x):
     return isinstance(x, Tensor)
 
@@ -216,11 +228,15 @@ class CompiledFunction:
             donation.mark_written(t)
             if t._views:
                 t._refresh_views()
-        for i, g in zip(g_idx, new_grads):
+        for i, g, how, bumps in zip(g_idx, new_grads, out_info["g_how"], out_info["g_bumps"]):
+            t = state[i]
             if g is None:
-                state[i]._grad = None
+                t._grad = None
+            elif how != "new" and t._grad is not None:
+                _write_grad(t._grad, g, bumps)
+                donation.mark_written(t._grad)
             else:
-                state[i]._grad = gt = Tensor._wrap(g)
+                t._grad = gt = Tensor._wrap(g)
                 donation.mark_written(gt)
         return _join(out_info["tree"], out_info["static"], [Tensor._wrap(a) for a in out_arrays])
 
@@ -255,6 +271,7 @@ class CompiledFunction:
                 for t, v, g in zip(state, vals, grads):
                     t._value = v
                     t._grad = None if g is None else Tensor._wrap(g)
+                start_grads = [t._grad for t in state]
                 for (g, k), v in zip(lr_slots, lrs):
                     g[k] = v
                 hooks.rng = hooks.TraceRNG(key)
@@ -276,6 +293,14 @@ class CompiledFunction:
                     v_idx = [i for i, (n, o) in enumerate(zip(new_vals, vals)) if n is not o]
                     g_idx = [i for i, (n, o) in enumerate(zip(new_grads, grads)) if n is not o]
                 out_info["v_idx"], out_info["g_idx"] = tuple(v_idx), tuple(g_idx)
+                # how each written grad came about: accumulated into the .grad tensor the step started
+                # with ("add", written back into that same tensor, as eager backward does), a new .grad
+                # ("new", e.g. after zero_grad()), or untouched (an output only because donate=True)
+                out_info["g_how"] = tuple(
+                    "same" if new_grads[i] is grads[i] else "add" if state[i]._grad is start_grads[i] else "new"
+                    for i in g_idx)
+                out_info["g_bumps"] = tuple(0 if start_grads[i] is None else start_grads[i]._version_box[0]
+                                            for i in g_idx)
                 return [new_vals[i] for i in v_idx], [new_grads[i] for i in g_idx], [t._value for t in out_t]
             finally:
                 hooks.rng = prev_rng
