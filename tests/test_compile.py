@@ -209,6 +209,24 @@ def test_untraceable_code_named_or_falls_back():
     assert r.item() == 6.0
 
 
+def test_untraceable_error_names_user_code_whose_path_mentions_jax(tmp_path, monkeypatch):
+    """Only torchlike's and JAX's own frames are skipped: a project under, say, ~/my_jax_work/ is named."""
+    folder = tmp_path / "my_jax_work"
+    folder.mkdir()
+    (folder / "jaxy_train.py").write_text(
+        "def step(w, x):\n"
+        "    loss = (w * x).sum()\n"
+        "    return loss * 2 if loss.item() > 0 else loss\n")
+    monkeypatch.syspath_prepend(str(folder))
+    import jaxy_train
+    w = torch.ones(3, requires_grad=True)
+    strict = torch.compile(jaxy_train.step, fullgraph=True)
+    strict(w, torch.ones(3))
+    with pytest.raises(torch.compile.__globals__["UntraceableError"]) as e:
+        strict(w, torch.ones(3))
+    assert f"{folder / 'jaxy_train.py'}:3" in str(e.value)
+
+
 @pytest.mark.parametrize("side,hinted", [(32, False), (256, True)])
 def test_large_max_pool_step_asks_xla_cpu_for_its_own_reductions(monkeypatch, side, hinted):
     """A compiled step with a max-pool of at least 2**20 elements is compiled with compile.step.CPU_OPTIONS

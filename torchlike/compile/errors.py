@@ -18,9 +18,14 @@ def raise_untraceable(what: str):
 
 
 def _user_frame():
+    """The innermost stack frame outside torchlike's and JAX's own packages: the user's line."""
     import os
-    pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    import jax
+    import jaxlib
+    libs = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep for m in (jax, jaxlib))
+    pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
     for fr in reversed(traceback.extract_stack()[:-2]):
-        if not fr.filename.startswith(pkg) and "jax" not in fr.filename:
+        path = os.path.abspath(fr.filename)
+        if not path.startswith((pkg,) + libs):
             return fr
     return None
