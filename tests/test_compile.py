@@ -229,10 +229,10 @@ def test_untraceable_error_names_user_code_whose_path_mentions_jax(tmp_path, mon
 
 @pytest.mark.parametrize("side,hinted", [(32, False), (256, True)])
 def test_large_max_pool_step_asks_xla_cpu_for_its_own_reductions(monkeypatch, side, hinted):
-    """A compiled step with a max-pool of at least 2**20 elements is compiled with compile.step.CPU_OPTIONS
-    (XLA's own reduce fusion instead of YNN's), a smaller one with XLA's defaults; results match eager."""
+    """A compiled step with a max-pool of at least 2**20 elements is compiled with compile.xla_cpu.CPU_OPTIONS
+    (XLA's own reduce fusion instead of YNN's), a smaller one without; results match eager."""
     import jax
-    from torchlike.compile import step as step_mod
+    from torchlike.compile import xla_cpu
     options = []
     real_jit = jax.jit
 
@@ -256,4 +256,43 @@ def test_large_max_pool_step_asks_xla_cpu_for_its_own_reductions(monkeypatch, si
         f = torch.compile(step) if compiled else step
         losses.append([f().item() for _ in range(3)])
     np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
-    assert options == [step_mod.CPU_OPTIONS["window_max"] if hinted else None]
+    assert len(options) == 1
+    reduce_opts = {k: v for k, v in options[0].items() if k != "xla_multiheap_size_constraint_per_heap"}
+    assert reduce_opts == (xla_cpu.CPU_OPTIONS["window_max"] if hinted else {})
+
+
+def test_step_temporaries_are_split_into_reusable_heaps(monkeypatch):
+    """On CPU a step program's temporaries are split into heaps of at most 16 MiB (malloc reuses them;
+    one block over 32 MiB is mapped and unmapped, page by page, every call), or its largest value if
+    bigger: XLA cannot split a buffer. Results match eager."""
+    import jax
+    from torchlike.compile import xla_cpu
+    options = []
+    real_jit = jax.jit
+
+    def spy(fun, **kw):
+        if "compiler_options" in kw:
+            options.append(kw["compiler_options"])
+        return real_jit(fun, **kw)
+    monkeypatch.setattr(jax, "jit", spy)
+    limit = "xla_multiheap_size_constraint_per_heap"
+    for n, expect in ((64, 16 << 20), (3072, 3072 * 3072 * 4)):  # a 36 MiB matrix product needs a bigger heap
+        a = torch.tensor(np.random.default_rng(0).standard_normal((n, 8)).astype(np.float32))
+        w = torch.ones(8, requires_grad=True)
+        opt = torch.optim.SGD([w], lr=0.01)
+
+        def step():
+            opt.zero_grad()
+            loss = ((a * w) @ (a * w).T).tanh().mean()
+            loss.backward()
+            opt.step()
+            return loss
+        eager = [step().item() for _ in range(2)]
+        w.data = torch.ones(8)
+        f = torch.compile(step)
+        compiled = [f().item() for _ in range(2)]
+        np.testing.assert_allclose(eager, compiled, rtol=1e-5)
+        assert options[-1][limit] == expect
+    body = lambda c, _: (c + jax.numpy.ones((20, 30), jax.numpy.float32).sum(), None)  # noqa: E731
+    nested = jax.make_jaxpr(lambda c: jax.lax.scan(body, c, None, length=3))(np.float32(1))
+    assert xla_cpu.largest_value_bytes(nested) == 20 * 30 * 4  # a value inside the loop body counts

@@ -23,19 +23,13 @@ from .. import _trace_hooks as hooks
 from .. import random as _random
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from . import donation
+from . import donation, xla_cpu
 from .errors import UntraceableError
 from .state import Recorder, module_state, optimizer_tensors, reachable, unique
 
 _UNTRACEABLE = (UntraceableError, jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError,
                 jax.errors.TracerIntegerConversionError, jax.errors.TracerArrayConversionError)
 
-
-# XLA:CPU settings for a step whose trace noted a hint (``_trace_hooks.note_cpu_hint``). XLA:CPU hands
-# reductions to its YNN library by default; the window maxima of max-pooling run faster in XLA's own
-# reduce fusion (MNIST CNN b512 step 21.8 -> 19.5 ms) while row sums, e.g. the LSTM's, run slower there
-# (step 37 -> 40 ms), so only steps with large max-pools (nn/_functional/pooling.py) leave YNN the dots alone.
-CPU_OPTIONS = {"window_max": {"xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_DOT"}}
 
 # Step programs on XLA:CPU slower than this wait for their inputs before being dispatched (_Program):
 # measured, a 24 ms program gains from waiting and 1-5 ms programs lose.
@@ -73,10 +67,7 @@ class _Program:
             hints = hooks.cpu_hints
         finally:
             hooks.cpu_hints = prev
-        options = {}
-        if self.cpu:
-            for h in sorted(hints):
-                options.update(CPU_OPTIONS.get(h, {}))
+        options = xla_cpu.options_for(traced.jaxpr, hints) if self.cpu else None
         donated = ()
         if self.donate is not False:
             vals, grads = inputs[:2]
@@ -88,7 +79,7 @@ class _Program:
                                                             if i in grad_pos)
         self.out_tree = jax.tree_util.tree_structure(traced.out_info)
         self.jitted = jax.jit(jax.extend.core.jaxpr_as_fun(traced.jaxpr), donate_argnums=donated,
-                              compiler_options=options or None)
+                              compiler_options=options)
 
     def __call__(self, inputs, state):
         if self.jitted is None:

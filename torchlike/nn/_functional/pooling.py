@@ -209,7 +209,7 @@ _maxpool_idx_op = Op("max_pool_with_indices", _maxpool_idx, vjp=(_maxpool_idx_re
 
 
 # A compiled step whose max-pools are at least this large asks XLA:CPU to do its reductions itself
-# (compile/step.py CPU_OPTIONS). Measured: MNIST CNN b512 (a 2.9M-element pool) step 21.8 -> 19.5 ms;
+# (compile/xla_cpu.py CPU_OPTIONS). Measured: MNIST CNN b512 (a 2.9M-element pool) step 21.8 -> 19.5 ms;
 # LeNet b64 (0.3M) 4.3 -> 4.6 ms, as XLA then lays the convolutions' GEMM operands out differently.
 _XLA_REDUCE_ABOVE = 1 << 20
 
