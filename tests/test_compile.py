@@ -227,12 +227,10 @@ def test_untraceable_error_names_user_code_whose_path_mentions_jax(tmp_path, mon
     assert f"{folder / 'jaxy_train.py'}:3" in str(e.value)
 
 
-@pytest.mark.parametrize("side,hinted", [(32, False), (256, True)])
-def test_large_max_pool_step_asks_xla_cpu_for_its_own_reductions(monkeypatch, side, hinted):
-    """A compiled step with a max-pool of at least 2**20 elements is compiled with compile.xla_cpu.CPU_OPTIONS
-    (XLA's own reduce fusion instead of YNN's), a smaller one without; results match eager."""
+@pytest.fixture
+def jit_options(monkeypatch):
+    """The ``compiler_options`` of every ``jax.jit`` call that passes them (compile(step) programs)."""
     import jax
-    from torchlike.compile import xla_cpu
     options = []
     real_jit = jax.jit
 
@@ -241,6 +239,15 @@ def test_large_max_pool_step_asks_xla_cpu_for_its_own_reductions(monkeypatch, si
             options.append(kw["compiler_options"])
         return real_jit(fun, **kw)
     monkeypatch.setattr(jax, "jit", spy)
+    return options
+
+
+@pytest.mark.parametrize("side,hinted", [(32, False), (256, True)])
+def test_large_max_pool_step_asks_xla_cpu_for_its_own_reductions(jit_options, side, hinted):
+    """A compiled step with a max-pool of at least 2**20 elements is compiled with compile.xla_cpu.CPU_OPTIONS
+    (XLA's own reduce fusion instead of YNN's), a smaller one without; results match eager."""
+    from torchlike.compile import xla_cpu
+    options = jit_options
     x = torch.tensor(np.random.default_rng(0).standard_normal((16, 4, side, side)).astype(np.float32))
     losses = []
     for compiled in (False, True):
@@ -261,20 +268,13 @@ def test_large_max_pool_step_asks_xla_cpu_for_its_own_reductions(monkeypatch, si
     assert reduce_opts == (xla_cpu.CPU_OPTIONS["window_max"] if hinted else {})
 
 
-def test_step_temporaries_are_split_into_reusable_heaps(monkeypatch):
+def test_step_temporaries_are_split_into_reusable_heaps(jit_options):
     """On CPU a step program's temporaries are split into heaps of at most 16 MiB (malloc reuses them;
     one block over 32 MiB is mapped and unmapped, page by page, every call), or its largest value if
     bigger: XLA cannot split a buffer. Results match eager."""
     import jax
     from torchlike.compile import xla_cpu
-    options = []
-    real_jit = jax.jit
-
-    def spy(fun, **kw):
-        if "compiler_options" in kw:
-            options.append(kw["compiler_options"])
-        return real_jit(fun, **kw)
-    monkeypatch.setattr(jax, "jit", spy)
+    options = jit_options
     limit = "xla_multiheap_size_constraint_per_heap"
     for n, expect in ((64, 16 << 20), (3072, 3072 * 3072 * 4)):  # a 36 MiB matrix product needs a bigger heap
         a = torch.tensor(np.random.default_rng(0).standard_normal((n, 8)).astype(np.float32))
