@@ -33,6 +33,7 @@ def _loss(outs, lib):
     ("LSTM", dict(input_size=4, hidden_size=6, num_layers=2, proj_size=3, batch_first=True), [(2, 5, 3), (2, 5, 6)],
      None),
     ("GRU", dict(input_size=4, hidden_size=6, num_layers=2, bidirectional=True, bias=False), [(4, 3, 6)], None),
+    ("GRU", dict(input_size=4, hidden_size=6, num_layers=2, batch_first=True), [(2, 5, 6)], None),
     ("RNN", dict(input_size=4, hidden_size=6, nonlinearity="relu", num_layers=2), None, None),
     ("RNN", dict(input_size=4, hidden_size=5, bidirectional=True), [(2, 3, 5)], None),
     ("LSTM", dict(input_size=4, hidden_size=6, num_layers=2, bidirectional=True), None, [3, 5, 2]),
@@ -150,13 +151,14 @@ def test_errors():
         nn.GRU(4, 6)(torchlike.randn(5, 3, 4, dtype=torchlike.float64))
 
 
-@pytest.mark.parametrize("bidirectional", [False, True])
-def test_lstm_forward_mode(bidirectional, rng):
-    """The LSTM recurrence has a hand-written derivative: forward mode (jvp) must match torch.func's
-    along input, initial-state and weight tangents, and second-order reverse mode must work."""
-    ours, ref = _pair("LSTM", dict(input_size=4, hidden_size=6, num_layers=2, bidirectional=bidirectional))
+@pytest.mark.parametrize("cls,bidirectional", [("LSTM", False), ("LSTM", True), ("GRU", False), ("GRU", True)])
+def test_recurrence_forward_mode(cls, bidirectional, rng):
+    """The LSTM and GRU recurrences have hand-written derivatives: forward mode (jvp) must match torch.func's
+    along input, initial-state and weight (and bias) tangents, and second-order reverse mode must work."""
+    ours, ref = _pair(cls, dict(input_size=4, hidden_size=6, num_layers=2, bidirectional=bidirectional))
     D = 2 if bidirectional else 1
-    arrays = [rng.standard_normal(s).astype(np.float32) for s in [(5, 3, 4), (2 * D, 3, 6), (2 * D, 3, 6)]]
+    n_state = 2 if cls == "LSTM" else 1
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in [(5, 3, 4)] + [(2 * D, 3, 6)] * n_state]
     tangents = [rng.standard_normal(a.shape).astype(np.float32) for a in arrays]
     names = [n for n, _ in ref.named_parameters()]
     w_tan = {n: rng.standard_normal(tuple(p.shape)).astype(np.float32) for n, p in ref.named_parameters()}
@@ -164,9 +166,10 @@ def test_lstm_forward_mode(bidirectional, rng):
     def run(lib, module, func_mod):
         params = {n: lib.tensor(p.detach().numpy()) for n, p in ref.named_parameters()}
 
-        def f(x, h, c, *ws):
-            y, (hn, cn) = func_mod.functional_call(module, dict(zip(names, ws)), (x, (h, c)))
-            return y, hn, cn
+        def f(x, *rest):
+            state, ws = rest[:n_state], rest[n_state:]
+            y, hidden = func_mod.functional_call(module, dict(zip(names, ws)), (x, state if cls == "LSTM" else state[0]))
+            return (y, *hidden) if cls == "LSTM" else (y, hidden)
         return func_mod.jvp(f, tuple(lib.tensor(a) for a in arrays) + tuple(params[n] for n in names),
                             tuple(lib.tensor(t) for t in tangents) + tuple(lib.tensor(w_tan[n]) for n in names))
 

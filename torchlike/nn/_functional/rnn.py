@@ -3,8 +3,9 @@
 A full ``nn.LSTM`` call (all layers, both directions, inter-layer dropout, packed-sequence
 masking, batch_first, hidden-state permutation) is ONE Op: per layer and direction the input
 projection is one matmul over all time steps and the recurrence is a ``lax.scan``; JAX derives the
-backward through the scan, except for the plain LSTM recurrence (no packing, no projection), whose
-derivative is written out in ``_lstm_recurrence``. Gate order and formulas are torch's (LSTM: i, f,
+backward through the scan, except for the plain LSTM and GRU recurrences (no packing, no projection),
+whose derivatives are written out in ``_lstm_recurrence`` and ``_gru_recurrence`` (a 2-layer GRU
+training step, batch 32, 35 steps, hidden 256: 37-38 -> 32-34 ms compiled, 40-41 -> 34 ms eager). Gate order and formulas are torch's (LSTM: i, f,
 g, o; GRU: r, z, n with ``r * (W_hn h + b_hn)``). Packed sequences run padded with per-sequence
 lengths: a finished sequence's state stops updating and its outputs are zero, and the reverse
 direction simply scans backwards from the padded end, starting each sequence at its own last element.
@@ -117,6 +118,65 @@ def _lstm_recurrence_jvp(reverse, primals, tangents):
     return (out, h, c), (d_out, dh, dc)
 
 
+@functools.partial(jax.custom_jvp, nondiff_argnums=(4,))
+def _gru_recurrence(gx, h0, w_hh, b_hh, reverse):
+    """GRU recurrence over precomputed input projections ``gx`` (T, N, 3H), ``b_ih`` included;
+    ``b_hh`` stays inside ``r * (h W_hn + b_hn)`` as in torch. Returns (outputs (T, N, H), h_T).
+
+    The derivative is written out as for the LSTM (``_lstm_recurrence``): the ``W_hh`` and ``b_hh``
+    terms of every step are one matmul outside the loop, and the tangent loop is one small matmul and
+    a few elementwise ops per step, so its transpose (the backward) is one lean loop too.
+    """
+    return _gru_scan(gx, h0, w_hh, b_hh, reverse)[0]
+
+
+def _gru_scan(gx, h0, w_hh, b_hh, reverse):
+    """The recurrence, also returning every step's gates r, z, n and hidden part ``h W_hn + b_hn``."""
+    w_t = w_hh.T
+
+    def step(h, g):
+        xr, xz, xn = jnp.split(g, 3, axis=-1)
+        hr, hz, hn = jnp.split(h @ w_t + b_hh, 3, axis=-1)
+        r, z = jax.nn.sigmoid(xr + hr), jax.nn.sigmoid(xz + hz)
+        n = jnp.tanh(xn + r * hn)
+        h2 = (1 - z) * n + z * h
+        return h2, (h2, r, z, n, hn)
+
+    h, (out, r, z, n, hn) = lax.scan(step, h0, gx, reverse=reverse)
+    return (out, h), (r, z, n, hn)
+
+
+def _gate_sum(a):
+    ar, az, an = jnp.split(a, 3, axis=-1)
+    return ar + az + an
+
+
+@_gru_recurrence.defjvp
+def _gru_recurrence_jvp(reverse, primals, tangents):
+    gx, h0, w_hh, b_hh = primals
+    d_gx, d_h0, d_w, d_b = tangents
+    (out, h), (r, z, n, hn) = _gru_scan(gx, h0, w_hh, b_hh, reverse)
+    h_prev = _shift_in(h0, out, reverse)
+    # h' = (1 - z) n + z h, so dh' = sum over the gates of coef * (gate pre-activation tangent) + z dh, where
+    # the input part (d_gx) and the hidden part (dh W^T + h dW^T + db) of n's pre-activation differ by r
+    c_n = (1 - z) * (1 - n * n)
+    c_r = c_n * hn * r * (1 - r)
+    c_z = z * (1 - z) * (h_prev - n)
+    coef_x = jnp.concatenate([c_r, c_z, c_n], -1)
+    coef_h = jnp.concatenate([c_r, c_z, c_n * r], -1)
+    d_ext = h_prev @ d_w.T + d_b  # the W_hh and b_hh tangents, for all steps at once
+    base = _gate_sum(coef_x * d_gx + coef_h * d_ext)
+    w_t = w_hh.T
+
+    def step(dh, inp):
+        b, ch, zt = inp
+        dh2 = b + _gate_sum(ch * (dh @ w_t)) + zt * dh
+        return dh2, dh2
+
+    dh, d_out = lax.scan(step, d_h0, (base, coef_h, z), reverse=reverse)
+    return (out, h), (d_out, dh)
+
+
 def _direction(mode, x, h0, c0, w, has_bias, proj, mask, reverse):
     """Scan one direction of one layer over x (T, N, I); returns (outputs (T, N, H), h_T, c_T)."""
     w_ih, w_hh = w[0], w[1]
@@ -129,6 +189,9 @@ def _direction(mode, x, h0, c0, w, has_bias, proj, mask, reverse):
         gx, b_hh = gx + b_hh, None  # added once, outside the recurrence
     if mode == "LSTM" and mask is None and w_hr is None:
         return _lstm_recurrence(gx, h0, c0, w_hh, reverse)
+    if mode == "GRU" and mask is None:
+        b = b_hh if b_hh is not None else jnp.zeros(w_hh.shape[:1], gx.dtype)
+        return (*_gru_recurrence(gx, h0, w_hh, b, reverse), None)
 
     def step(carry, inp):
         h, c = carry
