@@ -431,6 +431,18 @@ class Tensor:
             self._refresh_views()
         return self
 
+    def _write_value(self, value, bumps=1):
+        """Replace this tensor's value in place outside autograd (an optimizer's update, gradient
+        accumulation, a compiled step's write-back): the version counter advances by ``bumps`` and the
+        views are re-derived; a view writes through to its base instead (one version bump)."""
+        if self._view is None:
+            self._value = value
+            self._version_box[0] += bumps
+            self._refresh_views()
+        else:
+            with grad_mode.no_grad():
+                self._assign(Tensor._wrap(value))
+
     def _refresh_views(self):
         if self._views:
             for v in list(self._views):

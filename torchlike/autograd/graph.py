@@ -196,16 +196,7 @@ def accumulate_grad(t, g, create_graph):
         with _grad_mode(True):
             t._grad = t._grad + g
     else:
-        acc = t._grad
-        total = (acc._value + g._value).astype(acc._value.dtype)
-        if acc._view is None:
-            acc._value = total
-            acc._version_box[0] += 1
-            acc._refresh_views()
-        else:  # a .grad that is a view of another tensor writes through to it
-            from .grad_mode import no_grad
-            with no_grad():
-                acc._assign(Tensor._wrap(total))
+        t._grad._write_value((t._grad._value + g._value).astype(t._grad._value.dtype))
 
 
 def _grad_mode(flag):

@@ -98,18 +98,6 @@ class _Program:
         return jax.tree_util.tree_unflatten(self.out_tree, outs)
 
 
-def _write_grad(grad, value, bumps):
-    """A step's new value for an existing ``.grad`` tensor, written into that tensor (views follow);
-    ``bumps`` is how many in-place writes the step made to it (its version counter advances as much)."""
-    if grad._view is None:
-        grad._value = value
-        grad._version_box[0] += bumps
-        grad._refresh_views()
-    else:
-        with grad_mode.no_grad():
-            grad._assign(Tensor._wrap(value))
-
-
 def _is_tensor(x):
     return isinstance(x, Tensor)
 
@@ -224,7 +212,7 @@ class CompiledFunction:
             if g is None:
                 t._grad = None
             elif how != "new" and t._grad is not None:
-                _write_grad(t._grad, g, bumps)
+                t._grad._write_value(g, bumps)  # as many version bumps as the step's in-place writes
                 donation.mark_written(t._grad)
             else:
                 t._grad = gt = Tensor._wrap(g)

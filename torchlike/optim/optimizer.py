@@ -110,17 +110,6 @@ def _kernel(make, opts):
     return fn
 
 
-def _write_param(p, new):
-    """Replace a parameter's value in place (torch's ``param.add_`` under no_grad)."""
-    if p._view is None:
-        p._value = new
-        p._version_box[0] += 1
-        p._refresh_views()
-    else:
-        with grad_mode.no_grad():
-            p._assign(Tensor._wrap(new))
-
-
 def _step_with_hooks(func):
     @functools.wraps(func)
     def wrapper(self, *args, **kwargs):
@@ -298,7 +287,7 @@ class Optimizer:
         fn = _kernel(self._make, self._opts(group))
         new_params, new_states = fn(hp, [p._value for p in params], [p._grad._value for p in params], states)
         for p, v in zip(params, new_params):
-            _write_param(p, v)
+            p._write_value(v)  # torch's param.add_ under no_grad
         for k, vals in new_states.items():
             for p, v in zip(params, vals):
                 st = self.state[p]
