@@ -5,8 +5,8 @@ masking, batch_first, hidden-state permutation) is ONE Op: per layer and directi
 projection is one matmul over all time steps and the recurrence is a ``lax.scan``; JAX derives the
 backward through the scan, except for the plain LSTM and GRU recurrences (no packing, no projection),
 whose derivatives are written out in ``_lstm_recurrence`` and ``_gru_recurrence`` (a 2-layer GRU
-training step, batch 32, 35 steps, hidden 256: 37-38 -> 32-34 ms compiled, 40-41 -> 34 ms eager). Gate order and formulas are torch's (LSTM: i, f,
-g, o; GRU: r, z, n with ``r * (W_hn h + b_hn)``). Packed sequences run padded with per-sequence
+training step, batch 32, 35 steps, hidden 256: 37-38 -> 32-34 ms compiled, 40-41 -> 34 ms eager).
+Gate order and formulas are torch's (LSTM: i, f, g, o; GRU: r, z, n with ``r * (W_hn h + b_hn)``). Packed sequences run padded with per-sequence
 lengths: a finished sequence's state stops updating and its outputs are zero, and the reverse
 direction simply scans backwards from the padded end, starting each sequence at its own last element.
 """
@@ -34,6 +34,16 @@ def _lstm_cell(z, c):
     return o * jnp.tanh(c2), c2, jnp.concatenate([i, f, g, o], -1)
 
 
+def _gru_cell(gx, gh, h):
+    """One GRU update from the input and hidden projections ``gx``, ``gh`` (N, 3H): (h', r, z, n, the
+    hidden part of n's pre-activation ``h W_hn + b_hn``)."""
+    xr, xz, xn = jnp.split(gx, 3, axis=-1)
+    hr, hz, hn = jnp.split(gh, 3, axis=-1)
+    r, z = jax.nn.sigmoid(xr + hr), jax.nn.sigmoid(xz + hz)
+    n = jnp.tanh(xn + r * hn)
+    return (1 - z) * n + z * h, r, z, n, hn
+
+
 def _cell_step(mode, gx, h, c, w_hh, b_hh, w_hr):
     """One time step given the precomputed input projection ``gx``; returns (h', c')."""
     gh = h @ w_hh.T
@@ -45,12 +55,7 @@ def _cell_step(mode, gx, h, c, w_hh, b_hh, w_hr):
             h2 = h2 @ w_hr.T
         return h2, c2
     if mode == "GRU":
-        xr, xz, xn = jnp.split(gx, 3, axis=-1)
-        hr, hz, hn = jnp.split(gh, 3, axis=-1)
-        r = jax.nn.sigmoid(xr + hr)
-        z = jax.nn.sigmoid(xz + hz)
-        n = jnp.tanh(xn + r * hn)
-        return (1 - z) * n + z * h, c
+        return _gru_cell(gx, gh, h)[0], c
     pre = gx + gh
     return (jnp.tanh(pre) if mode == "RNN_TANH" else jax.nn.relu(pre)), c
 
@@ -135,11 +140,7 @@ def _gru_scan(gx, h0, w_hh, b_hh, reverse):
     w_t = w_hh.T
 
     def step(h, g):
-        xr, xz, xn = jnp.split(g, 3, axis=-1)
-        hr, hz, hn = jnp.split(h @ w_t + b_hh, 3, axis=-1)
-        r, z = jax.nn.sigmoid(xr + hr), jax.nn.sigmoid(xz + hz)
-        n = jnp.tanh(xn + r * hn)
-        h2 = (1 - z) * n + z * h
+        h2, r, z, n, hn = _gru_cell(g, h @ w_t + b_hh, h)
         return h2, (h2, r, z, n, hn)
 
     h, (out, r, z, n, hn) = lax.scan(step, h0, gx, reverse=reverse)
