@@ -1,7 +1,7 @@
 """Every torch/torchvision name that PyTorch's examples and tutorials use (at least two files,
 ``tests/data/torch_names.tsv``, copied from shared/api_usage) resolves in torchlike.
 
-Excluded: distributed training, fx/export/onnx graph capture, the profiler, multiprocessing,
+Excluded: distributed training, fx/export/onnx graph capture, the profiler,
 quantization and private (underscore) modules — areas torchlike does not provide (README).
 """
 import importlib
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 EXCLUDED_PREFIXES = ("torch.distributed", "torch.fx", "torch.export", "torch.onnx", "torch.profiler",
-                     "torch.multiprocessing", "torch.ao", "torch.quantization", "torch.nn.quantized",
+                     "torch.ao", "torch.quantization", "torch.nn.quantized",
                      "torch.backends.quantized", "torch.nn.intrinsic", "torch.nn.qat")
 
 # Left out, with the reason (also listed in the README): torchlike has only dense, rectangular

@@ -7,6 +7,7 @@ per process. All subprocesses start together to keep wall time down.
 """
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -25,6 +26,12 @@ LAUNCH = [sys.executable, "-m", "torchlike.distributed.run", "--nproc-per-node",
 TIMEOUT = 240
 
 
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def _env(**extra):
     env = dict(os.environ, PYTHONPATH=ROOT, **extra)
     env.pop("XLA_FLAGS", None)
@@ -37,6 +44,7 @@ JOBS = {
     "collectives_torch": (LAUNCH + [os.path.join(SCRIPTS, "collectives.py")], _env(DIST_LIB="torch")),
     "ddp": (LAUNCH + [os.path.join(SCRIPTS, "ddp_check.py")], _env()),
     "failing": (LAUNCH + ["--term-timeout", "3", os.path.join(SCRIPTS, "failing.py")], _env()),
+    "spawn": ([sys.executable, "-m", "torchlike", os.path.join(SCRIPTS, "spawn_ddp.py"), str(_free_port())], _env()),
     "dp": ([sys.executable, os.path.join(SCRIPTS, "dp_check.py")],
            _env(XLA_FLAGS="--xla_force_host_platform_device_count=4")),
     "fsdp": ([sys.executable, os.path.join(SCRIPTS, "fsdp_check.py")],
@@ -107,6 +115,13 @@ def test_ddp_matches_full_batch_training(runs):
         assert r["reduce_count"] == 3  # one fused all-reduce per step
         assert r["after_no_sync_count"] == 3 and r["after_sync_count"] == 4
         assert r["no_sync_grad_diff"] < 1e-5
+
+
+def test_spawn_launches_the_ddp_tutorial_under_python_m_torchlike(runs):
+    r0, r1 = _results(runs["spawn"], 2)
+    assert r0["torch"] == r1["torch"] == "torchlike"  # the spawned children import torch as torchlike too
+    assert r0["sum"] == r1["sum"] == 3.0
+    assert r0["params"] == r1["params"]  # same start (broadcast from rank 0), same averaged gradient
 
 
 def test_fsdp_shards_and_checkpoint_round_trip(runs):

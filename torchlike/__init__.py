@@ -63,7 +63,7 @@ from . import func  # noqa: E402
 from . import amp, cpu
 from .amp import autocast
 from .amp.autocast_mode import is_autocast_enabled, get_autocast_dtype, set_autocast_enabled, is_autocast_available
-from . import distributed
+from . import distributed, multiprocessing
 from ._flags import (set_float32_matmul_precision, get_float32_matmul_precision, use_deterministic_algorithms,
                      are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled,
                      set_deterministic_debug_mode, get_deterministic_debug_mode, set_num_threads, get_num_threads,

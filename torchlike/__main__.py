@@ -31,14 +31,21 @@ def _is_zip(path):
 
 def _run_file(path):
     """Execute a script as ``__main__`` the way ``python script.py`` does (runpy.run_path would
-    set ``sys.argv[0]`` to the absolute path; the interpreter keeps it as typed)."""
+    set ``sys.argv[0]`` to the absolute path; the interpreter keeps it as typed).
+
+    One difference: ``__spec__`` names ``torchlike._spawn_main``, so that processes the script starts
+    with the "spawn" method (``torch.multiprocessing.spawn``, a spawn-context DataLoader) run the
+    script again with ``import torch`` meaning torchlike (see that module)."""
     import builtins
+    import importlib.machinery
     import types
+    from ._alias import MAIN_SCRIPT_ENV
     with io.open_code(path) as f:
         code = compile(f.read(), path, "exec", dont_inherit=True)
     main = types.ModuleType("__main__")
     main.__dict__.update(__file__=path, __builtins__=builtins, __cached__=None, __loader__=None,
-                         __spec__=None, __package__=None)
+                         __spec__=importlib.machinery.ModuleSpec("torchlike._spawn_main", None), __package__=None)
+    os.environ[MAIN_SCRIPT_ENV] = path
     old = sys.modules.get("__main__")
     sys.modules["__main__"] = main
     try:

@@ -16,6 +16,9 @@ import warnings
 
 _PREFIXES = (("torchvision", "torchlike.vision"), ("torch", "torchlike"))
 
+# the script ``python -m torchlike`` runs, for the processes it spawns (``torchlike/_spawn_main.py``)
+MAIN_SCRIPT_ENV = "TORCHLIKE_MAIN"
+
 
 def target_name(fullname: str):
     """The torchlike module name that ``fullname`` aliases, or None when it is not torch's."""

@@ -167,6 +167,17 @@ class Tensor:
     def data_ptr(self) -> int:
         return id(self._value)
 
+    def share_memory_(self):
+        """torch moves the storage into shared memory. A JAX array cannot live there, so this warns once
+        (other processes get copies: see ``torchlike.multiprocessing``) and returns ``self`` unchanged."""
+        from .multiprocessing import warn_not_shared
+        warn_not_shared()
+        return self
+
+    def is_shared(self) -> bool:
+        """Always False: torchlike tensors are never in shared memory (``share_memory_``)."""
+        return False
+
     # ------------------------------------------------------------------ autograd fields
     @property
     def requires_grad(self) -> bool:

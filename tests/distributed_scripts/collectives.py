@@ -1,9 +1,10 @@
 """Run under a launcher with 2 ranks: every collective, results printed as JSON (gloo has no AVG in torch)."""
 import importlib
-import json
 import os
 
 import numpy as np
+
+from result_line import emit
 
 torch = importlib.import_module(os.environ.get("DIST_LIB", "torchlike"))  # the same script runs on real torch
 import_dist = importlib.import_module(torch.__name__ + ".distributed")
@@ -54,4 +55,4 @@ work = dist.all_reduce(base(), async_op=True)
 work.wait()
 dist.barrier()
 dist.destroy_process_group()
-print("RESULT " + json.dumps(out), flush=True)
+emit(out)

@@ -1,7 +1,6 @@
 """DDP with 2 ranks (under the launcher) vs single-device training on the full batch, computed on each rank.
 
 Each rank reads its DistributedSampler shard; prints JSON with parameter differences and reduce counts."""
-import json
 
 import numpy as np
 
@@ -11,6 +10,8 @@ import torchlike.nn as nn
 import torchlike.nn.functional as F
 from torchlike.utils.data import DataLoader, TensorDataset
 from torchlike.utils.data.distributed import DistributedSampler
+
+from result_line import emit
 
 dist.init_process_group("gloo")
 rank, world = dist.get_rank(), dist.get_world_size()
@@ -65,4 +66,4 @@ out["after_sync_count"] = ddp.reduce_count
 out["no_sync_grad_diff"] = max(float(np.max(np.abs(np.asarray(p.grad._value) - 2 * np.asarray(q.grad._value))))
                                for p, q in zip(model.parameters(), ref.parameters()))
 dist.destroy_process_group()
-print("RESULT " + json.dumps(out), flush=True)
+emit(out)

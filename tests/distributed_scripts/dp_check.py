@@ -3,7 +3,6 @@
 Prints JSON: max parameter differences after 3 SGD steps, eager and under torchlike.compile, and
 where the parameters/outputs live."""
 import copy
-import json
 
 import jax
 import numpy as np
@@ -11,6 +10,8 @@ import numpy as np
 import torchlike as torch
 import torchlike.nn as nn
 import torchlike.nn.functional as F
+
+from result_line import emit
 
 
 def make():
@@ -65,4 +66,4 @@ inner.register_forward_hook(lambda m, i, o: seen.append((str(i[0]._value.shardin
 y = nn.DataParallel(inner)(X)
 out["inner_input_spec"], out["inner_output_ndevices"] = seen[0]
 out["output_devices"] = sorted(str(d) for d in y._value.devices())
-print("RESULT " + json.dumps(out))
+emit(out)

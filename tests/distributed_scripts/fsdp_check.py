@@ -1,5 +1,4 @@
 """FSDP over 4 host devices vs single-device training; orbax checkpoint round trip into a plain model."""
-import json
 import sys
 import tempfile
 
@@ -9,6 +8,8 @@ import torchlike as torch
 import torchlike.distributed as dist
 import torchlike.nn as nn
 import torchlike.nn.functional as F
+
+from result_line import emit
 
 
 def make():
@@ -68,4 +69,4 @@ with tempfile.TemporaryDirectory() as d:
     out["resharded_spec"] = str(again.module[0].weight._value.sharding.spec)
     out["resharded_diff"] = max(float(np.max(np.abs(np.asarray(a._value) - np.asarray(b._value))))
                                 for a, b in zip(base.parameters(), again.module.parameters()))
-print("RESULT " + json.dumps(out))
+emit(out)

@@ -410,6 +410,10 @@ class Module:
         return self._apply(convert)
 
     def share_memory(self):
+        """torch moves parameters and buffers into shared memory for Hogwild-style training. torchlike
+        tensors cannot be shared (``Tensor.share_memory_``): this warns once and returns ``self``."""
+        from ...multiprocessing import warn_not_shared
+        warn_not_shared()
         return self
 
     # ------------------------------------------------------------------ hooks
