@@ -188,6 +188,58 @@ def test_compiled_module_forward_backward_and_buffers():
     assert "OptimizedModule" in repr(cm) and len(list(cm.parameters())) == len(list(m.parameters()))
 
 
+def test_module_compile_in_place_matches_torch():
+    """``model.compile()`` (torch's Module.compile): the same object runs compiled; keys, values and
+    gradients as torch's eager run from the same weights."""
+    import copy
+    import pickle
+
+    import torch as T
+    m = _model(0, bn=True)
+    tm = T.nn.Sequential(T.nn.Linear(8, 16, bias=False), T.nn.BatchNorm1d(16), T.nn.ReLU(), T.nn.Dropout(0.0),
+                         T.nn.Linear(16, 3))
+    tm.load_state_dict({k: T.tensor(v.numpy()) for k, v in m.state_dict().items()})
+    assert m.compile() is None and tm.compile() is None
+    assert list(m.state_dict()) == list(tm.state_dict())  # no _orig_mod. prefix, unlike torch.compile(m)
+    x = np.random.default_rng(0).standard_normal((8, 8)).astype(np.float32)
+    out, tout = m(torch.tensor(x)), tm(T.tensor(x))
+    assert out.grad_fn.name() == "CompiledFunctionBackward"
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-5, atol=1e-6)
+    (out ** 2).sum().backward()
+    (tout ** 2).sum().backward()
+    for (name, p), tp in zip(m.named_parameters(), tm.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+    np.testing.assert_allclose(m[1].running_var.numpy(), tm[1].running_var.detach().numpy(), rtol=1e-5)
+    for clone in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):  # the copies run eagerly, as torch's do
+        assert "_compiled_call_impl" not in clone.__dict__
+        assert clone(torch.tensor(x)).grad_fn.name() != "CompiledFunctionBackward"
+    assert copy.deepcopy(tm)._compiled_call_impl is None
+    m.compile(disable=True)  # torch.compile(disable=True) returns the module: calls stay as they were
+    assert m(torch.tensor(x)).grad_fn.name() == "CompiledFunctionBackward"
+
+
+@pytest.mark.parametrize("how", ["torch.compile(m)", "m.compile()"])
+def test_compiled_module_hooks_run_on_every_call_with_real_tensors(how):
+    """The module's own forward hooks run around the compiled forward, eagerly: a feature-extraction hook
+    sees each call's concrete output (not a tracer), as with torch."""
+    m = _model(0)
+    seen, pre = [], []
+    m.register_forward_pre_hook(lambda mod, args: pre.append(args[0].shape))
+    m.register_forward_hook(lambda mod, args, out: seen.append(out.detach()))
+    if how == "m.compile()":
+        m.compile()
+        call = m
+    else:
+        call = torch.compile(m)
+    outs = [call(torch.randn(4, 8)) for _ in range(3)]
+    assert len(seen) == 3 and pre == [torch.Size([4, 8])] * 3
+    for o, s in zip(outs, seen):
+        np.testing.assert_array_equal(o.detach().numpy(), s.numpy())
+    m.register_forward_hook(lambda mod, args, out: out * 2)  # a hook's return value replaces the output
+    x = torch.randn(2, 8)
+    np.testing.assert_allclose(call(x).detach().numpy(), 2 * m.forward(x).detach().numpy(), rtol=1e-5)
+
+
 def test_untraceable_code_named_or_falls_back():
     w = torch.ones(3, requires_grad=True)
 

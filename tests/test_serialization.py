@@ -322,6 +322,21 @@ def test_plain_pickle_and_deepcopy_roundtrip():
     assert np.array_equal(_np(copy.deepcopy(t)), _np(t))
 
 
+def test_pickling_a_trained_module_drops_grads_as_torch_does():
+    """``pickle.dumps(model)`` after ``backward()`` (a parameter then holds autograd bookkeeping with weak
+    references): value, requires_grad and user attributes survive; ``.grad`` does not, as in torch."""
+    model = tl.nn.Linear(3, 2)
+    model.weight.tag = "encoder"
+    model(tl.ones(4, 3)).sum().backward()
+    back = pickle.loads(pickle.dumps(model))
+    tmodel = torch.nn.Linear(3, 2)
+    tmodel(torch.ones(4, 3)).sum().backward()
+    tback = pickle.loads(pickle.dumps(tmodel))
+    assert back.weight.grad is None and tback.weight.grad is None
+    assert back.weight.requires_grad and back.weight.tag == "encoder"
+    assert np.array_equal(_np(back.weight), _np(model.weight))
+
+
 def test_safetensors_torch_naming(tmp_path):
     from safetensors.torch import load_file as t_load, save_file as t_save
     sd = {"w": tl.randn(3, 4), "i": tl.arange(5), "h": tl.ones(2, dtype=tl.bfloat16)}

@@ -34,7 +34,7 @@ def _forward_fn(module, out_info):
             args = [Tensor._wrap(v) for v in arrays[n_p + n_b:-1]]
             a, kw = _join(treedef, static, args)
             with grad_mode.no_grad():
-                out = module(*a, **kw)
+                out = module.forward(*a, **kw)  # the module's own hooks run outside, on every call
             out_t, out_static, out_tree = _split(out)
             out_info[meta] = (out_tree, out_static)
             return tuple(t._value for t in out_t) + tuple(b._value for b in buffers)
@@ -46,8 +46,9 @@ def _forward_fn(module, out_info):
 
 
 class CompiledModule:
-    """Wraps a Module; calling it runs the compiled forward. Other attributes forward to the
-    original module (``_orig_mod``), so ``state_dict()``, ``parameters()``, ``train()`` work."""
+    """Wraps a Module; calling it runs the compiled forward, inside the module's hooks (which run
+    eagerly on every call). Other attributes forward to the original module (``_orig_mod``), so
+    ``state_dict()``, ``parameters()``, ``train()`` work."""
 
     def __init__(self, module, fullgraph=False):
         out_info = {}
@@ -66,6 +67,9 @@ class CompiledModule:
         return f"OptimizedModule(\n  (_orig_mod): {repr(self._orig_mod).replace(chr(10), chr(10) + '  ')}\n)"
 
     def __call__(self, *args, **kwargs):
+        return self._orig_mod._call_forward(self._run, args, kwargs)
+
+    def _run(self, *args, **kwargs):
         m = self._orig_mod
         params = list(m.parameters())
         buffers = list(m.buffers())
@@ -83,4 +87,4 @@ class CompiledModule:
         return _join(out_tree, out_static, list(res[:n_out]))
 
     def forward(self, *args, **kwargs):
-        return self(*args, **kwargs)
+        return self._run(*args, **kwargs)

@@ -52,7 +52,10 @@ class Parameter(Tensor):
         return new
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild_parameter, (Tensor._wrap(self._value), self._requires_grad, dict(self.__dict__) or None))
+        """Pickles the value, ``requires_grad`` and user-set attributes; like torch's, not ``.grad`` nor the
+        autograd bookkeeping (which holds weak references and cannot be pickled)."""
+        state = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        return (_rebuild_parameter, (Tensor._wrap(self._value), self._requires_grad, state or None))
 
 
 class _BufferMeta(type):

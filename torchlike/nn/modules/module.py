@@ -494,13 +494,31 @@ class Module:
 
     # ------------------------------------------------------------------ call
     def _call_impl(self, *args, **kwargs):
-        forward_call = self.forward
+        return self._call_forward(self.forward, args, kwargs)
+
+    def _call_forward(self, forward_call, args, kwargs):
+        """Run ``forward_call`` (``forward``, or its compiled program) inside this module's hooks."""
         if not (self._backward_hooks or self._backward_pre_hooks or self._forward_hooks or self._forward_pre_hooks
                 or _global_backward_hooks or _global_forward_hooks or _global_forward_pre_hooks):
             return forward_call(*args, **kwargs)
         return self._call_with_hooks(forward_call, args, kwargs)
 
-    __call__ = _call_impl
+    def __call__(self, *args, **kwargs):
+        compiled = self.__dict__.get("_compiled_call_impl")
+        if compiled is not None:
+            return compiled(*args, **kwargs)
+        return self._call_impl(*args, **kwargs)
+
+    def compile(self, *args, **kwargs):
+        """torch's ``Module.compile``: from now on, calling this module runs its forward compiled, as
+        ``torchlike.compile(self, *args, **kwargs)`` does, but in place: the module stays the same
+        object, with the same ``state_dict`` keys (no ``_orig_mod.`` prefix) and attributes, and its
+        hooks run on every call around the compiled forward. Pickling and ``copy.deepcopy`` drop the
+        compiled program (the copy runs eagerly), as in torch."""
+        from ...compile import compile as _compile
+        compiled = _compile(self, *args, **kwargs)
+        if compiled is not self:  # disable=True returns the module itself
+            self.__dict__["_compiled_call_impl"] = compiled
 
     def _call_with_hooks(self, forward_call, args, kwargs):
         called_always = set()
@@ -560,7 +578,9 @@ class Module:
 
     # ------------------------------------------------------------------ attributes
     def __getstate__(self):
-        return self.__dict__.copy()
+        state = self.__dict__.copy()
+        state.pop("_compiled_call_impl", None)
+        return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
