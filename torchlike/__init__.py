@@ -70,6 +70,6 @@ from ._flags import (set_float32_matmul_precision, get_float32_matmul_precision,
                      set_num_interop_threads, get_num_interop_threads, set_warn_always, is_warn_always_enabled,
                      set_default_device, get_default_device)
 from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled
-from . import hub, jit, futures
+from . import hub, jit, futures, profiler
 from . import compiler, distributions, library  # noqa: E402
 from ._control_flow import cond  # noqa: E402

@@ -1,12 +1,14 @@
-"""The one hook in ``ops.registry.apply`` shared by autocast and forward-mode AD.
+"""The one hook in ``ops.registry.apply`` shared by autocast, forward-mode AD and the profiler.
 
-While neither is active ``registry.interceptor`` is None and ``apply`` pays one global read.
-Autocast rewrites an op's inputs (dtype casts); forward AD computes tangents next to the result.
+While none is active ``registry.interceptor`` is None and ``apply`` pays one global read.
+Autocast rewrites an op's inputs (dtype casts); forward AD computes tangents next to the result;
+the profiler times the whole call as one event.
 """
 from __future__ import annotations
 
 autocast_fn = None   # (op, args) -> args, set by torchlike.amp while a region is enabled
 forward_fn = None    # (op, args, statics) -> result, set by autograd.forward_ad inside dual_level
+profile_fn = None    # (op, args, statics, call) -> result, set by torchlike.profiler while it records
 autocast_lower_names = frozenset()  # ops autocast casts down: their dtype-mismatch checks stand aside
 autocast_key = ()    # hashable autocast state; compiled programs are cached per value of it
 
@@ -18,6 +20,12 @@ def autocast_casts(name: str) -> bool:
 
 
 def _dispatch(op, args, statics):
+    if profile_fn is not None:
+        return profile_fn(op, args, statics, _call)
+    return _call(op, args, statics)
+
+
+def _call(op, args, statics):
     from .ops import registry
     if autocast_fn is not None:
         args = autocast_fn(op, args)
@@ -29,4 +37,5 @@ def _dispatch(op, args, statics):
 def refresh() -> None:
     """Install or remove the hook after autocast_fn/forward_fn changed."""
     from .ops import registry
-    registry.interceptor = _dispatch if (autocast_fn is not None or forward_fn is not None) else None
+    active = autocast_fn is not None or forward_fn is not None or profile_fn is not None
+    registry.interceptor = _dispatch if active else None

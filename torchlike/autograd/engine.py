@@ -10,6 +10,7 @@ import heapq
 
 import jax.numpy as jnp
 
+from .. import _profile_record
 from . import anomaly_mode
 from .graph import AccumulateGrad, get_accumulator
 from .grad_mode import set_grad_enabled
@@ -103,7 +104,11 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                         results[i] = g
             run = (needed is None or node in needed) and not (isinstance(node, AccumulateGrad) and not accumulate)
             if run and any(g is not None for g in grads):
-                in_grads = node.apply(grads, create_graph)
+                if _profile_record.recorder is None:
+                    in_grads = node.apply(grads, create_graph)
+                else:  # torch's name for the engine running a node
+                    with _profile_record.span(f"autograd::engine::evaluate_function: {node.name()}", "cpu_op") as sp:
+                        in_grads = sp.done(node.apply(grads, create_graph))
                 if anomaly_mode.enabled:
                     anomaly_mode.check(node, in_grads)
                 if node.hooks:

@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as D
+from .. import _profile_record
 from .. import _trace_hooks
 from .._tensor import Tensor
 from ..autograd import grad_mode
@@ -121,7 +122,11 @@ def _step_with_hooks(func):
                 else:
                     raise RuntimeError(f"{hook} must return None or a tuple of (new_args, new_kwargs), "
                                        f"but got {result}.")
-        out = func(self, *args, **kwargs)
+        if _profile_record.recorder is None:
+            out = func(self, *args, **kwargs)
+        else:  # the range torch's profiler shows for it
+            with _profile_record.span(f"Optimizer.step#{type(self).__name__}.step"):
+                out = func(self, *args, **kwargs)
         for hook in chain(self._optimizer_step_post_hooks.values(), _global_post_hooks.values()):
             hook(self, args, kwargs)
         return out
@@ -240,6 +245,12 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True):
         """Reset the gradients of all parameters: to None (default) or to zeros."""
+        if _profile_record.recorder is not None:
+            with _profile_record.span(f"Optimizer.zero_grad#{type(self).__name__}.zero_grad"):
+                return self._zero_grad(set_to_none)
+        return self._zero_grad(set_to_none)
+
+    def _zero_grad(self, set_to_none):
         for group in self.param_groups:
             for p in group["params"]:
                 g = p._grad
