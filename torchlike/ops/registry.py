@@ -179,7 +179,7 @@ def _build(op, statics, casts, diff_idx):
         return fwd(*arrays, **statics)
 
     if not diff_idx:
-        return jax.jit(call)
+        return jax.jit(call, keep_unused=True)
 
     def fwd_vjp(*arrays):
         def f(*d):
@@ -189,7 +189,7 @@ def _build(op, statics, casts, diff_idx):
             return call(*full)
         return jax.vjp(f, *[arrays[i] for i in diff_idx])
 
-    return jax.jit(fwd_vjp)
+    return jax.jit(fwd_vjp, keep_unused=True)
 
 
 def _jitted(op, statics, casts, diff_idx):

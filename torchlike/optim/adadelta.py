@@ -32,7 +32,7 @@ class Adadelta(Optimizer):
         return {"weight_decay": g["weight_decay"] != 0, "maximize": bool(g["maximize"])}
 
     def _init_state(self, p, g):
-        return {"step": self._step0(), "square_avg": self._zeros(p), "acc_delta": self._zeros(p)}
+        return {"step": self._step0(p), "square_avg": self._zeros(p), "acc_delta": self._zeros(p)}
 
     def _keys(self, g):
         return ("step", "square_avg", "acc_delta")

@@ -39,7 +39,7 @@ class Adagrad(Optimizer):
         return {"weight_decay": g["weight_decay"] != 0, "maximize": bool(g["maximize"])}
 
     def _init_state(self, p, g):
-        return {"step": self._step0(), "sum": self._full(p, g["initial_accumulator_value"])}
+        return {"step": self._step0(p), "sum": self._full(p, g["initial_accumulator_value"])}
 
     def _keys(self, g):
         return ("step", "sum")

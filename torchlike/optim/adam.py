@@ -38,7 +38,7 @@ class Adam(Optimizer):
                 "weight_decay": g["weight_decay"] != 0, "decoupled": bool(g["decoupled_weight_decay"])}
 
     def _init_state(self, p, g):
-        st = {"step": self._step0(), "exp_avg": self._zeros(p), "exp_avg_sq": self._zeros(p)}
+        st = {"step": self._step0(p), "exp_avg": self._zeros(p), "exp_avg_sq": self._zeros(p)}
         if g["amsgrad"]:
             st["max_exp_avg_sq"] = self._zeros(p)
         return st

@@ -27,7 +27,7 @@ class Adamax(Optimizer):
         return {"weight_decay": g["weight_decay"] != 0, "maximize": bool(g["maximize"])}
 
     def _init_state(self, p, g):
-        return {"step": self._step0(), "exp_avg": self._zeros(p), "exp_inf": self._zeros(p)}
+        return {"step": self._step0(p), "exp_avg": self._zeros(p), "exp_inf": self._zeros(p)}
 
     def _keys(self, g):
         return ("step", "exp_avg", "exp_inf")

@@ -1,11 +1,8 @@
 """torch.optim.ASGD (averaged SGD: eta/mu schedules and the running average ``ax``)."""
 from __future__ import annotations
 
-import jax.numpy as jnp
-
-from .._tensor import Tensor
 from . import _rules
-from .optimizer import Optimizer, _check, _scalar_dtype, _to_float
+from .optimizer import Optimizer, _check, _to_float
 
 __all__ = ["ASGD"]
 
@@ -31,9 +28,8 @@ class ASGD(Optimizer):
         return {"weight_decay": g["weight_decay"] != 0, "maximize": bool(g["maximize"])}
 
     def _init_state(self, p, g):
-        sd = _scalar_dtype().np
-        return {"step": self._step0(), "eta": Tensor._wrap(jnp.asarray(_to_float(g["lr"]), sd)),
-                "mu": Tensor._wrap(jnp.ones((), sd)), "ax": self._zeros(p)}
+        return {"step": self._step0(p), "eta": self._scalar(p, _to_float(g["lr"])), "mu": self._scalar(p, 1.0),
+                "ax": self._zeros(p)}
 
     def _keys(self, g):
         return ("step", "eta", "mu", "ax")

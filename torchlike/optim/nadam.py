@@ -1,11 +1,8 @@
 """torch.optim.NAdam (Nesterov-momentum Adam with torch's momentum-decay schedule)."""
 from __future__ import annotations
 
-import jax.numpy as jnp
-
-from .._tensor import Tensor
 from . import _rules
-from .optimizer import Optimizer, _check, _scalar_dtype, _to_float
+from .optimizer import Optimizer, _check, _to_float
 
 __all__ = ["NAdam"]
 
@@ -36,7 +33,7 @@ class NAdam(Optimizer):
                 "decoupled": bool(g["decoupled_weight_decay"])}
 
     def _init_state(self, p, g):
-        return {"step": self._step0(), "mu_product": Tensor._wrap(jnp.ones((), _scalar_dtype().np)),
+        return {"step": self._step0(p), "mu_product": self._scalar(p, 1.0),
                 "exp_avg": self._zeros(p), "exp_avg_sq": self._zeros(p)}
 
     def _keys(self, g):

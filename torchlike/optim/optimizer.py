@@ -326,9 +326,16 @@ class Optimizer:
     def _keys(self, group):
         return ()
 
+    # State starts where its parameter lives (``*_like``): an unplaced first value would make the jitted
+    # update compile twice, once for it and once for the placed value the first step returns.
     @staticmethod
-    def _step0():
-        return Tensor._wrap(jnp.zeros((), _scalar_dtype().np))
+    def _scalar(p, value):
+        """A 0-dim state value (``step``, ASGD's ``eta``...) in torch's dtype for scalars."""
+        return Tensor._wrap(jnp.full_like(p._value, value, dtype=_scalar_dtype().np, shape=()))
+
+    @staticmethod
+    def _step0(p):
+        return Optimizer._scalar(p, 0)
 
     @staticmethod
     def _zeros(p):
@@ -336,7 +343,7 @@ class Optimizer:
 
     @staticmethod
     def _full(p, value):
-        return Tensor._wrap(jnp.full(p._value.shape, value, p._value.dtype))
+        return Tensor._wrap(jnp.full_like(p._value, value))
 
     # ------------------------------------------------------------------ hooks
     def register_step_pre_hook(self, hook):

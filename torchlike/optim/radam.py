@@ -29,7 +29,7 @@ class RAdam(Optimizer):
                 "decoupled": bool(g["decoupled_weight_decay"])}
 
     def _init_state(self, p, g):
-        return {"step": self._step0(), "exp_avg": self._zeros(p), "exp_avg_sq": self._zeros(p)}
+        return {"step": self._step0(p), "exp_avg": self._zeros(p), "exp_avg_sq": self._zeros(p)}
 
     def _keys(self, g):
         return ("step", "exp_avg", "exp_avg_sq")

@@ -33,7 +33,7 @@ class RMSprop(Optimizer):
                 "weight_decay": g["weight_decay"] != 0, "maximize": bool(g["maximize"])}
 
     def _init_state(self, p, g):
-        st = {"step": self._step0(), "square_avg": self._zeros(p)}
+        st = {"step": self._step0(p), "square_avg": self._zeros(p)}
         if g["momentum"] > 0:
             st["momentum_buffer"] = self._zeros(p)
         if g["centered"]:

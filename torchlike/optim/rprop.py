@@ -29,7 +29,7 @@ class Rprop(Optimizer):
         return {"maximize": bool(g["maximize"])}
 
     def _init_state(self, p, g):
-        return {"step": self._step0(), "prev": self._zeros(p), "step_size": self._full(p, _to_float(g["lr"]))}
+        return {"step": self._step0(p), "prev": self._zeros(p), "step_size": self._full(p, _to_float(g["lr"]))}
 
     def _keys(self, g):
         return ("step", "prev", "step_size")
