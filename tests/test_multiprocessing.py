@@ -101,3 +101,36 @@ def test_share_memory_warns_that_tensors_stay_unshared(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # once per process
         assert model.share_memory() is model
+
+
+SPAWNED_LOADER = '''
+import torch
+from torch.utils.data import DataLoader
+
+
+class Squares(torch.utils.data.Dataset):
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        return torch.tensor([float(i * i)])
+
+
+if __name__ == "__main__":
+    loader = DataLoader(Squares(), batch_size=4, num_workers=2, multiprocessing_context="spawn")
+    print([(type(b).__module__, b.flatten().tolist()) for b in loader])
+'''
+
+
+def test_spawned_dataloader_workers_of_a_python_m_torchlike_script_see_torchlike(tmp_path):
+    """Spawned workers import the script again; ``import torch`` there must mean torchlike too (before, they
+    imported the real torch when it was installed, and iterating the loader failed)."""
+    import subprocess
+    (tmp_path / "loader.py").write_text(SPAWNED_LOADER)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root, JAX_PLATFORMS="cpu")
+    r = subprocess.run([sys.executable, "-m", "torchlike", "loader.py"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip() == str([("torchlike._tensor", [0.0, 1.0, 4.0, 9.0]),
+                                    ("torchlike._tensor", [16.0, 25.0, 36.0, 49.0])])
