@@ -202,7 +202,8 @@ def test_module_compile_in_place_matches_torch():
     assert m.compile() is None and tm.compile() is None
     assert list(m.state_dict()) == list(tm.state_dict())  # no _orig_mod. prefix, unlike torch.compile(m)
     x = np.random.default_rng(0).standard_normal((8, 8)).astype(np.float32)
-    out, tout = m(torch.tensor(x)), tm(T.tensor(x))
+    out = m(torch.tensor(x))
+    tout = tm.forward(T.tensor(x))  # torch's eager forward: its compiled call would run Inductor (slow)
     assert out.grad_fn.name() == "CompiledFunctionBackward"
     np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-5, atol=1e-6)
     (out ** 2).sum().backward()
@@ -216,6 +217,49 @@ def test_module_compile_in_place_matches_torch():
     assert copy.deepcopy(tm)._compiled_call_impl is None
     m.compile(disable=True)  # torch.compile(disable=True) returns the module: calls stay as they were
     assert m(torch.tensor(x)).grad_fn.name() == "CompiledFunctionBackward"
+
+
+def test_compiled_module_is_a_module_as_torchs_optimized_module():
+    """``torch.compile(block)`` inside a ModuleList or as a submodule (the regional-compilation recipe):
+    registered like any module, with torch's ``_orig_mod.`` keys, so optimizers and checkpoints see it."""
+    import torch as T
+
+    def build(lib):
+        lib.manual_seed(0)
+
+        class Model(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.head = lib.compile(lib.nn.Linear(4, 4))
+                self.layers = lib.nn.ModuleList([lib.compile(lib.nn.Sequential(lib.nn.Linear(4, 4), lib.nn.ReLU()))
+                                                 for _ in range(3)])
+
+            def forward(self, x):
+                x = self.head(x)
+                for layer in self.layers:
+                    x = layer(x)
+                return x
+        return Model()
+
+    ours, theirs = build(torch), build(T)
+    assert type(ours.head).__name__ == type(theirs.head).__name__ == "OptimizedModule"
+    assert isinstance(ours.head, nn.Module) and ours.head.in_features == 4
+    assert list(ours.state_dict()) == list(theirs.state_dict())  # "head._orig_mod.weight", ...
+    assert len(list(ours.parameters())) == len(list(theirs.parameters())) == 8
+    ours.load_state_dict({k: torch.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((2, 4)).astype(np.float32)
+    out = ours(torch.tensor(x))
+    tout = theirs.head._orig_mod(T.tensor(x))  # torch's own compiled call would run Inductor (slow, needs a C compiler)
+    for layer in theirs.layers:
+        tout = layer._orig_mod(tout)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-5, atol=1e-6)
+    out.sum().backward()
+    tout.sum().backward()
+    for p, tp in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-5, atol=1e-6)
+    ours.eval()
+    assert not ours.layers[0]._orig_mod[0].training
+    assert "(_orig_mod): Sequential(" in repr(ours.layers[0])
 
 
 @pytest.mark.parametrize("how", ["torch.compile(m)", "m.compile()"])

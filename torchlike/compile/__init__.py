@@ -1,6 +1,7 @@
 """torchlike.compile: the same call as ``torch.compile``, producing XLA programs.
 
-- ``compile(model)`` -> a module whose forward is one jitted program and whose backward is one more.
+- ``compile(model)`` -> an ``OptimizedModule`` (as torch's) whose forward is one jitted program and
+  whose backward is one more.
 - ``compile(fn)`` -> a function whose whole body (forward, ``backward()``, ``optimizer.step()``,
   ``zero_grad()``, buffer updates, dropout) is one program; see ``step.py``.
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import warnings
 
 from .errors import UntraceableError
-from .module import CompiledModule
+from .module import OptimizedModule
 from .step import CompiledFunction
 
 _noted = set()
@@ -43,8 +44,8 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mo
         return model
     from ..nn.modules.module import Module
     if isinstance(model, Module):
-        return CompiledModule(model, fullgraph=fullgraph)
+        return OptimizedModule(model, fullgraph=fullgraph)
     return CompiledFunction(model, fullgraph=fullgraph, donate=donate)
 
 
-__all__ = ["compile", "CompiledFunction", "CompiledModule", "UntraceableError"]
+__all__ = ["compile", "CompiledFunction", "OptimizedModule", "UntraceableError"]

@@ -15,6 +15,7 @@ from .. import _trace_hooks as hooks
 from .. import random as _random
 from .._tensor import Tensor
 from ..autograd import grad_mode
+from ..nn.modules.module import Module
 from ..ops.registry import Op, apply
 from .step import _hashable, _join, _split
 
@@ -45,28 +46,41 @@ def _forward_fn(module, out_info):
     return fwd
 
 
-class CompiledModule:
-    """Wraps a Module; calling it runs the compiled forward, inside the module's hooks (which run
-    eagerly on every call). Other attributes forward to the original module (``_orig_mod``), so
-    ``state_dict()``, ``parameters()``, ``train()`` work."""
+class OptimizedModule(Module):
+    """What ``torchlike.compile(module)`` returns, as torch's ``OptimizedModule``: a Module holding the
+    original as its submodule ``_orig_mod`` (so ``state_dict`` keys carry the ``_orig_mod.`` prefix,
+    a parent module registers its parameters, and ``ModuleList([torch.compile(block) ...])`` works).
+    Calling it runs the compiled forward inside the original's hooks, which run eagerly on every
+    call; other attributes are looked up on the original."""
 
     def __init__(self, module, fullgraph=False):
-        out_info = {}
-        object.__setattr__(self, "_orig_mod", module)
-        object.__setattr__(self, "_out_info", out_info)
-        object.__setattr__(self, "_op", Op(type(module).__name__.lower() + "_compiled", _forward_fn(module, out_info),
-                                           backward_name="CompiledFunctionBackward"))
+        super().__init__()
+        self._orig_mod = module
+        self._fullgraph = fullgraph
+        self._build_op()
+
+    def _build_op(self):
+        self._out_info = {}
+        self._op = Op(type(self._orig_mod).__name__.lower() + "_compiled",
+                      _forward_fn(self._orig_mod, self._out_info), backward_name="CompiledFunctionBackward")
 
     def __getattr__(self, name):
-        return getattr(self._orig_mod, name)
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(self._modules["_orig_mod"], name)
 
-    def __setattr__(self, name, value):
-        setattr(self._orig_mod, name, value)
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_op", None)  # a compiled program does not pickle; it is rebuilt on load
+        state.pop("_out_info", None)
+        return state
 
-    def __repr__(self):
-        return f"OptimizedModule(\n  (_orig_mod): {repr(self._orig_mod).replace(chr(10), chr(10) + '  ')}\n)"
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._build_op()
 
-    def __call__(self, *args, **kwargs):
+    def forward(self, *args, **kwargs):
         return self._orig_mod._call_forward(self._run, args, kwargs)
 
     def _run(self, *args, **kwargs):
@@ -85,6 +99,3 @@ class CompiledModule:
                 b._value = v._value
         out_tree, out_static = self._out_info[meta]
         return _join(out_tree, out_static, list(res[:n_out]))
-
-    def forward(self, *args, **kwargs):
-        return self._run(*args, **kwargs)
