@@ -392,3 +392,38 @@ def test_step_temporaries_are_split_into_reusable_heaps(jit_options):
     body = lambda c, _: (c + jax.numpy.ones((20, 30), jax.numpy.float32).sum(), None)  # noqa: E731
     nested = jax.make_jaxpr(lambda c: jax.lax.scan(body, c, None, length=3))(np.float32(1))
     assert xla_cpu.largest_value_bytes(nested) == 20 * 30 * 4  # a value inside the loop body counts
+
+
+@pytest.mark.filterwarnings("ignore:torchlike.compile. falling back")
+def test_private_names_compile_tutorials_call(capsys):
+    """``torch._dynamo.reset``, ``torch._inductor.utils.fresh_inductor_cache`` and ``torch._logging.set_logs``
+    (recompiles, graph breaks) after a bare ``import torch``."""
+    import jax
+    assert torch._dynamo.reset is torch.compiler.reset
+    compiles = []
+    jax.monitoring.register_event_duration_secs_listener(
+        lambda name, secs, **kw: compiles.append(name) if name.endswith("backend_compile_duration") else None)
+    f = torch.compile(lambda x: (x * 3).sum())
+    x = torch.ones(5)
+    for _ in range(3):
+        f(x)
+    before = len(compiles)
+    f(x)
+    assert len(compiles) == before  # cached
+    with torch._inductor.utils.fresh_inductor_cache():
+        f(x)
+    assert len(compiles) > before  # compiled again from scratch
+
+    torch._logging.set_logs(recompiles=True, graph_breaks=True, dynamo=20, output_code=True)
+    try:
+        f(torch.ones(7))
+        g = torch.compile(lambda x: x * 2 if float(x.sum()) > 0 else x)
+        for _ in range(2):
+            g(torch.ones(2))
+    finally:
+        torch._logging.set_logs()
+    err = capsys.readouterr().err
+    assert "Recompiling function <lambda>: the arguments' shapes or dtypes changed" in err
+    assert "Graph break in <lambda>: running it eagerly for these inputs" in err and "needs a concrete value" in err
+    f(torch.ones(9))
+    assert "Recompiling" not in capsys.readouterr().err  # set_logs() turned it off

@@ -71,5 +71,6 @@ from ._flags import (set_float32_matmul_precision, get_float32_matmul_precision,
                      set_default_device, get_default_device)
 from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled
 from . import hub, jit, futures, profiler
+from . import _dynamo, _inductor, _logging  # the private names compile tutorials call
 from . import compiler, distributions, library  # noqa: E402
 from ._control_flow import cond  # noqa: E402

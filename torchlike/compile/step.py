@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _intercept
+from .. import _logging
 from .. import _profile_record
 from .. import _trace_hooks as hooks
 from .. import random as _random
@@ -137,6 +138,18 @@ def _hashable(static):
         return tuple(repr(s) for s in static)
 
 
+_KEY_PARTS = ("the structure of the arguments", "the non-tensor arguments", "the state it reads or writes",
+              "which state has a .grad", "the arguments' requires_grad", "the arguments' shapes or dtypes",
+              "grad mode", "train/eval mode", "the optimizers' learning-rate slots", "autocast")
+
+
+def _what_changed(old, new):
+    """Which parts of a compiled function's cache key differ (for the ``recompiles`` log)."""
+    if old is None or len(old) != len(new):
+        return "new inputs"
+    return ", ".join(name for name, a, b in zip(_KEY_PARTS, old, new) if a != b) + " changed"
+
+
 class CompiledFunction:
     """What ``torchlike.compile(fn)`` returns; call it like ``fn``."""
 
@@ -151,6 +164,7 @@ class CompiledFunction:
         self._programs = {}
         self._eager_keys = set()
         self._warned = False
+        self._last_key = None
         self.__wrapped__ = fn
         self.__name__ = getattr(fn, "__name__", "compiled")
         self.__doc__ = getattr(fn, "__doc__", None)
@@ -176,7 +190,10 @@ class CompiledFunction:
             return self.fn(*args, **kwargs)
         entry = self._programs.get(key)
         if entry is None:
+            if self._programs:
+                _logging.emit("recompiles", f"Recompiling function {self.__name__}: {_what_changed(self._last_key, key)}")
             entry = self._programs[key] = self._build(state, arg_tensors, static, treedef, lr_slots)
+        self._last_key = key
         out_info = entry.out_info
         inputs = ([t._value for t in state], [None if t._grad is None else t._grad._value for t in state],
                   [t._value for t in arg_tensors],
@@ -201,6 +218,7 @@ class CompiledFunction:
             if self.fullgraph:
                 raise
             self._eager_keys.add(key)
+            _logging.emit("graph_breaks", f"Graph break in {self.__name__}: running it eagerly for these inputs: {e}")
             if not self._warned:
                 self._warned = True
                 warnings.warn(f"torchlike.compile: falling back to eager execution for {self.__name__}: {e}",
