@@ -259,6 +259,9 @@ def test_compiled_module_is_a_module_as_torchs_optimized_module():
         np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-5, atol=1e-6)
     ours.eval()
     assert not ours.layers[0]._orig_mod[0].training
+    ours.head.note = "set on the wrapper"
+    theirs.head.note = "set on the wrapper"
+    assert ours.head._orig_mod.note == theirs.head._orig_mod.note  # lands on the original, in both
     assert "(_orig_mod): Sequential(" in repr(ours.layers[0])
 
 

@@ -64,11 +64,19 @@ class OptimizedModule(Module):
         self._op = Op(type(self._orig_mod).__name__.lower() + "_compiled",
                       _forward_fn(self._orig_mod, self._out_info), backward_name="CompiledFunctionBackward")
 
+    _OWN = frozenset({"_orig_mod", "_fullgraph", "_out_info", "_op", "training"})
+
     def __getattr__(self, name):
         try:
             return super().__getattr__(name)
         except AttributeError:
             return getattr(self._modules["_orig_mod"], name)
+
+    def __setattr__(self, name, value):
+        if name in self._OWN or "_orig_mod" not in self.__dict__.get("_modules", ()):
+            super().__setattr__(name, value)
+        else:  # as torch's: attributes set on the wrapper land on the original
+            setattr(self._modules["_orig_mod"], name, value)
 
     def __getstate__(self):
         state = super().__getstate__()
