@@ -3,7 +3,7 @@
 While a profiler records, ``recorder`` is a :class:`Recorder` and three places report to it: every op
 (``ops.registry.apply``, through the ``_intercept`` hook), every backward node the autograd engine
 evaluates, and the named ranges (``record_function``, optimizer steps, compiled steps). Otherwise
-``recorder`` is None and those places pay one global read.
+``recorder`` is None: ops and the engine pay one global read, and a range (``span``) records nothing.
 
 Times are wall-clock: the recorder waits for each op's result before closing its event, so an op's
 time includes its computation, as torch's CPU ops do (JAX would otherwise return before computing).

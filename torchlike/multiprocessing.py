@@ -114,10 +114,9 @@ def _run(fn, i, args, error_file):
     except KeyboardInterrupt:
         pass  # the parent is already stopping everything
     except Exception:  # noqa: BLE001 - forwarded to the parent, which raises ProcessRaisedException
-        tmp = error_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(traceback.format_exc())
-        os.replace(tmp, error_file)  # the parent never reads a half-written traceback
+        from .serialization.save import _atomic
+        with _atomic(error_file) as f:  # the parent never reads a half-written traceback
+            f.write(traceback.format_exc().encode())
         sys.exit(1)
 
 

@@ -204,11 +204,8 @@ class CompiledFunction:
             homes = [t._value.sharding for t in state]
             inputs = _onto_mesh(inputs, mesh)
         try:
-            if _profile_record.recorder is None:
-                new_vals, new_grads, out_arrays = entry(inputs, state)
-            else:  # the whole program as one profiler event
-                with _profile_record.span(f"torchlike.compile: {self.__name__}", "cpu_op") as sp:
-                    new_vals, new_grads, out_arrays = sp.done(entry(inputs, state))
+            with _profile_record.span(f"torchlike.compile: {self.__name__}", "cpu_op") as sp:  # one profiler event
+                new_vals, new_grads, out_arrays = sp.done(entry(inputs, state))
             v_idx, g_idx = out_info["v_idx"], out_info["g_idx"]
             if mesh is not None:  # state goes back where it lived (device_ids[0], or its own sharding)
                 new_vals = [jax.device_put(v, homes[i]) for i, v in zip(v_idx, new_vals)]

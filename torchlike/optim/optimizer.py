@@ -122,11 +122,8 @@ def _step_with_hooks(func):
                 else:
                     raise RuntimeError(f"{hook} must return None or a tuple of (new_args, new_kwargs), "
                                        f"but got {result}.")
-        if _profile_record.recorder is None:
+        with _profile_record.span(f"Optimizer.step#{type(self).__name__}.step"):  # torch's profiler range
             out = func(self, *args, **kwargs)
-        else:  # the range torch's profiler shows for it
-            with _profile_record.span(f"Optimizer.step#{type(self).__name__}.step"):
-                out = func(self, *args, **kwargs)
         for hook in chain(self._optimizer_step_post_hooks.values(), _global_post_hooks.values()):
             hook(self, args, kwargs)
         return out
@@ -245,26 +242,21 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True):
         """Reset the gradients of all parameters: to None (default) or to zeros."""
-        if _profile_record.recorder is not None:
-            with _profile_record.span(f"Optimizer.zero_grad#{type(self).__name__}.zero_grad"):
-                return self._zero_grad(set_to_none)
-        return self._zero_grad(set_to_none)
-
-    def _zero_grad(self, set_to_none):
-        for group in self.param_groups:
-            for p in group["params"]:
-                g = p._grad
-                if g is None:
-                    continue
-                if set_to_none:
-                    p._grad = None
-                else:
-                    if g.grad_fn is not None:
-                        g.detach_()
+        with _profile_record.span(f"Optimizer.zero_grad#{type(self).__name__}.zero_grad"):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    g = p._grad
+                    if g is None:
+                        continue
+                    if set_to_none:
+                        p._grad = None
                     else:
-                        g.requires_grad_(False)
-                    g._value = jnp.zeros_like(g._value)
-                    g._version_box[0] += 1
+                        if g.grad_fn is not None:
+                            g.detach_()
+                        else:
+                            g.requires_grad_(False)
+                        g._value = jnp.zeros_like(g._value)
+                        g._version_box[0] += 1
 
     # ------------------------------------------------------------------ step
     def step(self, closure=None):

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+
+from ..serialization.save import _atomic
 
 
 class FunctionEvent:
@@ -170,25 +171,16 @@ class EventList(list):
 
     def export_chrome_trace(self, path):
         """Write the events in Chrome's trace format (chrome://tracing, Perfetto, TensorBoard), atomically."""
+        with _atomic(path) as f:
+            f.write(self.chrome_trace())
+
+    def chrome_trace(self):
+        """The events in Chrome's trace format, as JSON bytes."""
         events = [{"ph": "X", "cat": "user_annotation" if e.is_user_annotation else "cpu_op", "name": e.trace_name,
                    "pid": os.getpid(), "tid": e.thread, "ts": e.start_us, "dur": e.cpu_time_total,
                    "args": {} if e.input_shapes is None else {"Input Dims": e.input_shapes}}
                   for e in self if isinstance(e, FunctionEvent)]
-        write_atomically(path, json.dumps({"traceEvents": events, "displayTimeUnit": "ms"}).encode())
-
-
-def write_atomically(path, data):
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename it."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        return json.dumps({"traceEvents": events, "displayTimeUnit": "ms"}).encode()
 
 
 def build_events(raw, t0_ns):

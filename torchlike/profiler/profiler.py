@@ -12,7 +12,8 @@ import jax
 
 from .. import _intercept
 from .. import _profile_record as _rec
-from .events import EventList, build_events, write_atomically
+from ..serialization.save import _atomic
+from .events import EventList, build_events
 
 __all__ = ["profile", "schedule", "tensorboard_trace_handler", "record_function", "ProfilerAction",
            "ProfilerActivity", "supported_activities", "kineto_available"]
@@ -81,15 +82,9 @@ def tensorboard_trace_handler(dir_name, worker_name=None, use_gzip=False, use_py
         os.makedirs(dir_name, exist_ok=True)
         worker = worker_name or f"{socket.gethostname()}_{os.getpid()}"
         name = f"{worker}.{time.time_ns() // 1_000_000}.pt.trace.json" + (".gz" if use_gzip else "")
-        path = os.path.join(dir_name, name)
-        if use_gzip:
-            tmp = path[:-3]
-            prof.export_chrome_trace(tmp)
-            with open(tmp, "rb") as f:
-                write_atomically(path, gzip.compress(f.read()))
-            os.unlink(tmp)
-        else:
-            prof.export_chrome_trace(path)
+        data = prof.events().chrome_trace()
+        with _atomic(os.path.join(dir_name, name)) as f:
+            f.write(gzip.compress(data) if use_gzip else data)
     return handler
 
 
