@@ -41,3 +41,21 @@ def _widen(a):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+_xla_compiles = None
+
+
+@pytest.fixture
+def xla_compiles():
+    """A list that gains one entry per XLA compilation while the test runs (JAX's monitoring events; the
+    listener, which JAX cannot remove, is registered once per process)."""
+    global _xla_compiles
+    import jax
+    if _xla_compiles is None:
+        _xla_compiles = []
+        jax.monitoring.register_event_duration_secs_listener(
+            lambda name, secs, **kw: _xla_compiles.append(name)
+            if name == "/jax/core/compile/backend_compile_duration" else None)
+    del _xla_compiles[:]
+    return _xla_compiles

@@ -398,14 +398,11 @@ def test_step_temporaries_are_split_into_reusable_heaps(jit_options):
 
 
 @pytest.mark.filterwarnings("ignore:torchlike.compile. falling back")
-def test_private_names_compile_tutorials_call(capsys):
+def test_private_names_compile_tutorials_call(capsys, xla_compiles):
     """``torch._dynamo.reset``, ``torch._inductor.utils.fresh_inductor_cache`` and ``torch._logging.set_logs``
     (recompiles, graph breaks) after a bare ``import torch``."""
-    import jax
     assert torch._dynamo.reset is torch.compiler.reset
-    compiles = []
-    jax.monitoring.register_event_duration_secs_listener(
-        lambda name, secs, **kw: compiles.append(name) if name.endswith("backend_compile_duration") else None)
+    compiles = xla_compiles
     f = torch.compile(lambda x: (x * 3).sum())
     x = torch.ones(5)
     for _ in range(3):

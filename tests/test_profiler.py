@@ -1,5 +1,6 @@
 """torchlike.profiler against torch.profiler: schedules, when traces are saved, the table's columns,
 and what a training step records (ops, backward nodes, optimizer ranges, compiled steps)."""
+import contextlib
 import gzip
 import json
 import re
@@ -69,24 +70,13 @@ def _train(lib, prof):
     opt = lib.optim.SGD(m.parameters(), lr=0.1)
     x = lib.randn(4, 8)
     for step in range(2):  # the first step compiles torchlike's ops; record the second
-        ctx = prof if step == 1 else None
-        if ctx is not None:
-            ctx.__enter__()
-        with (lib.profiler.record_function("train_step") if ctx is not None else _null()):
+        recorded = step == 1
+        with (prof if recorded else contextlib.nullcontext()), \
+                (lib.profiler.record_function("train_step") if recorded else contextlib.nullcontext()):
             opt.zero_grad()
             m(x).sum().backward()
             opt.step()
-        if ctx is not None:
-            ctx.__exit__(None, None, None)
     return prof
-
-
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _header(table):
