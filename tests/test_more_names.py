@@ -105,3 +105,19 @@ def test_read_image_and_module_locations(tmp_path):
     assert issubclass(NonDynamicallyQuantizableLinear, torchlike.nn.Linear)
     torchlike.compiler.reset()
     assert (torchlike.ones(2) + 1).tolist() == [2.0, 2.0]
+
+
+def test_nn_modules_submodules_are_attributes_as_in_torch():
+    """``torch.nn.modules.sparse.Embedding`` and ``torch.nn.modules.batchnorm._BatchNorm`` (libraries
+    subclass it) work as attribute paths, without importing the submodule first."""
+    import pkgutil
+    not_provided = {"adaptive", "linear_cross_entropy", "linear_cross_entropy_options", "utils"}
+    for info in pkgutil.iter_modules(torch.nn.modules.__path__):
+        if info.name.startswith("_") or info.name in not_provided:
+            continue
+        ours, theirs = getattr(torchlike.nn.modules, info.name), getattr(torch.nn.modules, info.name)
+        for name in getattr(theirs, "__all__", []):
+            if hasattr(torchlike.nn, name):
+                assert getattr(ours, name) is getattr(torchlike.nn, name), (info.name, name)
+    assert issubclass(torchlike.nn.BatchNorm2d, torchlike.nn.modules.batchnorm._BatchNorm)
+    assert issubclass(torchlike.nn.InstanceNorm1d, torchlike.nn.modules.instancenorm._InstanceNorm)
