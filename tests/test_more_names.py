@@ -121,3 +121,10 @@ def test_nn_modules_submodules_are_attributes_as_in_torch():
                 assert getattr(ours, name) is getattr(torchlike.nn, name), (info.name, name)
     assert issubclass(torchlike.nn.BatchNorm2d, torchlike.nn.modules.batchnorm._BatchNorm)
     assert issubclass(torchlike.nn.InstanceNorm1d, torchlike.nn.modules.instancenorm._InstanceNorm)
+
+
+def test_is_device_flags_match_torch_on_cpu():
+    names = ["is_cpu", "is_cuda", "is_xpu", "is_mps", "is_xla", "is_ipu", "is_maia", "is_mtia", "is_vulkan",
+             "is_meta"]
+    a, b = torchlike.ones(2), torch.ones(2)
+    assert {n: getattr(a, n) for n in names} == {n: getattr(b, n) for n in names}
