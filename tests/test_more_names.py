@@ -128,3 +128,21 @@ def test_is_device_flags_match_torch_on_cpu():
              "is_meta"]
     a, b = torchlike.ones(2), torch.ones(2)
     assert {n: getattr(a, n) for n in names} == {n: getattr(b, n) for n in names}
+
+
+def test_swap_tensors_as_torch():
+    def run(m):
+        a = m.ones(2, requires_grad=True)
+        b = m.zeros(3)
+        a.tag = "a"
+        m.utils.swap_tensors(a, b)
+        lin = m.nn.Linear(2, 2)
+        w = lin.weight
+        m.utils.swap_tensors(lin.weight, m.nn.Parameter(m.full((2, 2), 3.0)))
+        (lin(m.ones(1, 2)).sum()).backward()
+        p, t = m.nn.Parameter(m.ones(2)), m.zeros(2)
+        m.utils.swap_tensors(p, t)
+        return (a.tolist(), b.tolist(), a.requires_grad, b.requires_grad, getattr(b, "tag", None),
+                getattr(a, "tag", None), lin.weight is w, w.tolist(), w.grad.tolist(), type(p).__name__,
+                type(t).__name__)
+    assert run(torchlike) == run(torch)
