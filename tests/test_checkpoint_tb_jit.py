@@ -199,3 +199,44 @@ def test_jit_save_load_raise_clear_errors(tmp_path):
         with pytest.raises(RuntimeError, match="TorchScript serialization is not supported"):
             call()
     assert tl.jit.is_scripting() is False and tl.jit.annotate(int, 3) == 3
+
+
+def test_summary_writer_embedding_and_pr_curve_as_torch(tmp_path):
+    """The TensorBoard tutorial's ``add_embedding`` (projector files) and ``add_pr_curve`` (plugin tensor):
+    the same files and values as torch's writer."""
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    import torch.utils.tensorboard
+    import torchlike.utils.tensorboard
+
+    rng = np.random.default_rng(0)
+    feats = rng.standard_normal((5, 4)).astype(np.float32)
+    imgs = rng.random((5, 1, 3, 2)).astype(np.float32)
+    labels = rng.integers(0, 2, 50)
+    preds = rng.random(50).astype(np.float32)
+    for m, name in ((tl, "ours"), (torch, "theirs")):
+        w = m.utils.tensorboard.SummaryWriter(log_dir=str(tmp_path / name))
+        w.add_embedding(m.tensor(feats), metadata=list("abcde"), label_img=m.tensor(imgs), tag="feat/x")
+        w.add_embedding(m.tensor(feats[:, :2]), metadata=[[1, "a"], [2, "b"], [3, "c"], [4, "d"], [5, "e"]],
+                        metadata_header=["id", "name"], global_step=3)
+        w.add_pr_curve("pr", m.tensor(labels), m.tensor(preds), global_step=2)
+        w.close()
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    files = sorted(p.relative_to(theirs).as_posix() for p in theirs.rglob("*") if p.is_file()
+                   and "events" not in p.name)
+    assert files == sorted(p.relative_to(ours).as_posix() for p in ours.rglob("*") if p.is_file()
+                           and "events" not in p.name)
+    from PIL import Image
+    for f in files:
+        if f.endswith(".png"):
+            assert np.array_equal(np.asarray(Image.open(ours / f)), np.asarray(Image.open(theirs / f)))
+        else:
+            assert (ours / f).read_text() == (theirs / f).read_text(), f
+    curves = []
+    for d in (ours, theirs):
+        acc = EventAccumulator(str(d), size_guidance={"tensors": 0})
+        acc.Reload()
+        ev = acc.Tensors("pr")[0]
+        curves.append((ev.step, list(ev.tensor_proto.tensor_shape.dim), list(ev.tensor_proto.float_val),
+                       acc.SummaryMetadata("pr").plugin_data.plugin_name))
+    assert curves[0] == curves[1]

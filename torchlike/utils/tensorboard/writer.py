@@ -4,7 +4,8 @@ writer torch.utils.tensorboard uses; install the ``tensorboard`` extra).
 Matches torch's layout: ``log_dir`` defaults to ``runs/<Mon DD_HH-MM-SS>_<host><comment>``;
 ``add_scalars`` writes each series to ``<log_dir>/<main_tag>_<tag>``; ``add_hparams`` writes a run
 in ``<log_dir>/<run_name or time>``; text goes to ``<tag>/text_summary`` for the text plugin.
-``add_graph`` logs a text summary of the module (no TorchScript graph exists here).
+``add_graph`` logs a text summary of the module (no TorchScript graph exists here). ``add_embedding``
+and ``add_pr_curve`` write what torch's writer writes for the projector and PR-curve plugins.
 """
 from __future__ import annotations
 
@@ -301,11 +302,51 @@ class SummaryWriter:
             for k, v in metric_dict.items():
                 w.add_scalar(k, v, global_step)
 
-    def add_pr_curve(self, *args, **kwargs):
-        raise NotImplementedError("SummaryWriter.add_pr_curve is not provided by torchlike")
+    def add_pr_curve(self, tag, labels, predictions, global_step=None, num_thresholds=127, weights=None,
+                     walltime=None):
+        """A precision-recall curve of ``predictions`` (probabilities) against binary ``labels``."""
+        from . import _pr_curve
+        self._add(_pr_curve.summary(self._summary_pb2, tag, _np(labels), _np(predictions), num_thresholds,
+                                    weights), global_step, walltime)
 
-    def add_embedding(self, *args, **kwargs):
-        raise NotImplementedError("SummaryWriter.add_embedding is not provided by torchlike")
+    def add_embedding(self, mat, metadata=None, label_img=None, global_step=None, tag="default",
+                      metadata_header=None):
+        """Data points (rows of ``mat``) for TensorBoard's projector, with optional labels and thumbnail
+        images, written where torch's writer puts them (see ``_embedding``)."""
+        from google.protobuf import text_format
+        from tensorboard.plugins.projector import projector_config_pb2
+
+        from . import _embedding as E
+        mat = _np(mat)
+        step = 0 if global_step is None else global_step
+        subdir = f"{str(step).zfill(5)}/{E.encode_tag(tag)}"
+        save_path = os.path.join(self.get_logdir(), subdir)
+        if os.path.exists(save_path):
+            if not os.path.isdir(save_path):
+                raise NotADirectoryError(f"Path: `{save_path}` exists, but is a file. Cannot proceed.")
+            print("warning: Embedding dir exists, did you set global_step for add_embedding()?")
+        else:
+            os.makedirs(save_path)
+        if metadata is not None:
+            if mat.shape[0] != len(metadata):
+                raise AssertionError("#labels should equal with #data points")
+            E.write_metadata(metadata, save_path, metadata_header)
+        images = None
+        if label_img is not None:
+            images = _np(label_img)
+            if mat.shape[0] != images.shape[0]:
+                raise AssertionError("#images should equal with #data points")
+            E.write_sprite(images, save_path)
+        if mat.ndim != 2:
+            raise AssertionError("mat should be 2D, where mat.size(0) is the number of data points")
+        E.write_matrix(mat, save_path)
+        if not hasattr(self, "_projector_config"):
+            self._projector_config = projector_config_pb2.ProjectorConfig()
+        self._projector_config.embeddings.extend([E.embedding_info(
+            projector_config_pb2, metadata is not None, None if images is None else images.shape, subdir, step,
+            tag)])
+        E._write(os.path.join(self.get_logdir(), "projector_config.pbtxt"),
+                 text_format.MessageToString(self._projector_config).encode())
 
     def flush(self):
         for w in self._all_writers.values():
