@@ -146,3 +146,15 @@ def test_swap_tensors_as_torch():
                 getattr(a, "tag", None), lin.weight is w, w.tolist(), w.grad.tolist(), type(p).__name__,
                 type(t).__name__)
     assert run(torchlike) == run(torch)
+
+
+def test_torchvision_version_under_the_alias(tmp_path):
+    """Libraries compare ``torchvision.__version__``; it names the release paired with torch 2.13."""
+    import subprocess
+    import sys
+    script = tmp_path / "v.py"
+    script.write_text("import torch, torchvision\n"
+                      "print(torchvision.__version__.split('+')[0], torchvision.__version__ >= '0.15')\n")
+    out = subprocess.run([sys.executable, "-m", "torchlike", str(script)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["0.28.0", "True"]

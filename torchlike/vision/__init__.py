@@ -4,6 +4,12 @@ Subpackages load on first attribute access, so ``import torchlike`` does not imp
 """
 import importlib as _importlib
 
+from ..version import TorchVersion as _TorchVersion
+
+# the torchvision release that pairs with the torch API torchlike follows (2.13 -> 0.28), so libraries'
+# version checks (``torchvision.__version__ >= "0.15"``) take the path they take with real torchvision
+__version__ = _TorchVersion("0.28.0+torchlike.0.1")
+
 __all__ = ["datasets", "transforms", "models", "utils", "io", "get_image_backend", "set_image_backend"]
 
 _SUBMODULES = ("datasets", "transforms", "models", "utils", "io")

@@ -5,6 +5,8 @@ import enum
 
 import numpy as np
 
+from .._pillow import pillow
+
 
 class ImageReadMode(enum.Enum):
     UNCHANGED = 0
@@ -32,7 +34,7 @@ def _to_tensor(img, mode):
 
 def read_image(path, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False):
     """The image at ``path`` as a uint8 tensor of shape (C, H, W)."""
-    from PIL import Image, ImageOps
+    Image, ImageOps = pillow("Image", "ImageOps")
     with Image.open(path) as img:
         img.load()
         if apply_exif_orientation:
@@ -46,7 +48,7 @@ decode_image_from_path = read_image
 def decode_image(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False):
     """Decode encoded bytes (a uint8 1-d tensor) or a path."""
     import io
-    from PIL import Image
+    Image = pillow("Image")
     if isinstance(input, (str, bytes)) and not isinstance(input, bytes):
         return read_image(input, mode, apply_exif_orientation)
     data = bytes(np.asarray(input).astype(np.uint8).tobytes()) if not isinstance(input, bytes) else input
@@ -62,7 +64,7 @@ def read_file(path):
 
 
 def _write(input, filename, fmt, **kw):
-    from PIL import Image
+    Image = pillow("Image")
     a = np.asarray(input._value if hasattr(input, "_value") else input).astype(np.uint8).transpose(1, 2, 0)
     Image.fromarray(a[:, :, 0] if a.shape[2] == 1 else a).save(filename, format=fmt, **kw)
 

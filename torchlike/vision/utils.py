@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 
+from .._pillow import pillow
+
 __all__ = ["make_grid", "save_image"]
 
 
@@ -68,7 +70,7 @@ def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scal
 
 def save_image(tensor, fp, format=None, **kwargs):
     """Write ``make_grid(tensor, **kwargs)`` as an 8-bit image file (values in [0, 1] scaled to 255)."""
-    from PIL import Image
+    Image = pillow("Image")
     grid = _grid_np(tensor, **kwargs)
     ndarr = np.clip(grid * 255 + 0.5, 0, 255).astype(np.uint8).transpose(1, 2, 0)
     Image.fromarray(ndarr).save(fp, format=format)

@@ -10,6 +10,8 @@ import posixpath
 
 import numpy as np
 
+from ..._pillow import pillow
+
 
 def encode_tag(tag):
     """A tag as one directory name: '%', '/' and '\\' escaped as torch escapes them."""
@@ -35,7 +37,7 @@ def write_matrix(mat, save_path):
 
 def write_sprite(images, save_path):
     """The images (N, C, H, W in [0, 1]) tiled row by row on a square canvas of ceil(sqrt(N)) columns."""
-    from PIL import Image
+    Image = pillow("Image")
     if images.shape[1] == 1:
         images = np.concatenate([images] * 3, 1)
     n, _, h, w = images.shape

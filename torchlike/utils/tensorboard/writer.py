@@ -18,6 +18,8 @@ from datetime import datetime
 
 import numpy as np
 
+from ..._pillow import pillow
+
 __all__ = ["SummaryWriter"]
 
 
@@ -88,7 +90,7 @@ def _grid(nchw, ncols=8):
 
 
 def _image_summary(summary_pb2, tag, img, dataformats):
-    from PIL import Image
+    Image = pillow("Image")
     a = _np(img)
     hwc = _to_hwc(a, dataformats)
     scale = 1 if hwc.dtype == np.uint8 else 255
@@ -264,7 +266,7 @@ class SummaryWriter:
         figs = figure if isinstance(figure, list) else [figure]
         imgs = []
         for fig in figs:
-            from PIL import Image
+            Image = pillow("Image")
             buf = io.BytesIO()
             fig.savefig(buf, format="png")
             buf.seek(0)

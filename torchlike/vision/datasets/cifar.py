@@ -9,6 +9,7 @@ import numpy as np
 
 from .utils import check_integrity, download_and_extract_archive, missing_files_error
 from .vision import VisionDataset
+from ..._pillow import pillow
 
 __all__ = ["CIFAR10", "CIFAR100"]
 
@@ -68,7 +69,7 @@ class CIFAR10(VisionDataset):
                                       cause=f"{self.url}: {e}")
 
     def __getitem__(self, index):
-        from PIL import Image
+        Image = pillow("Image")
         img, target = self.data[index], self.targets[index]
         img = Image.fromarray(img)
         if self.transform is not None:

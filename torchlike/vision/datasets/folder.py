@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from .vision import VisionDataset
+from ..._pillow import pillow
 
 __all__ = ["DatasetFolder", "ImageFolder", "IMG_EXTENSIONS", "find_classes", "make_dataset", "default_loader",
            "pil_loader", "has_file_allowed_extension", "is_image_file"]
@@ -61,7 +62,7 @@ def make_dataset(directory, class_to_idx=None, extensions=None, is_valid_file=No
 
 
 def pil_loader(path):
-    from PIL import Image
+    Image = pillow("Image")
     with open(path, "rb") as f:
         img = Image.open(f)
         return img.convert("RGB")

@@ -11,6 +11,7 @@ import numpy as np
 from ._host import HostTensorAttr, host
 from .utils import download_and_extract_archive, extract_archive, missing_files_error
 from .vision import VisionDataset
+from ..._pillow import pillow
 
 __all__ = ["MNIST", "FashionMNIST", "KMNIST", "EMNIST", "read_idx"]
 
@@ -134,7 +135,7 @@ class MNIST(VisionDataset):
                                           cause="; ".join(errors))
 
     def __getitem__(self, index):
-        from PIL import Image
+        Image = pillow("Image")
         img = host(self, "data")[index]
         target = int(host(self, "targets")[index])
         img = Image.fromarray(img, mode="L")

@@ -7,6 +7,7 @@ import numpy as np
 
 from .utils import download_url, missing_files_error
 from .vision import VisionDataset
+from ..._pillow import pillow
 
 __all__ = ["SVHN"]
 
@@ -50,7 +51,7 @@ class SVHN(VisionDataset):
         self.labels = labels
 
     def __getitem__(self, index):
-        from PIL import Image
+        Image = pillow("Image")
         img, target = self.data[index], int(self.labels[index])
         img = Image.fromarray(np.transpose(img, (1, 2, 0)))
         if self.transform is not None:

@@ -16,6 +16,8 @@ import warnings
 
 import numpy as np
 
+from ..._pillow import pillow
+
 __all__ = ["InterpolationMode", "to_tensor", "pil_to_tensor", "to_pil_image", "normalize", "resize", "crop",
            "center_crop", "pad", "hflip", "vflip", "rotate", "resized_crop", "adjust_brightness",
            "adjust_contrast", "adjust_saturation", "adjust_hue", "rgb_to_grayscale", "to_grayscale",
@@ -48,7 +50,7 @@ def _interp(mode):
 
 
 def _pil_filter(mode):
-    from PIL import Image
+    Image = pillow("Image")
     return {InterpolationMode.NEAREST: Image.NEAREST, InterpolationMode.NEAREST_EXACT: Image.NEAREST,
             InterpolationMode.BILINEAR: Image.BILINEAR, InterpolationMode.BICUBIC: Image.BICUBIC,
             InterpolationMode.BOX: Image.BOX, InterpolationMode.HAMMING: Image.HAMMING,
@@ -69,7 +71,7 @@ def _is_tensor(x):
 def _is_pil(x):
     if "PIL.Image" not in sys.modules:
         return False
-    from PIL import Image
+    Image = pillow("Image")
     return isinstance(x, Image.Image)
 
 
@@ -161,7 +163,7 @@ def pil_to_tensor(pic):
 
 def to_pil_image(pic, mode=None):
     """CHW tensor or HWC ndarray -> PIL image (float data scaled by 255 and truncated to uint8)."""
-    from PIL import Image
+    Image = pillow("Image")
     if _is_tensor(pic):
         if pic.dim() not in (2, 3):
             raise ValueError(f"pic should be 2/3 dimensional. Got {pic.dim()} dimensions.")
@@ -286,7 +288,7 @@ def _output_size(h, w, size, max_size):
 
 def _resize_channels(a, new_h, new_w, mode, antialias):
     """Resize [..., H, W] numpy data."""
-    from PIL import Image
+    Image = pillow("Image")
     h, w = a.shape[-2:]
     lead = a.shape[:-2]
     flat = a.reshape((-1, h, w))
@@ -367,7 +369,7 @@ def pad(img, padding, fill=0, padding_mode="constant"):
         raise TypeError("Got inappropriate padding arg")
     left, top, right, bottom = _pad_amounts(padding)
     if _is_pil(img):
-        from PIL import Image
+        Image = pillow("Image")
         arr = np.asarray(img)
         widths = [(top, bottom), (left, right)] + [(0, 0)] * (arr.ndim - 2)
         if padding_mode == "constant":
@@ -432,14 +434,14 @@ def resized_crop(img, top, left, height, width, size, interpolation=Interpolatio
 
 def hflip(img):
     if _is_pil(img):
-        from PIL import Image
+        Image = pillow("Image")
         return img.transpose(Image.FLIP_LEFT_RIGHT)
     return _wrap(_np(img)[..., ::-1], img)
 
 
 def vflip(img):
     if _is_pil(img):
-        from PIL import Image
+        Image = pillow("Image")
         return img.transpose(Image.FLIP_TOP_BOTTOM)
     return _wrap(_np(img)[..., ::-1, :], img)
 
@@ -465,7 +467,7 @@ def ten_crop(img, size, vertical_flip=False):
 
 def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=None):
     """Counter-clockwise rotation by ``angle`` degrees about ``center`` (default: image centre)."""
-    from PIL import Image
+    Image = pillow("Image")
     mode = _interp(interpolation)
     if mode not in (InterpolationMode.NEAREST, InterpolationMode.BILINEAR, InterpolationMode.BICUBIC):
         mode = InterpolationMode.NEAREST
@@ -511,7 +513,7 @@ def adjust_brightness(img, brightness_factor):
     if brightness_factor < 0:
         raise ValueError(f"brightness_factor ({brightness_factor}) is not non-negative.")
     if _is_pil(img):
-        from PIL import ImageEnhance
+        ImageEnhance = pillow("ImageEnhance")
         return ImageEnhance.Brightness(img).enhance(brightness_factor)
     a = _np(img)
     return _wrap(_blend(a, np.zeros_like(a), brightness_factor), img)
@@ -521,7 +523,7 @@ def adjust_contrast(img, contrast_factor):
     if contrast_factor < 0:
         raise ValueError(f"contrast_factor ({contrast_factor}) is not non-negative.")
     if _is_pil(img):
-        from PIL import ImageEnhance
+        ImageEnhance = pillow("ImageEnhance")
         return ImageEnhance.Contrast(img).enhance(contrast_factor)
     a = _np(img)
     g = _gray(a) if _channels(a) == 3 else a
@@ -533,7 +535,7 @@ def adjust_saturation(img, saturation_factor):
     if saturation_factor < 0:
         raise ValueError(f"saturation_factor ({saturation_factor}) is not non-negative.")
     if _is_pil(img):
-        from PIL import ImageEnhance
+        ImageEnhance = pillow("ImageEnhance")
         return ImageEnhance.Color(img).enhance(saturation_factor)
     a = _np(img)
     if _channels(a) == 1:
@@ -574,7 +576,7 @@ def adjust_hue(img, hue_factor):
     if not -0.5 <= hue_factor <= 0.5:
         raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
     if _is_pil(img):
-        from PIL import Image
+        Image = pillow("Image")
         mode = img.mode
         if mode in {"L", "1", "I", "F"}:
             return img
@@ -616,7 +618,7 @@ def adjust_gamma(img, gamma, gain=1):
 
 def invert(img):
     if _is_pil(img):
-        from PIL import ImageOps
+        ImageOps = pillow("ImageOps")
         return ImageOps.invert(img)
     a = _np(img)
     bound = _max_value(a.dtype)
@@ -639,7 +641,7 @@ def rgb_to_grayscale(img, num_output_channels=1):
 
 def to_grayscale(img, num_output_channels=1):
     """PIL image to "L" (Pillow's ITU-R 601-2 luma), optionally repeated to three channels."""
-    from PIL import Image
+    Image = pillow("Image")
     if not _is_pil(img):
         return rgb_to_grayscale(img, num_output_channels)
     if num_output_channels not in (1, 3):
