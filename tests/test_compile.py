@@ -297,10 +297,11 @@ def test_untraceable_code_named_or_falls_back():
         return loss
 
     strict = torch.compile(step, fullgraph=True)
-    strict(torch.ones(3))  # first call records eagerly
     with pytest.raises(torch.compile.__globals__["UntraceableError"]) as e:
-        strict(torch.ones(3))
+        strict(torch.ones(3))  # on the first call, as torch's fullgraph=True
     assert "test_compile.py" in str(e.value) and "item()" in str(e.value)
+    with pytest.raises(torch.compile.__globals__["UntraceableError"]):
+        strict(torch.ones(3))
     lenient = torch.compile(step)
     lenient(torch.ones(3))
     with pytest.warns(UserWarning, match="falling back to eager"):
@@ -320,7 +321,6 @@ def test_untraceable_error_names_user_code_whose_path_mentions_jax(tmp_path, mon
     import jaxy_train
     w = torch.ones(3, requires_grad=True)
     strict = torch.compile(jaxy_train.step, fullgraph=True)
-    strict(w, torch.ones(3))
     with pytest.raises(torch.compile.__globals__["UntraceableError"]) as e:
         strict(w, torch.ones(3))
     assert f"{folder / 'jaxy_train.py'}:3" in str(e.value)
@@ -427,3 +427,34 @@ def test_private_names_compile_tutorials_call(capsys, xla_compiles):
     assert "Graph break in <lambda>: running it eagerly for these inputs" in err and "needs a concrete value" in err
     f(torch.ones(9))
     assert "Recompiling" not in capsys.readouterr().err  # set_logs() turned it off
+
+
+@pytest.mark.parametrize("kind", ["module", "step"])
+def test_compiled_code_without_randomness_leaves_torchs_stream_alone(kind):
+    """A script that samples batches with torch.randint sees torch's batches whether or not its model is
+    compiled: compiled code that draws nothing consumes nothing (a dropout model consumes per call)."""
+    torch.manual_seed(0)
+    expected = torch.randint(0, 100, (6,)).tolist()
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU())
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x):
+        opt.zero_grad()
+        loss = model(x).sum()
+        loss.backward()
+        opt.step()
+        return loss
+
+    run = torch.compile(model) if kind == "module" else torch.compile(step)
+    torch.manual_seed(0)
+    seen = []
+    for _ in range(3):
+        run(torch.ones(4, 3))
+        seen += torch.randint(0, 100, (2,)).tolist()
+    assert seen == expected
+    dropout = torch.compile(torch.nn.Dropout(0.5))
+    torch.manual_seed(0)
+    a, b = dropout(torch.ones(64)), dropout(torch.ones(64))
+    assert not torch.equal(a, b)  # a random program still gets a fresh key per call
+    assert torch.randint(0, 100, (2,)).tolist() != expected[:2]
+

@@ -37,7 +37,8 @@ def forward_mode_tracing():
 
 
 class TraceRNG:
-    """Keys for random draws inside a traced program: fold_in(key, n) for the n-th draw."""
+    """Keys for random draws inside a traced program: fold_in(key, n) for the n-th draw; ``count > 0``
+    after tracing says the program is random (and so consumes a key from the generator per call)."""
 
     def __init__(self, key):
         self.key = key

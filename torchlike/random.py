@@ -19,6 +19,7 @@ and torch's CUDA generators.
 from __future__ import annotations
 
 import contextlib
+import copy
 
 import jax
 import numpy as np
@@ -91,6 +92,21 @@ class Generator:
         if jax.config.jax_default_prng_impl == "threefry2x32":
             return np.array([0, seed], np.uint32)  # what PRNGKey(seed) computes, without a device dispatch
         return np.asarray(jax.random.key_data(jax.random.PRNGKey(seed)))
+
+    def peek_key_data(self):
+        """What :meth:`next_key_data` returns next, without advancing the stream: a compiled program
+        traced for the first time takes this key, and the stream advances only if the trace drew
+        random numbers (torch's stream is consumed only by code that is random)."""
+        saved = copy.deepcopy(self._mt)
+        try:
+            return self.next_key_data()
+        finally:
+            self._mt = saved
+
+    @staticmethod
+    def unused_key_data():
+        """Zeros shaped like a key: the key input of a compiled program that draws nothing."""
+        return np.zeros_like(np.asarray(jax.random.key_data(jax.random.PRNGKey(0))))
 
     # host samplers used by the creation ops; each returns a numpy array
     def uniform(self, shape, np_dtype, low=0.0, high=1.0):

@@ -37,7 +37,7 @@ def _forward_fn(module, out_info):
             with grad_mode.no_grad():
                 out = module.forward(*a, **kw)  # the module's own hooks run outside, on every call
             out_t, out_static, out_tree = _split(out)
-            out_info[meta] = (out_tree, out_static)
+            out_info[meta] = (out_tree, out_static, hooks.rng.count > 0)
             return tuple(t._value for t in out_t) + tuple(b._value for b in buffers)
         finally:
             hooks.rng = prev_rng
@@ -61,10 +61,11 @@ class OptimizedModule(Module):
 
     def _build_op(self):
         self._out_info = {}
+        self._no_key = _random.Generator.unused_key_data()
         self._op = Op(type(self._orig_mod).__name__.lower() + "_compiled",
                       _forward_fn(self._orig_mod, self._out_info), backward_name="CompiledFunctionBackward")
 
-    _OWN = frozenset({"_orig_mod", "_fullgraph", "_out_info", "_op", "training"})
+    _OWN = frozenset({"_orig_mod", "_fullgraph", "_out_info", "_op", "_no_key", "training"})
 
     def __getattr__(self, name):
         try:
@@ -82,6 +83,7 @@ class OptimizedModule(Module):
         state = super().__getstate__()
         state.pop("_op", None)  # a compiled program does not pickle; it is rebuilt on load
         state.pop("_out_info", None)
+        state.pop("_no_key", None)
         return state
 
     def __setstate__(self, state):
@@ -98,12 +100,17 @@ class OptimizedModule(Module):
         arg_t, static, treedef = _split((args, kwargs))
         flags = tuple(x.training for x in m.modules())
         meta = (len(params), len(buffers), treedef, _hashable(static), flags, _intercept.autocast_key)
-        key = Tensor._wrap(_random.default_generator.next_key())
-        res = apply(self._op, *params, *buffers, *arg_t, key, meta=meta)
+        gen = _random.default_generator
+        known = self._out_info.get(meta)
+        # a forward that draws no random numbers leaves torch's stream alone (known after its first trace)
+        key = gen.peek_key_data() if known is None else gen.next_key_data() if known[2] else self._no_key
+        res = apply(self._op, *params, *buffers, *arg_t, Tensor._wrap(jax.numpy.asarray(key)), meta=meta)
+        if known is None and self._out_info[meta][2]:
+            gen.next_key_data()  # the peeked key was this call's
         res = res if isinstance(res, tuple) else (res,)
         n_out = len(res) - len(buffers)
         with grad_mode.no_grad():
             for b, v in zip(buffers, res[n_out:]):
                 b._value = v._value
-        out_tree, out_static = self._out_info[meta]
+        out_tree, out_static, _ = self._out_info[meta]
         return _join(out_tree, out_static, list(res[:n_out]))

@@ -172,38 +172,26 @@ class CompiledFunction:
     # -------------------------------------------------------------- calling
     def __call__(self, *args, **kwargs):
         if self._recorded is None:
-            return self._record(args, kwargs)
-        reach = reachable(self.fn, args, kwargs)
-        modules = [m for m in reach if not hasattr(m, "param_groups")]
-        optimizers = unique(self._optimizers + [o for o in reach if hasattr(o, "param_groups")])
-        mod_tensors, training = module_state(modules)
-        state = unique([t for t in (r() for r in self._recorded) if t is not None]
-                       + mod_tensors + optimizer_tensors(optimizers))
-        arg_tensors, static, treedef = _split((args, kwargs))
-        lr_slots = [(g, k) for o in optimizers for g in o.param_groups for k in ("lr",)
-                    if isinstance(g.get(k), (int, float)) and not isinstance(g.get(k), bool)]
-        key = (treedef, _hashable(static), tuple(id(t) for t in state), tuple(t._grad is not None for t in state),
-               tuple(t.requires_grad for t in arg_tensors),
-               tuple((t._value.shape, t._value.dtype) for t in arg_tensors),
-               grad_mode.is_grad_enabled(), training, len(lr_slots), _intercept.autocast_key)
+            out = self._record(args, kwargs)
+            if self.fullgraph:  # as torch: untraceable code is reported on the first call, not the second
+                key, entry, _state, _arg_tensors, _lr_slots = self._program_for(args, kwargs)
+                if key not in self._eager_keys and entry.jitted is None:
+                    entry._compile(self._inputs(entry, _state, _arg_tensors, _lr_slots))
+            return out
+        key, entry, state, arg_tensors, lr_slots = self._program_for(args, kwargs)
         if key in self._eager_keys:
             return self.fn(*args, **kwargs)
-        entry = self._programs.get(key)
-        if entry is None:
-            if self._programs:
-                _logging.emit("recompiles", f"Recompiling function {self.__name__}: {_what_changed(self._last_key, key)}")
-            entry = self._programs[key] = self._build(state, arg_tensors, static, treedef, lr_slots)
-        self._last_key = key
         out_info = entry.out_info
-        inputs = ([t._value for t in state], [None if t._grad is None else t._grad._value for t in state],
-                  [t._value for t in arg_tensors],
-                  [np.asarray(g[k], np.float64 if jax.config.jax_enable_x64 else np.float32) for g, k in lr_slots],
-                  _random.default_generator.next_key_data())
+        inputs = self._inputs(entry, state, arg_tensors, lr_slots)
         mesh = self._mesh
-        if mesh is not None:  # a DataParallel/FSDP step: one SPMD program over its mesh (nn.parallel, distributed)
-            homes = [t._value.sharding for t in state]
-            inputs = _onto_mesh(inputs, mesh)
         try:
+            if entry.jitted is None:
+                entry._compile(inputs)
+                if out_info["uses_rng"]:  # the peeked key is this call's: now consume it
+                    _random.default_generator.next_key_data()
+            if mesh is not None:  # a DataParallel/FSDP step: one SPMD program over its mesh (nn.parallel, distributed)
+                homes = [t._value.sharding for t in state]
+                inputs = _onto_mesh(inputs, mesh)
             with _profile_record.span(f"torchlike.compile: {self.__name__}", "cpu_op") as sp:  # one profiler event
                 new_vals, new_grads, out_arrays = sp.done(entry(inputs, state))
             v_idx, g_idx = out_info["v_idx"], out_info["g_idx"]
@@ -238,6 +226,49 @@ class CompiledFunction:
                 t._grad = gt = Tensor._wrap(g)
                 donation.mark_written(gt)
         return _join(out_info["tree"], out_info["static"], [Tensor._wrap(a) for a in out_arrays])
+
+    def _program_for(self, args, kwargs):
+        """(cache key, program, state, tensor arguments, lr slots) for a call with these arguments."""
+        reach = reachable(self.fn, args, kwargs)
+        modules = [m for m in reach if not hasattr(m, "param_groups")]
+        optimizers = unique(self._optimizers + [o for o in reach if hasattr(o, "param_groups")])
+        mod_tensors, training = module_state(modules)
+        state = unique([t for t in (r() for r in self._recorded) if t is not None]
+                       + mod_tensors + optimizer_tensors(optimizers))
+        arg_tensors, static, treedef = _split((args, kwargs))
+        lr_slots = [(g, k) for o in optimizers for g in o.param_groups for k in ("lr",)
+                    if isinstance(g.get(k), (int, float)) and not isinstance(g.get(k), bool)]
+        key = (treedef, _hashable(static), tuple(id(t) for t in state), tuple(t._grad is not None for t in state),
+               tuple(t.requires_grad for t in arg_tensors),
+               tuple((t._value.shape, t._value.dtype) for t in arg_tensors),
+               grad_mode.is_grad_enabled(), training, len(lr_slots), _intercept.autocast_key)
+        entry = self._programs.get(key)
+        if entry is None and key not in self._eager_keys:
+            if self._programs:
+                _logging.emit("recompiles", f"Recompiling function {self.__name__}: {_what_changed(self._last_key, key)}")
+            entry = self._programs[key] = self._build(state, arg_tensors, static, treedef, lr_slots)
+        self._last_key = key
+        return key, entry, state, arg_tensors, lr_slots
+
+    def _inputs(self, entry, state, arg_tensors, lr_slots):
+        """The program's inputs: state values and grads, tensor arguments, learning rates, random key."""
+        return ([t._value for t in state], [None if t._grad is None else t._grad._value for t in state],
+                [t._value for t in arg_tensors],
+                [np.asarray(g[k], np.float64 if jax.config.jax_enable_x64 else np.float32) for g, k in lr_slots],
+                self._key_data(_random.default_generator, entry.out_info.get("uses_rng")))
+
+    _unused_key = None
+
+    def _key_data(self, gen, uses_rng):
+        """The program's key input: peeked before its first trace (consumed only if the trace drew
+        random numbers), drawn when it is random, zeros when it is not."""
+        if uses_rng is None:
+            return gen.peek_key_data()
+        if uses_rng:
+            return gen.next_key_data()
+        if self._unused_key is None:
+            self._unused_key = _random.Generator.unused_key_data()
+        return self._unused_key
 
     def _record(self, args, kwargs):
         rec = Recorder()
@@ -282,6 +313,7 @@ class CompiledFunction:
                     targs.append(t)
                 a, kw = _join(treedef, static, targs)
                 out = this.fn(*a, **kw)
+                out_info["uses_rng"] = hooks.rng.count > 0
                 out_t, out_static, out_tree = _split(out)
                 out_info["tree"], out_info["static"] = out_tree, out_static
                 new_vals = [t._value for t in state]
