@@ -158,3 +158,12 @@ def test_torchvision_version_under_the_alias(tmp_path):
     out = subprocess.run([sys.executable, "-m", "torchlike", str(script)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["0.28.0", "True"]
+
+
+def test_torch_functional_module():
+    import torch.functional
+    assert torchlike.functional.__all__ == torch.functional.__all__
+    for name in torch.functional.__all__:
+        assert getattr(torchlike.functional, name) is getattr(torchlike, name), name
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    assert_same(torchlike.functional.einsum("ij->ji", torchlike.tensor(a)), torch.functional.einsum("ij->ji", torch.tensor(a)))

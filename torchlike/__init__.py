@@ -74,3 +74,4 @@ from . import hub, jit, futures, profiler
 from . import _dynamo, _inductor, _logging  # the private names compile tutorials call
 from . import compiler, distributions, library  # noqa: E402
 from ._control_flow import cond  # noqa: E402
+from . import functional  # noqa: E402  (torch.functional: einsum, split, ... by their module path)
