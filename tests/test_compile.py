@@ -458,3 +458,52 @@ def test_compiled_code_without_randomness_leaves_torchs_stream_alone(kind):
     assert not torch.equal(a, b)  # a random program still gets a fresh key per call
     assert torch.randint(0, 100, (2,)).tolist() != expected[:2]
 
+
+
+def test_compiled_function_outputs_carry_compiled_function_backward():
+    """As torch's compiled graphs: a compiled loss/forward function's outputs print with
+    ``grad_fn=<CompiledFunctionBackward>`` and backward reaches the parameters (values and gradients
+    equal to torch eager); a compiled step that ran backward itself returns a loss whose graph is spent."""
+    import torch as real
+
+    w0 = np.random.default_rng(1).standard_normal((1, 3)).astype(np.float32)
+    x0 = np.random.default_rng(2).standard_normal((4, 3)).astype(np.float32)
+
+    def model(m):
+        lin = m.nn.Linear(3, 1)
+        with m.no_grad():
+            lin.weight.copy_(m.tensor(w0))
+            lin.bias.zero_()
+        return lin
+
+    lin, ref = model(torch), model(real)
+    fwd = torch.compile(lambda x: ((lin(x) ** 2).mean(), lin(x)))
+    for call in range(3):  # the first call is recorded eagerly, the later ones run the program
+        lin.weight.grad = None
+        loss, y = fwd(torch.tensor(x0))
+        assert repr(loss).endswith("grad_fn=<CompiledFunctionBackward>)") and y.grad_fn.name() == loss.grad_fn.name()
+        loss.backward()
+        ref.weight.grad = None
+        rloss = (ref(real.tensor(x0)) ** 2).mean()
+        rloss.backward()
+        np.testing.assert_allclose(loss.item(), rloss.item(), rtol=1e-6)
+        np.testing.assert_allclose(lin.weight.grad.numpy(), ref.weight.grad.numpy(), rtol=1e-5, atol=1e-6)
+    assert fwd.trace_count == 1
+
+    opt = torch.optim.SGD(lin.parameters(), lr=0.1)
+
+    @torch.compile
+    def step(x):
+        opt.zero_grad()
+        loss = lin(x).sum()
+        loss.backward()
+        opt.step()
+        return loss
+
+    for call in range(3):
+        loss = step(torch.tensor(x0))
+        assert repr(loss).endswith("grad_fn=<CompiledFunctionBackward>)")
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            loss.backward()
+    with torch.no_grad():
+        assert torch.compile(lambda x: lin(x))(torch.tensor(x0)).grad_fn is None

@@ -25,9 +25,43 @@ from .. import _trace_hooks as hooks
 from .. import random as _random
 from .._tensor import Tensor
 from ..autograd import grad_mode
+from ..autograd.graph import FREED_MSG, Node
+from ..ops.registry import Op, apply
 from . import donation, xla_cpu
 from .errors import UntraceableError
 from .state import Recorder, module_state, optimizer_tensors, reachable, unique
+
+class _SpentGraph(Node):
+    """``grad_fn`` of the outputs of a compiled step that ran backward itself: torch's compiled step
+    returns its loss with ``CompiledFunctionBackward``, whose graph that backward already freed."""
+
+    def name(self):
+        return "CompiledFunctionBackward"
+
+    def apply(self, grads, create_graph):
+        raise RuntimeError(FREED_MSG)
+
+
+class _CompiledOutputs(Node):
+    """The first (eagerly recorded) call's outputs get this ``grad_fn`` in front of their eager graph,
+    so they print as torch's compiled outputs do; gradients pass through unchanged."""
+
+    def name(self):
+        return "CompiledFunctionBackward"
+
+    def apply(self, grads, create_graph):
+        return list(grads)
+
+
+def _relabel_outputs(out):
+    tensors = [t for t in _split(out)[0] if t.grad_fn is not None]
+    if tensors:
+        node = _CompiledOutputs([(t.grad_fn, t._output_nr) for t in tensors],
+                                [(t._value.shape, t._value.dtype) for t in tensors])
+        for nr, t in enumerate(tensors):
+            t.grad_fn, t._output_nr = node, nr
+    return out
+
 
 _UNTRACEABLE = (UntraceableError, jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError,
                 jax.errors.TracerIntegerConversionError, jax.errors.TracerArrayConversionError)
@@ -50,11 +84,11 @@ class _Program:
     inputs from then on. Other backends always dispatch early.
     """
 
-    __slots__ = ("program", "donate", "jitted", "out_tree", "out_info", "calls", "cpu", "wait")
+    __slots__ = ("program", "donate", "jitted", "out_tree", "out_info", "calls", "cpu", "wait", "op")
 
     def __init__(self, program, out_info, cpu, donate):
         self.program, self.out_info, self.donate, self.calls, self.cpu = program, out_info, donate, 0, cpu
-        self.jitted = None
+        self.jitted = self.op = None
         self.wait = None if cpu else False  # None: not measured yet
 
     def _compile(self, inputs):
@@ -172,7 +206,7 @@ class CompiledFunction:
     # -------------------------------------------------------------- calling
     def __call__(self, *args, **kwargs):
         if self._recorded is None:
-            out = self._record(args, kwargs)
+            out = _relabel_outputs(self._record(args, kwargs))
             if self.fullgraph:  # as torch: untraceable code is reported on the first call, not the second
                 key, entry, _state, _arg_tensors, _lr_slots = self._program_for(args, kwargs)
                 if key not in self._eager_keys and entry.jitted is None:
@@ -189,6 +223,9 @@ class CompiledFunction:
                 entry._compile(inputs)
                 if out_info["uses_rng"]:  # the peeked key is this call's: now consume it
                     _random.default_generator.next_key_data()
+            if out_info["differentiable"] and mesh is None and grad_mode.is_grad_enabled() and any(
+                    t.requires_grad for t in state + arg_tensors):
+                return self._run_differentiable(entry, inputs, state, arg_tensors)
             if mesh is not None:  # a DataParallel/FSDP step: one SPMD program over its mesh (nn.parallel, distributed)
                 homes = [t._value.sharding for t in state]
                 inputs = _onto_mesh(inputs, mesh)
@@ -225,7 +262,30 @@ class CompiledFunction:
             else:
                 t._grad = gt = Tensor._wrap(g)
                 donation.mark_written(gt)
-        return _join(out_info["tree"], out_info["static"], [Tensor._wrap(a) for a in out_arrays])
+        outs = [Tensor._wrap(a) for a in out_arrays]
+        if any(out_info["out_grad"]):  # the step ran backward itself: its graph is spent, as torch's
+            spent = _SpentGraph([], [(a.shape, a.dtype) for a in out_arrays])
+            for nr, (t, had) in enumerate(zip(outs, out_info["out_grad"])):
+                if had:
+                    t.grad_fn, t._output_nr = spent, nr
+        return _join(out_info["tree"], out_info["static"], outs)
+
+    def _run_differentiable(self, entry, inputs, state, arg_tensors):
+        """A step that writes no state but returns tensors with a graph (a loss or a model's forward
+        as a function) runs as one registered op: its outputs carry ``CompiledFunctionBackward`` and
+        their gradients reach the parameters and arguments, as from torch's compiled graphs."""
+        out_info = entry.out_info
+        if entry.op is None:
+            n_state, n_args, program = len(state), len(arg_tensors), entry.program
+
+            def fwd(*arrays, n_lr):
+                vals, args = list(arrays[:n_state]), list(arrays[n_state:n_state + n_args])
+                lrs, key = list(arrays[n_state + n_args:-1]), arrays[-1]
+                return tuple(program(vals, [None] * n_state, args, lrs, key, counted=False)[2])
+            entry.op = Op(f"{self.__name__}_compiled", fwd, backward_name="CompiledFunctionBackward")
+        lrs, key = inputs[3], inputs[4]
+        res = apply(entry.op, *state, *arg_tensors, *lrs, key, n_lr=len(lrs))
+        return _join(out_info["tree"], out_info["static"], list(res))
 
     def _program_for(self, args, kwargs):
         """(cache key, program, state, tensor arguments, lr slots) for a call with these arguments."""
@@ -292,8 +352,8 @@ class CompiledFunction:
         this = self
         out_info = {}
 
-        def program(vals, grads, arg_vals, lrs, key):
-            this.trace_count += 1
+        def program(vals, grads, arg_vals, lrs, key, counted=True):
+            this.trace_count += counted  # the differentiable twin of a traced program is not a retrace
             saved = [(t._value, t._grad, t.grad_fn, t._output_nr) for t in state]
             saved_lrs = [g[k] for g, k in lr_slots]
             prev_rng = hooks.rng
@@ -324,6 +384,9 @@ class CompiledFunction:
                     v_idx = [i for i, (n, o) in enumerate(zip(new_vals, vals)) if n is not o]
                     g_idx = [i for i, (n, o) in enumerate(zip(new_grads, grads)) if n is not o]
                 out_info["v_idx"], out_info["g_idx"] = tuple(v_idx), tuple(g_idx)
+                # outputs that had a graph in the trace; a step that writes no state is differentiable
+                out_info["out_grad"] = tuple(t.grad_fn is not None for t in out_t)
+                out_info["differentiable"] = not v_idx and not g_idx and any(out_info["out_grad"])
                 # how each written grad came about: accumulated into the .grad tensor the step started
                 # with ("add", written back into that same tensor, as eager backward does), a new .grad
                 # ("new", e.g. after zero_grad()), or untouched (an output only because donate=True)
