@@ -23,6 +23,12 @@ FREED_MSG = ("Trying to backward through the graph a second time (or directly ac
              "calling backward.")
 
 
+# (pack, unpack) pairs of the torch.autograd.graph.saved_tensors_hooks contexts in force, innermost last
+saved_tensors_hooks_stack = []
+
+_RECOMPUTE = object()  # OpNode.vjp of a node whose saved inputs are packed: rebuilt from them at backward
+
+
 def zeros_cotangent(shape, dtype):
     """A zero cotangent for an output: float0 for integer/bool outputs, as jax.vjp expects."""
     if not jnp.issubdtype(dtype, jnp.inexact):
@@ -49,6 +55,14 @@ class Node:
     @property
     def next_functions(self):
         return tuple((e[0], e[1]) if e is not None else (None, 0) for e in self.edges)
+
+    @property
+    def metadata(self):
+        """A dict for the user's own annotations of this node (torch's ``Node.metadata``)."""
+        md = self.__dict__.get("_metadata")
+        if md is None:
+            md = self.__dict__["_metadata"] = {}
+        return md
 
     def register_hook(self, fn):
         self.hooks = (self.hooks or []) + [fn]
@@ -110,13 +124,80 @@ class OpNode(Node):
     recorded op so it can be differentiated again.
     """
 
-    __slots__ = ("op", "statics", "vjp", "saved", "diff_idx", "versions", "multi", "casts")
+    __slots__ = ("op", "statics", "vjp", "saved", "diff_idx", "versions", "multi", "casts", "packed", "recompute",
+                 "result_refs")
 
     def __init__(self, op, statics, vjp, saved, diff_idx, edges, out_meta, versions, multi, casts):
         super().__init__(edges, out_meta)
         self.casts = casts
         self.op, self.statics, self.vjp, self.saved = op, statics, vjp, saved
         self.diff_idx, self.versions, self.multi = diff_idx, versions, multi
+        self.packed = self.recompute = self.result_refs = None
+
+    # ---------------------------------------------------------------- saved tensors
+    def _input_refs(self):
+        """{argument position: weakref to the input Tensor} (the version entries of a saving op list
+        its tensor inputs first, in argument order)."""
+        positions = [i for i, a in enumerate(self.saved or ()) if isinstance(a, (jax.Array, jax.core.Tracer))]
+        return {i: entry[2] for i, entry in zip(positions, self.versions)}
+
+    def _position(self, key):
+        import inspect
+        names = {"self": 0, "input": 0, "other": 1, "exponent": 1}  # torch's argument names
+        params = [p.name for p in inspect.signature(self.op.plain_fwd).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        names.update((n, i) for i, n in enumerate(params))
+        return names.get(key)
+
+    def _saved_value(self, key, raw):
+        """``grad_fn._saved_<key>``: an input the backward uses (``self``, ``other`` or the forward's
+        argument name), the output (``result``, for ops whose backward reads it) or a static attribute."""
+        if self.vjp is None:
+            raise RuntimeError(FREED_MSG)
+        from .._tensor import Tensor
+        if key == "result" and self.result_refs:
+            t = self.result_refs[0]()
+            return SavedTensor(self, None, t) if raw else t
+        if key in self.statics:
+            return self.statics[key]
+        i = self._position(key)
+        if i is None or i >= len(self.saved or ()):
+            raise AttributeError(f"'{self.name()}' object has no attribute '_saved_{key}'")
+        packed = dict((j, (p, unpack)) for j, p, unpack in self.packed or ())
+        if i in packed and not raw:
+            return packed[i][1](packed[i][0])
+        ref = self._input_refs().get(i)
+        t = ref() if ref is not None else None
+        if t is None:
+            a = self.saved[i]
+            t = Tensor._wrap(a) if isinstance(a, (jax.Array, jax.core.Tracer)) else a
+        return SavedTensor(self, i, t) if raw else t
+
+    def __getattr__(self, name):
+        for prefix in ("_raw_saved_", "_saved_"):
+            if name.startswith(prefix):
+                return self._saved_value(name[len(prefix):], prefix == "_raw_saved_")
+        raise AttributeError(f"'{self.name()}' object has no attribute '{name}'")
+
+    def pack_saved(self, tensors, pack, unpack, recompute):
+        """Keep ``pack(t)`` for each (position, Tensor) instead of the values: the backward unpacks
+        them and recomputes its VJP from them (saved_tensors_hooks, save_on_cpu)."""
+        active = saved_tensors_hooks_stack[:]
+        saved_tensors_hooks_stack.clear()  # ops inside a pack hook are not packed again, as in torch
+        try:
+            self.packed = list(self.packed or ()) + [(i, pack(t), unpack) for i, t in tensors]
+        finally:
+            saved_tensors_hooks_stack.extend(active)
+        self.recompute = recompute
+        self.saved = [None if any(i == j for j, _, _ in self.packed) else a for i, a in enumerate(self.saved)]
+        self.vjp = _RECOMPUTE
+
+    def _unpacked(self):
+        arrays = list(self.saved)
+        for i, p, unpack in self.packed:
+            t = unpack(p)
+            arrays[i] = t._value if hasattr(t, "_value") else t
+        return arrays
 
     def name(self):
         return self.op.backward_name
@@ -137,6 +218,13 @@ class OpNode(Node):
 
     def apply(self, grads, create_graph):
         self._check()
+        vjp = self.vjp
+        if vjp is _RECOMPUTE:
+            arrays = self._unpacked()
+            if create_graph:
+                self.saved = arrays
+            else:
+                vjp = self.recompute(arrays)
         if create_graph:
             from ..ops.registry import apply_backward_recorded
             return apply_backward_recorded(self, grads)
@@ -146,11 +234,29 @@ class OpNode(Node):
                 cts.append(zeros_cotangent(shape, dt))
             else:
                 cts.append(g if g.dtype == dt else g.astype(dt))
-        return list(_call_vjp(self.vjp, tuple(cts) if self.multi else cts[0]))
+        return list(_call_vjp(vjp, tuple(cts) if self.multi else cts[0]))
 
     def release(self):
         self.vjp = None
         self.saved = None
+        self.packed = None
+
+
+class SavedTensor:
+    """``grad_fn._raw_saved_<name>``: one saved input; ``register_hooks(pack, unpack)`` packs it now and
+    unpacks it when the backward needs it, as torch's ``SavedTensor``."""
+
+    def __init__(self, node, position, tensor):
+        self._node, self._position, self._tensor = node, position, tensor
+
+    def register_hooks(self, pack_hook, unpack_hook):
+        if self._position is None:
+            raise RuntimeError("register_hooks on a saved output is not supported by torchlike")
+        node = self._node
+        if node.packed and any(i == self._position for i, _, _ in node.packed):
+            raise RuntimeError("SavedTensor hooks have already been set")
+        from ..ops.registry import recompute_vjp
+        node.pack_saved([(self._position, self._tensor)], pack_hook, unpack_hook, recompute_vjp(node))
 
 
 class AccumulateGrad(Node):
@@ -211,3 +317,55 @@ def get_accumulator(tensor):
         acc = AccumulateGrad(tensor)
         tensor._accum = weakref.ref(acc)
     return acc
+
+
+class saved_tensors_hooks:
+    """Context manager: ops recorded inside keep ``pack_hook(tensor)`` for each tensor their backward
+    needs, and the backward calls ``unpack_hook(packed)`` to get it back (then recomputes the op's VJP
+    from the unpacked inputs), as torch's ``saved_tensors_hooks``. torchlike packs every tensor input of
+    an op whose backward reads its inputs (torch packs only those its formula saves, so hook call
+    counts may differ); outputs an op's backward reads are kept as they are."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
+
+    def __enter__(self):
+        if _hooks_disabled:
+            raise RuntimeError(_hooks_disabled[-1])
+        saved_tensors_hooks_stack.append((self.pack_hook, self.unpack_hook))
+        return self
+
+    def __exit__(self, *exc):
+        saved_tensors_hooks_stack.pop()
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Saved tensors move to the CPU during the forward and back to their device for the backward
+    (torch's ``save_on_cpu``; ``pin_memory`` is accepted: host memory is not pinned by JAX)."""
+
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        def pack(t):
+            return t.device, t.detach().cpu()
+
+        def unpack(packed):
+            device, t = packed
+            return t.to(device)
+
+        super().__init__(pack, unpack)
+
+
+_hooks_disabled = []
+
+
+class disable_saved_tensors_hooks:
+    """Inside, entering ``saved_tensors_hooks`` raises RuntimeError with ``error_message`` (torch's)."""
+
+    def __init__(self, error_message):
+        self.error_message = error_message
+
+    def __enter__(self):
+        _hooks_disabled.append(self.error_message)
+        return self
+
+    def __exit__(self, *exc):
+        _hooks_disabled.pop()

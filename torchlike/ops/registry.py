@@ -23,12 +23,16 @@ from .. import _trace_hooks as _hooks
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import OpNode, get_accumulator, zeros_cotangent
+from ..autograd.graph import saved_tensors_hooks_stack as _saved_hooks
 
 _PY_SCALARS = (bool, int, float, complex)
 _weakref = weakref.ref
 INEXACT = frozenset(np.dtype(d) for d in (jnp.float16, jnp.bfloat16, np.float32, np.float64, np.complex64,
                                           np.complex128))
 _SCALAR_CAT = {bool: 0, int: 1, float: 2, complex: 3}
+
+
+_node_classes = {}
 
 
 class Op:
@@ -51,6 +55,11 @@ class Op:
         self.saves_result = saves_result  # backward reads the output: modifying it in place is an error
         self.differentiable = differentiable
         self.backward_name = backward_name or (_camel(name) + "Backward0")
+        # grad_fn's class carries torch's node name (type(y.grad_fn).__name__ == "MulBackward0")
+        self.node_class = _node_classes.get(self.backward_name)
+        if self.node_class is None:
+            self.node_class = _node_classes[self.backward_name] = type(self.backward_name, (OpNode,),
+                                                                       {"__slots__": ()})
         self.plain_fwd = fwd  # what forward-mode AD differentiates (see _trace_hooks.forward_mode)
         if vjp is not None:
             fwd = _with_custom_vjp(fwd, *vjp)
@@ -259,8 +268,12 @@ def _apply(op, *args, **statics):
         for a in args:
             if isinstance(a, Tensor):
                 versions.append((a._version_box, a._version_box[0], _weakref(a)))
-    node = OpNode(op, statics, vjp, arrays, diff_idx, edges,
+    node = op.node_class(op, statics, vjp, arrays, diff_idx, edges,
                   [(o.shape, o.dtype) for o in outs], versions, multi, casts)
+    if _saved_hooks and op.saves:  # torch.autograd.graph.saved_tensors_hooks: inputs kept packed
+        pack, unpack = _saved_hooks[-1]
+        node.pack_saved([(i, a) for i, a in enumerate(args) if isinstance(a, Tensor)], pack, unpack,
+                        lambda arrs: fn(*arrs)[1])
     wrapped = []
     for nr, o in enumerate(outs):
         t = Tensor._wrap(o)
@@ -270,10 +283,17 @@ def _apply(op, *args, **statics):
                 t._output_nr = nr
             if op.saves_result:
                 versions.append((t._version_box, 0, _weakref(t)))
+                node.result_refs = (node.result_refs or ()) + (_weakref(t),)
         wrapped.append(t)
     if _hooks.recorder is not None:
         _hooks.recorder.made(tuple(wrapped))
     return tuple(wrapped) if multi else wrapped[0]
+
+
+def recompute_vjp(node):
+    """arrays -> the VJP of ``node``'s op at those inputs, for a node whose saved inputs were packed."""
+    fn = _jitted(node.op, node.statics, node.casts, node.diff_idx)
+    return lambda arrays: fn(*arrays)[1]
 
 
 def _wrap_outputs(res):
