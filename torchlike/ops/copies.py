@@ -18,17 +18,10 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
-from .methods import bind
 from .out import write_out
 from .registry import Op, apply
 from .shape import split as _split
-
-__all__ = ["alias_copy", "view_copy", "expand_copy", "permute_copy", "t_copy", "transpose_copy", "squeeze_copy",
-           "unsqueeze_copy", "diagonal_copy", "unfold_copy", "unbind_copy", "split_with_sizes_copy", "narrow_copy",
-           "slice_copy", "split_with_sizes", "unsafe_split", "unsafe_chunk", "scalar_tensor", "isreal",
-           "constant_pad_nd", "renorm", "unravel_index", "empty_strided", "empty_permuted", "nonzero_static",
-           "as_strided", "as_strided_copy", "as_strided_scatter", "cov", "corrcoef", "gradient", "complex", "polar",
-           "view_as_complex", "view_as_real"]
+from .declare import public
 
 
 # ------------------------------------------------------------------------- copies of view ops
@@ -36,50 +29,62 @@ def _copy(view, out):
     return write_out(view.clone(), out)
 
 
+@public
 def alias_copy(input, *, out=None):
     return _copy(input, out)
 
 
+@public
 def view_copy(input, size, *, out=None):
     return _copy(input.view(size), out)
 
 
+@public
 def expand_copy(input, size, *, implicit=False, out=None):
     return _copy(input.expand(size), out)
 
 
+@public
 def permute_copy(input, dims, *, out=None):
     return _copy(input.permute(*dims), out)
 
 
+@public
 def t_copy(input, *, out=None):
     return _copy(input.t(), out)
 
 
+@public
 def transpose_copy(input, dim0, dim1, *, out=None):
     return _copy(input.transpose(dim0, dim1), out)
 
 
+@public
 def squeeze_copy(input, dim=None, *, out=None):
     return _copy(input.squeeze() if dim is None else input.squeeze(dim), out)
 
 
+@public
 def unsqueeze_copy(input, dim, *, out=None):
     return _copy(input.unsqueeze(dim), out)
 
 
+@public
 def diagonal_copy(input, offset=0, dim1=0, dim2=1, *, out=None):
     return _copy(input.diagonal(offset, dim1, dim2), out)
 
 
+@public
 def unfold_copy(input, dimension, size, step, *, out=None):
     return _copy(input.unfold(dimension, size, step), out)
 
 
+@public(method=True)
 def narrow_copy(input, dim, start, length, *, out=None):
     return _copy(input.narrow(dim, start, length), out)
 
 
+@public
 def slice_copy(input, dim=0, start=None, end=None, step=1, *, out=None):
     """``aten::slice`` as a copy: Python slice semantics (clamped bounds) along ``dim``; step > 0."""
     if step <= 0:
@@ -88,28 +93,34 @@ def slice_copy(input, dim=0, start=None, end=None, step=1, *, out=None):
     return _copy(input[(slice(None),) * d + (slice(start, end, step),)], out)
 
 
+@public
 def unbind_copy(input, dim=0, *, out=None):
     return write_out(tuple(v.clone() for v in input.unbind(dim)), out)
 
 
+@public(method=True)
 def split_with_sizes(input, split_sizes, dim=0):
     return _split(input, [int(s) for s in split_sizes], dim)
 
 
+@public
 def split_with_sizes_copy(input, split_sizes, dim=0, *, out=None):
     return write_out(tuple(v.clone() for v in split_with_sizes(input, split_sizes, dim)), out)
 
 
+@public(method=True)
 def unsafe_split(input, split_size, dim=0):
     """``split`` whose pieces are not tracked as views (here: independent copies)."""
     return tuple(v.clone() for v in _split(input, split_size, dim))
 
 
+@public(method=True)
 def unsafe_chunk(input, chunks, dim=0):
     return tuple(v.clone() for v in input.chunk(chunks, dim))
 
 
 # ------------------------------------------------------------------------------- small ops
+@public(name="sum_to_size", function=False, method=True)
 def _sum_to_size(self, *size):
     """Sum ``self`` down to ``size`` (which ``self`` must be expandable from), keeping dims."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
@@ -127,6 +138,7 @@ def _sum_to_size(self, *size):
     return r.reshape(size) if lead else r
 
 
+@public
 def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """A 0-d tensor holding ``s``, of the default float dtype unless ``dtype`` is given."""
     from .creation import tensor
@@ -140,11 +152,13 @@ _isreal = Op("isreal", lambda x: jnp.imag(x) == 0 if jnp.iscomplexobj(x) else jn
              differentiable=False)
 
 
+@public(method=True)
 def isreal(input):
     """True where the element has no imaginary part (all True for real dtypes)."""
     return apply(_isreal, input)
 
 
+@public
 def constant_pad_nd(input, pad, value=0):
     from ..nn._functional.misc import pad as _pad
     return _pad(input, pad, "constant", value)
@@ -166,6 +180,7 @@ def _renorm_fwd(x, maxnorm, p, dim):
 _renorm = Op("renorm", _renorm_fwd, promote="none")
 
 
+@public(method=True, inplace=True)
 def renorm(input, p, dim, maxnorm, *, out=None):
     """Rescale each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` to norm ``maxnorm``
     (as torch: factor ``maxnorm / (norm + 1e-7)``)."""
@@ -191,6 +206,7 @@ def _unravel(i, shape):
 _unravel_op = Op("unravel_index", _unravel, differentiable=False)
 
 
+@public
 def unravel_index(indices, shape):
     """Tuple of coordinate tensors (int64) of flat ``indices`` in an array of ``shape``."""
     from .creation import tensor
@@ -206,18 +222,21 @@ def unravel_index(indices, shape):
     return apply(_unravel_op, indices.long(), shape=shape)
 
 
+@public
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """Zero-filled (JAX has no uninitialised memory); the strides are not represented."""
     from .creation import zeros
     return zeros(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+@public
 def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad=False,
                    pin_memory=False):
     from .creation import zeros
     return zeros(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+@public(name="new_empty_strided", function=False, method=True)
 def _new_empty_strided(self, size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
                        pin_memory=False):
     from .creation import zeros
@@ -234,6 +253,7 @@ def _nonzero_static(x, size, fill_value):
 _nonzero_static_op = Op("nonzero_static", _nonzero_static, differentiable=False)
 
 
+@public(method=True)
 def nonzero_static(input, *, size, fill_value=-1):
     """``nonzero`` padded with ``fill_value`` rows (or truncated) to exactly ``size`` rows."""
     if size < 0:
@@ -275,12 +295,14 @@ _as_strided = Op("as_strided", lambda x, size, stride, offset:
                  x.reshape(-1)[_strided_index(size, stride, offset)])
 
 
+@public(method=True)
 def as_strided(input, size, stride, storage_offset=None):
     """torch's ``as_strided`` read over the contiguous storage of ``input``; returns a copy."""
     size, stride, offset = _check_strided(input, size, stride, storage_offset)
     return apply(_as_strided, input, size=size, stride=stride, offset=offset)
 
 
+@public
 def as_strided_copy(input, size, stride, storage_offset=None, *, out=None):
     return write_out(as_strided(input, size, stride, storage_offset), out)
 
@@ -290,6 +312,7 @@ _as_strided_scatter = Op("as_strided_scatter", lambda x, src, size, stride, offs
                          .reshape(x.shape))
 
 
+@public(method=True)
 def as_strided_scatter(input, src, size, stride, storage_offset=None):
     """Copy of ``input`` whose ``as_strided(size, stride, storage_offset)`` window holds ``src``."""
     size, stride, offset = _check_strided(input, size, stride, storage_offset)
@@ -327,6 +350,7 @@ def _cov_fwd(x, fw, aw, correction):
 _cov = Op("cov", _cov_fwd, promote="none")
 
 
+@public(method=True)
 def cov(input, *, correction=1, fweights=None, aweights=None):
     """Covariance of the rows (variables) of a 1-D or 2-D ``input`` over its columns (observations)."""
     if input.ndim > 2:
@@ -347,6 +371,7 @@ def _corrcoef_fwd(x):
 _corrcoef = Op("corrcoef", _corrcoef_fwd, promote="none")
 
 
+@public(method=True)
 def corrcoef(input):
     """Pearson correlation coefficients of the rows of ``input`` (``cov`` normalised, clipped to
     [-1, 1] for real inputs)."""
@@ -411,6 +436,7 @@ def _gradient_fwd(f, x, h, axis, edge_order):
 _gradient = Op("gradient", _gradient_fwd, promote="none")
 
 
+@public
 def gradient(input, *, spacing=1, dim=None, edge_order=1):
     """Central differences in the interior and one-sided (``edge_order`` 1 or 2) differences at the
     boundaries, along each of ``dim`` (all dims by default); ``spacing`` is one number, one number
@@ -463,12 +489,14 @@ _complex = Op("complex", lambda re, im: re.astype(_cdtype(re)) + 1j * im.astype(
 _polar = Op("polar", lambda r, th: (r * jnp.cos(th)).astype(_cdtype(r)) + 1j * (r * jnp.sin(th)).astype(_cdtype(r)))
 
 
+@public
 def complex(real, imag, *, out=None):
     """``real + 1j * imag`` (both Half/Float/Double of the same dtype; broadcast)."""
     _check_same_float(real, imag, "complex")
     return write_out(apply(_complex, real, imag), out)
 
 
+@public
 def polar(abs, angle, *, out=None):
     """``abs * (cos(angle) + 1j * sin(angle))``."""
     _check_same_float(abs, angle, "polar")
@@ -479,6 +507,7 @@ _view_as_complex = Op("view_as_complex", lambda x: x[..., 0].astype(_cdtype(x)) 
 _view_as_real = Op("view_as_real", lambda x: jnp.stack([jnp.real(x), jnp.imag(x)], axis=-1))
 
 
+@public
 def view_as_complex(input):
     """Complex tensor from a float tensor whose last dimension has size 2 (a copy here, not a view)."""
     if input.dtype not in (D.float32, D.float64, D.float16):
@@ -489,16 +518,9 @@ def view_as_complex(input):
     return apply(_view_as_complex, input)
 
 
+@public
 def view_as_real(input):
     """Float tensor with a trailing dimension of size 2 (real, imag) (a copy here, not a view)."""
     if not input.dtype.is_complex:
         raise RuntimeError("view_as_real is only supported for complex tensors")
     return apply(_view_as_real, input)
-
-
-for _n in ("as_strided", "as_strided_scatter", "corrcoef", "cov", "isreal", "narrow_copy", "nonzero_static",
-           "split_with_sizes", "unsafe_chunk", "unsafe_split"):
-    bind(_n, globals()[_n], inplace=False)
-bind("renorm", renorm)
-bind("sum_to_size", _sum_to_size, inplace=False)
-bind("new_empty_strided", _new_empty_strided, inplace=False)

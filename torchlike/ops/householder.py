@@ -10,8 +10,8 @@ from jax import lax
 from .._tensor import Tensor
 from .registry import Op, apply
 from .reduction import return_types
+from .declare import public
 
-__all__ = ["geqrf", "orgqr", "ormqr"]
 
 return_types.geqrf = collections.namedtuple("geqrf", ("a", "tau"))
 
@@ -43,6 +43,7 @@ def _check_float_matrix(name, *ts):
             raise RuntimeError(f"torch.{name}: Expected a floating point or complex tensor as input. Got {t.dtype}")
 
 
+@public(method=True)
 def geqrf(input, *, out=None):
     """(a, tau): R on and above the diagonal of ``a``, Householder vectors below it, and their scales."""
     _check_float_matrix("geqrf", input)
@@ -62,7 +63,7 @@ def householder_product(A, tau, *, out=None):
     return apply(_hh, A, tau)
 
 
-orgqr = householder_product
+public(householder_product, name="orgqr", method=True)  # torch.orgqr is linalg.householder_product
 
 
 def _full_q(a, tau):
@@ -79,17 +80,8 @@ def _ormqr(a, tau, c, left, transpose):
 _ormqr_op = Op("ormqr", _ormqr)
 
 
+@public(method=True)
 def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
     """``Q @ other`` (or ``other @ Q``, with Q^H when ``transpose``) for the Q that geqrf's output encodes."""
     _check_float_matrix("ormqr", input, tau, other)
     return apply(_ormqr_op, input, tau, other, left=bool(left), transpose=bool(transpose))
-
-
-def _bind():
-    from .methods import bind
-    bind("geqrf", geqrf, inplace=False)
-    bind("orgqr", orgqr, inplace=False)
-    bind("ormqr", ormqr, inplace=False)
-
-
-_bind()

@@ -14,6 +14,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _chain_fn, _make_view
 from .registry import Op, apply
+from .declare import public
 
 
 def _is_int(k):
@@ -198,6 +199,7 @@ def view_scatter(root, value, chain):
 
 
 # ---------------------------------------------------------------- first index ops
+@public(method=True)
 def nonzero(input, *, as_tuple=False):
     """Indices of non-zero elements (host computation: the result's size depends on the data)."""
     if isinstance(input._value, jax.core.Tracer):
@@ -213,6 +215,7 @@ def nonzero(input, *, as_tuple=False):
     return Tensor._wrap(jnp.asarray(np.stack(nz, 1) if nz else np.zeros((0, 0)), jnp.int64))
 
 
+@public(method=True)
 def argwhere(input):
     return nonzero(input)
 
@@ -220,6 +223,7 @@ def argwhere(input):
 _masked_fill = Op("masked_fill", lambda x, m, v: jnp.where(m, jnp.asarray(v).astype(x.dtype), x))
 
 
+@public(method=True, inplace=True)
 def masked_fill(input, mask, value):
     """Fill where ``mask`` (bool, broadcastable) is True; ``value`` a number or 0-d tensor."""
     if mask.dtype is not D.bool:
@@ -233,6 +237,7 @@ def masked_fill(input, mask, value):
 _gather = Op("gather", lambda x, idx, dim: jnp.take_along_axis(x, idx, axis=dim))
 
 
+@public(method=True)
 def gather(input, dim, index, *, sparse_grad=False, out=None):
     from .._tensor import _wrap_dim
     if index.dtype is not D.int64:
@@ -254,6 +259,7 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
 _index_select = Op("index_select", lambda x, idx, dim: jnp.take(x, idx, axis=dim))
 
 
+@public(method=True)
 def index_select(input, dim, index, *, out=None):
     from .._tensor import _wrap_dim
     from .out import write_out

@@ -24,14 +24,8 @@ from . import indexing as _ix
 from .out import write_out
 from .registry import Op, apply
 from .shape import narrow, view_op
+from .declare import public
 
-__all__ = ["scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy", "index_fill", "index_reduce",
-           "index_put", "index_put_", "masked_select", "masked_scatter", "take", "take_along_dim", "put",
-           "tril", "triu", "tril_indices", "triu_indices", "diag", "diagonal", "diag_embed", "diagflat", "flip",
-           "fliplr", "flipud", "roll", "rot90", "repeat_interleave", "meshgrid", "broadcast_tensors",
-           "broadcast_shapes", "tensor_split", "hsplit", "vsplit", "dsplit", "combinations", "cartesian_prod",
-           "block_diag", "select_scatter", "slice_scatter", "diagonal_scatter", "index_fill_", "index_add_",
-           "index_copy_", "scatter_", "scatter_add_", "scatter_reduce_", "put_", "masked_scatter_"]
 
 sg = jax.lax.stop_gradient
 
@@ -166,6 +160,7 @@ def _src_arg(input, src, value):
     return src
 
 
+@public(method=True, inplace=True, torch_inplace=True)
 def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
     """Write ``src`` (tensor or scalar) into a copy of input at ``index`` along ``dim``;
     ``reduce='add'|'multiply'`` combines instead."""
@@ -179,6 +174,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
     return write_out(apply(_scatter_op, input, index, src, dim=d, reduce=mode, include_self=True), out)
 
 
+@public(method=True, inplace=True, torch_inplace=True)
 def scatter_add(input, dim, index, src, *, out=None):
     d = _scatter_checks("scatter_add", input, dim, index, src)
     if isinstance(src, Tensor) and src.dtype is not input.dtype:
@@ -188,6 +184,7 @@ def scatter_add(input, dim, index, src, *, out=None):
     return write_out(apply(_scatter_op, input, index, src, dim=d, reduce="sum", include_self=True), out)
 
 
+@public(method=True, inplace=True, torch_inplace=True)
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
     """Reduce ``src`` into input at ``index`` with 'sum', 'prod', 'mean', 'amax' or 'amin'."""
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
@@ -251,6 +248,7 @@ def _index_update(x, idx, src, dim, mode):
 _index_update_op = Op("index_put", _index_update)
 
 
+@public(method=True, inplace=True, torch_inplace=True)
 def index_add(input, dim, index, source, *, alpha=1, out=None):
     """input with ``alpha * source`` added at ``index`` along ``dim`` (repeated indices accumulate)."""
     d = _index_checks("index_add", input, dim, index, source)
@@ -261,6 +259,7 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     return write_out(apply(_index_update_op, input, index, src, dim=d, mode="add"), out)
 
 
+@public(method=True, inplace=True, torch_inplace=True)
 def index_copy(input, dim, index, source, *, out=None):
     d = _index_checks("index_copy", input, dim, index, source)
     if source.dtype is not input.dtype:
@@ -269,6 +268,7 @@ def index_copy(input, dim, index, source, *, out=None):
     return write_out(apply(_index_update_op, input, index, source, dim=d, mode="set"), out)
 
 
+@public(method=True, inplace=True, torch_inplace=True)
 def index_fill(input, dim, index, value):
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
@@ -277,6 +277,7 @@ def index_fill(input, dim, index, value):
     return apply(_index_update_op, input, index, value, dim=d, mode="set")
 
 
+@public(method=True, inplace=True)
 def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=None):
     """Reduce rows of ``source`` into input at ``index`` along ``dim`` ('prod', 'mean', 'amax', 'amin')."""
     if reduce not in ("prod", "mean", "amax", "amin"):
@@ -298,6 +299,7 @@ def _put_spec(x, v, *idx, spec, accumulate):
 _index_put_op = Op("index_put", _put_spec, backward_name="IndexPutBackward0")
 
 
+@public(method=True)
 def index_put(input, indices, values, accumulate=False):
     """A copy of input with ``values`` at the advanced index ``indices`` (a tuple of tensors)."""
     if not isinstance(indices, (tuple, list)):
@@ -313,11 +315,13 @@ def index_put(input, indices, values, accumulate=False):
     return apply(_index_put_op, input, values, *tensors, spec=spec, accumulate=bool(accumulate))
 
 
+@public(method=True)
 def index_put_(input, indices, values, accumulate=False):
     return input._assign(index_put(input, indices, values, accumulate))
 
 
 # ---------------------------------------------------------------- masks, take, put
+@public(method=True)
 def masked_select(input, mask, *, out=None):
     """1-d tensor of the elements where the (broadcast) bool ``mask`` is True."""
     if mask.dtype is not D.bool:
@@ -341,6 +345,7 @@ def _masked_scatter(x, m, src):
 _masked_scatter_op = Op("masked_scatter", _masked_scatter)
 
 
+@public(method=True, inplace=True, torch_inplace=True)
 def masked_scatter(input, mask, source):
     """Copy consecutive elements of ``source`` into input where ``mask`` is True (row-major)."""
     if mask.dtype is not D.bool:
@@ -369,6 +374,7 @@ def _check_flat_bounds(input, index):
 _take = Op("take", lambda x, idx: jnp.take(x.reshape(-1), idx))
 
 
+@public(method=True)
 def take(input, index, *, out=None):
     """input treated as 1-d, read at ``index`` (result has index's shape)."""
     _check_index_dtype("take", index)
@@ -379,6 +385,7 @@ def take(input, index, *, out=None):
 _take_along = Op("take_along_dim", lambda x, idx, dim: jnp.take_along_axis(x, idx, axis=dim))
 
 
+@public(method=True)
 def take_along_dim(input, indices, dim=None, *, out=None):
     """gather with broadcasting; with ``dim=None`` both are flattened."""
     if indices.dtype is not D.int64:
@@ -409,6 +416,7 @@ def _put(x, idx, src, accumulate):
 _put_op = Op("put", _put)
 
 
+@public(method=True, inplace=True, torch_inplace=True)
 def put(input, index, source, accumulate=False):
     """A copy of input (as 1-d) with ``source`` written (or added) at ``index``."""
     _check_index_dtype("put", index)
@@ -429,11 +437,13 @@ _tril = Op("tril", lambda x, k: jnp.tril(x, k))
 _triu = Op("triu", lambda x, k: jnp.triu(x, k))
 
 
+@public(method=True, inplace=True)
 def tril(input, diagonal=0, *, out=None):
     _need_2d("tril", input)
     return write_out(apply(_tril, input, k=int(diagonal)), out)
 
 
+@public(method=True, inplace=True)
 def triu(input, diagonal=0, *, out=None):
     _need_2d("triu", input)
     return write_out(apply(_triu, input, k=int(diagonal)), out)
@@ -448,10 +458,12 @@ def _tri_indices(row, col, offset, upper, dtype, device):
     return Tensor._wrap(_place(np.stack([r, c]).astype(dt.np), device))
 
 
+@public
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     return _tri_indices(row, col, offset, False, dtype, device)
 
 
+@public
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     return _tri_indices(row, col, offset, True, dtype, device)
 
@@ -459,6 +471,7 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
 _diag = Op("diag", lambda x, k: jnp.diag(x, k))
 
 
+@public(method=True)
 def diag(input, diagonal=0, *, out=None):
     """1-d -> a square matrix with input on a diagonal; 2-d -> that diagonal (a copy)."""
     if input.ndim not in (1, 2):
@@ -469,6 +482,7 @@ def diag(input, diagonal=0, *, out=None):
 _diagonal = Op("diagonal", lambda x, offset, d1, d2: jnp.diagonal(x, offset, d1, d2), saves=False)
 
 
+@public(method=True)
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """A view of a diagonal: dims ``dim1``/``dim2`` are removed and the diagonal appended last."""
     d1, d2 = _wrap_dim(dim1, input.ndim), _wrap_dim(dim2, input.ndim)
@@ -489,6 +503,7 @@ def _diag_embed(x, offset, d1, d2):
 _diag_embed_op = Op("diag_embed", _diag_embed)
 
 
+@public(method=True)
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """Matrices (in dims dim1, dim2 of the result) with the last dim of input on a diagonal."""
     n = input.ndim + 1
@@ -502,6 +517,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 _diagflat = Op("diagflat", lambda x, k: jnp.diagflat(x.reshape(-1), k))
 
 
+@public(method=True)
 def diagflat(input, offset=0):
     return apply(_diagflat, input, k=int(offset))
 
@@ -520,6 +536,7 @@ def _diag_write(x, s, offset, d1, d2):
     return x.reshape(-1).at[pos.reshape(-1)].set(s.astype(x.dtype).reshape(-1)).reshape(x.shape)
 
 
+@public(method=True)
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     d1, d2 = _wrap_dim(dim1, input.ndim), _wrap_dim(dim2, input.ndim)
     expect = diagonal(input.detach(), offset, d1, d2).shape
@@ -533,6 +550,7 @@ _select_scatter = _scatter_view("select_scatter", lambda x, s, dim, index:
                                 x.at[(slice(None),) * dim + (index,)].set(s.astype(x.dtype)))
 
 
+@public(method=True)
 def select_scatter(input, src, dim, index):
     d = _wrap_dim(dim, input.ndim)
     size = input.shape[d]
@@ -549,6 +567,7 @@ _slice_scatter = _scatter_view("slice_scatter", lambda x, s, dim, start, end, st
                                x.at[(slice(None),) * dim + (slice(start, end, step),)].set(s.astype(x.dtype)))
 
 
+@public(method=True)
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     d = _wrap_dim(dim, input.ndim)
     sl = slice(start, end, step)
@@ -573,17 +592,20 @@ def _dims_tuple(dims, ndim):
     return out
 
 
+@public(method=True)
 def flip(input, dims):
     """A copy with the order of elements reversed along ``dims``."""
     return apply(_flip, input, dims=_dims_tuple(dims, input.ndim) if input.ndim else ())
 
 
+@public(method=True)
 def fliplr(input):
     if input.ndim < 2:
         raise RuntimeError("Input must be >= 2-d.")
     return flip(input, (1,))
 
 
+@public(method=True)
 def flipud(input):
     if input.ndim < 1:
         raise RuntimeError("Input must be >= 1-d.")
@@ -594,6 +616,7 @@ _roll = Op("roll", lambda x, shifts, dims: jnp.roll(x, shifts, dims) if dims is 
            jnp.roll(x.reshape(-1), shifts[0]).reshape(x.shape), saves=False)
 
 
+@public(method=True)
 def roll(input, shifts, dims=None):
     """Shift elements circularly along ``dims`` (the flattened tensor when None)."""
     shifts = (shifts,) if isinstance(shifts, int) else tuple(int(s) for s in shifts)
@@ -610,6 +633,7 @@ def roll(input, shifts, dims=None):
 _rot90 = Op("rot90", lambda x, k, dims: jnp.rot90(x, k, dims), saves=False)
 
 
+@public(method=True)
 def rot90(input, k=1, dims=(0, 1)):
     dims = tuple(dims)
     if len(dims) != 2:
@@ -627,6 +651,7 @@ _repeat_int = Op("repeat_interleave", lambda x, r, dim: jnp.repeat(x, r, axis=di
 _repeat_t = Op("repeat_interleave", lambda x, r, dim, total: jnp.repeat(x, r, axis=dim, total_repeat_length=total))
 
 
+@public(method=True)
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Repeat each element ``repeats`` times (an int or a tensor of per-element counts) along ``dim``."""
     if repeats is None:  # repeat_interleave(repeats): indices repeated by their counts
@@ -678,6 +703,7 @@ def _unfold(x, dim, size, step):
 _unfold_op = Op("unfold", _unfold, saves=False)
 
 
+@public(function=False, method=True)
 def unfold(input, dimension, size, step):
     """View of all windows of ``size`` along ``dimension`` spaced by ``step`` (a new last dim)."""
     d = _wrap_dim(dimension, input.ndim)
@@ -694,6 +720,7 @@ def _tensors(ts):
     return list(ts[0]) if len(ts) == 1 and isinstance(ts[0], (list, tuple)) else list(ts)
 
 
+@public
 def meshgrid(*tensors, indexing=None):
     """Coordinate grids (views of the inputs, expanded); ``indexing='ij'`` (default) or 'xy'."""
     ts = _tensors(tensors)
@@ -720,6 +747,7 @@ def meshgrid(*tensors, indexing=None):
     return tuple(out)
 
 
+@public
 def broadcast_shapes(*shapes):
     """The shape all ``shapes`` broadcast to (ints count as 1-d shapes)."""
     norm = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
@@ -738,6 +766,7 @@ def broadcast_shapes(*shapes):
     return Size(out)
 
 
+@public
 def broadcast_tensors(*tensors):
     ts = _tensors(tensors)
     try:
@@ -752,6 +781,7 @@ def broadcast_tensors(*tensors):
 
 
 # ---------------------------------------------------------------- splitting (views)
+@public(method=True)
 def tensor_split(input, indices_or_sections, dim=0):
     """Split into pieces (views): n nearly equal sections, or at the given indices."""
     if input.ndim == 0:
@@ -796,6 +826,7 @@ def _split_dim(name, input, sections, d, need):
     return tensor_split(input, sections, d)
 
 
+@public(method=True)
 def hsplit(input, indices_or_sections):
     if input.ndim == 0:
         raise RuntimeError("torch.hsplit requires a tensor with at least 1 dimension, but got a tensor with 0 "
@@ -803,15 +834,18 @@ def hsplit(input, indices_or_sections):
     return _split_dim("hsplit", input, indices_or_sections, 1 if input.ndim > 1 else 0, 1)
 
 
+@public(method=True)
 def vsplit(input, indices_or_sections):
     return _split_dim("vsplit", input, indices_or_sections, 0, 2)
 
 
+@public(method=True)
 def dsplit(input, indices_or_sections):
     return _split_dim("dsplit", input, indices_or_sections, 2, 3)
 
 
 # ---------------------------------------------------------------- combinatorics
+@public
 def combinations(input, r=2, with_replacement=False):
     """All length-``r`` combinations of the elements of a 1-d tensor, as rows."""
     if input.ndim != 1:
@@ -827,6 +861,7 @@ def combinations(input, r=2, with_replacement=False):
     return _ix.index_select(input, 0, idx).reshape(-1, r)
 
 
+@public
 def cartesian_prod(*tensors):
     ts = _tensors(tensors)
     if len(ts) == 1:
@@ -850,6 +885,7 @@ def _block_diag(*xs):
 _block_diag_op = Op("block_diag", _block_diag, promote="same")
 
 
+@public
 def block_diag(*tensors):
     """A block-diagonal matrix from 0-, 1- or 2-d tensors (promoted to a common dtype)."""
     ts = []
@@ -862,37 +898,3 @@ def block_diag(*tensors):
         from .creation import zeros
         return zeros(1, 0)
     return apply(_block_diag_op, *ts)
-
-
-# ---------------------------------------------------------------- in-place forms (functions and methods)
-def _inplace(fn, name):
-    def f(input, *args, **kwargs):
-        return input._assign(fn(input, *args, **kwargs))
-    f.__name__ = name
-    return f
-
-
-index_fill_ = _inplace(index_fill, "index_fill_")
-index_add_ = _inplace(index_add, "index_add_")
-index_copy_ = _inplace(index_copy, "index_copy_")
-scatter_ = _inplace(scatter, "scatter_")
-scatter_add_ = _inplace(scatter_add, "scatter_add_")
-scatter_reduce_ = _inplace(scatter_reduce, "scatter_reduce_")
-put_ = _inplace(put, "put_")
-masked_scatter_ = _inplace(masked_scatter, "masked_scatter_")
-
-
-def _bind_methods():
-    from .methods import bind
-    for name in ("scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy", "index_fill", "index_put",
-                 "index_reduce", "masked_scatter", "put", "tril", "triu", "flip", "fliplr", "flipud", "roll", "rot90",
-                 "repeat_interleave", "unfold", "tensor_split", "hsplit", "vsplit", "dsplit", "take",
-                 "take_along_dim", "masked_select", "diag", "diagonal", "diag_embed", "diagflat", "select_scatter",
-                 "slice_scatter", "diagonal_scatter"):
-        bind(name, globals()[name], inplace=name in ("scatter", "scatter_add", "scatter_reduce", "index_add",
-                                                     "index_copy", "index_fill", "index_put", "index_reduce",
-                                                     "masked_scatter", "put", "tril", "triu"))
-    bind("index_put_", index_put_, inplace=False)
-
-
-_bind_methods()

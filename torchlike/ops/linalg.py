@@ -24,6 +24,7 @@ from .out import write_out
 from .reduction import _return_type, return_types, vector_norm
 from .. import _intercept
 from .registry import Op, apply
+from .declare import public
 
 
 class LinAlgError(RuntimeError):
@@ -31,11 +32,6 @@ class LinAlgError(RuntimeError):
 
 
 LinAlgError.__module__ = "torch.linalg"
-
-__all__ = ["det", "inverse", "logdet", "slogdet", "cholesky", "svd", "qr", "pinverse", "matrix_power",
-           "matrix_exp", "outer", "ger", "inner", "vdot", "kron", "tensordot", "addmm", "addbmm", "baddbmm",
-           "addmv", "addr", "cdist", "trace", "cross", "chain_matmul", "cholesky_solve", "cholesky_inverse",
-           "triangular_solve", "lu", "lu_solve", "lu_unpack", "dist"]
 
 
 def _rt(name, fields):
@@ -162,6 +158,7 @@ def inv(A, *, out=None):
     return write_out(r.inverse, out)
 
 
+@public(method=True)
 def inverse(input, *, out=None):
     return inv(input, out=out)
 
@@ -175,6 +172,7 @@ def _det(a):
 _det_op = Op("linalg_det", _det, backward_name="LinalgDetBackward0")
 
 
+@public(method=True)
 def det(A, *, out=None):
     _sq("linalg.det", A)
     return write_out(apply(_det_op, A), out)
@@ -195,6 +193,7 @@ def linalg_slogdet(A, *, out=None):
     return write_out(_SlogdetRT(*apply(_slogdet_op, A)), out)
 
 
+@public(method=True)
 def slogdet(A, *, out=None):
     _sq("linalg.slogdet", A)
     return write_out(_TSlogdetRT(*apply(_slogdet_op, A)), out)
@@ -208,6 +207,7 @@ def _logdet(a):
 _logdet_op = Op("logdet", _logdet)
 
 
+@public(method=True)
 def logdet(input):
     _sq("logdet", input)
     return apply(_logdet_op, input)
@@ -359,6 +359,7 @@ def _lu_unpack(lu, piv, unpack_data, unpack_pivots):
 _lu_unpack_op = Op("lu_unpack", _lu_unpack)
 
 
+@public
 def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
     return write_out(_LUUnpackRT(*apply(_lu_unpack_op, LU_data, LU_pivots, unpack_data=unpack_data,
                                         unpack_pivots=unpack_pivots)), out)
@@ -395,11 +396,13 @@ def linalg_lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     return write_out(apply(_lu_solve_op, LU, pivots, B, left=left, adjoint=adjoint), out)
 
 
+@public(method=True)
 def lu_solve(b, LU_data, LU_pivots, *, out=None):
     """torch.lu_solve(b, LU_data, LU_pivots)."""
     return linalg_lu_solve(LU_data, LU_pivots, b, out=out)
 
 
+@public(method=True)
 def lu(A, pivot=True, get_infos=False, out=None):
     """torch.lu: (A_LU, pivots[, infos]) with 1-based int32 pivots."""
     r = lu_factor_ex(A, pivot=pivot, check_errors=not get_infos)
@@ -437,6 +440,7 @@ def linalg_cholesky(A, *, upper=False, out=None):
     return write_out(cholesky_ex(A, upper=upper, check_errors=True).L, out)
 
 
+@public(method=True)
 def cholesky(input, upper=False, *, out=None):
     """torch.cholesky (deprecated form of linalg.cholesky)."""
     return linalg_cholesky(input, upper=upper, out=out)
@@ -480,6 +484,7 @@ def _cholesky_solve_bwd(res, g, upper):
 _chol_solve_op = Op("cholesky_solve", _cholesky_solve, vjp=(_cholesky_solve_res, _cholesky_solve_bwd))
 
 
+@public(method=True)
 def cholesky_solve(B, L, upper=False, *, out=None):
     _check_same_dtype("cholesky_solve", B, L, "b", "A")
     if B.ndim < 2 or L.ndim < 2:
@@ -495,6 +500,7 @@ def _cholesky_inverse(L, upper):
 _chol_inv_op = Op("cholesky_inverse", _cholesky_inverse)
 
 
+@public(method=True)
 def cholesky_inverse(L, upper=False, *, out=None):
     _sq("cholesky_inverse", L)
     return write_out(apply(_chol_inv_op, L, upper=upper), out)
@@ -527,6 +533,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     return write_out(apply(_solve_tri_op, A, B, upper=upper, left=left, unitriangular=unitriangular), out)
 
 
+@public(method=True)
 def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
     """torch.triangular_solve: (solution of op(A) X = b, clone of A)."""
     At = A.mT if transpose else A
@@ -554,6 +561,7 @@ def linalg_qr(A, mode="reduced", *, out=None):
     return write_out(_QRRT(*apply(_qr_op, A, mode=mode)), out)
 
 
+@public(method=True)
 def qr(input, some=True, *, out=None):
     r = linalg_qr(input, "reduced" if some else "complete")
     return write_out(_TQRRT(r.Q, r.R), out)
@@ -591,6 +599,7 @@ def svdvals(A, *, driver=None, out=None):
     return write_out(apply(_svdvals_op, A), out)
 
 
+@public(method=True)
 def svd(input, some=True, compute_uv=True, *, out=None):
     """torch.svd: (U, S, V) with A = U diag(S) V^H; without compute_uv, U and V are zero-filled."""
     _check_matrix("svd", input)
@@ -706,6 +715,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, rcond=None, out=None):
     return write_out(apply(_pinv_op, A, atol, rtol, hermitian=hermitian), out)
 
 
+@public(method=True)
 def pinverse(input, rcond=1e-15):
     return pinv(input, rtol=rcond)
 
@@ -831,6 +841,7 @@ def _matrix_power(a, n):
 _matrix_power_op = Op("linalg_matrix_power", _matrix_power)
 
 
+@public(method=True)
 def matrix_power(A, n, *, out=None):
     _check_square("linalg.matrix_power", A)
     if n < 0:
@@ -848,6 +859,7 @@ def _expm(a):
 _matrix_exp_op = Op("linalg_matrix_exp", _expm)
 
 
+@public(method=True)
 def matrix_exp(A, *, out=None):
     _sq("linalg.matrix_exp", A)
     return write_out(apply(_matrix_exp_op, A), out)
@@ -873,6 +885,7 @@ def linalg_cross(input, other, *, dim=-1, out=None):
     return write_out(apply(_cross_op, a, b, dim=d - len(shape)), out)
 
 
+@public(method=True)
 def cross(input, other, dim=None, *, out=None):
     """torch.cross: without ``dim``, the first dimension of size 3 (deprecated default, with its warning)."""
     if dim is None:
@@ -925,6 +938,7 @@ def multi_dot(tensors, *, out=None):
 _multi_dot_op = Op("linalg_multi_dot", lambda *ms: jnp.linalg.multi_dot(ms))
 
 
+@public
 def chain_matmul(*matrices, out=None):
     if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
         matrices = tuple(matrices[0])
@@ -1101,6 +1115,7 @@ def _expect_bcast(inp, shape, name):
                            f"{list(shape)}.  Tensor sizes: {list(inp.shape)}") from None
 
 
+@public(method=True, inplace=True)
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (mat1 @ mat2); with beta=0, input is ignored (NaNs in it do not propagate)."""
     if mat1.ndim != 2 or mat2.ndim != 2:
@@ -1114,6 +1129,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     return write_out(apply(_addmm_op, input, mat1, mat2, _coef(beta), _coef(alpha), beta_zero=beta == 0), out)
 
 
+@public(method=True, inplace=True)
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     check_batch_shapes(batch1, batch2)
     _same_dtype("baddbmm", batch1, batch2, input)
@@ -1122,6 +1138,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     return write_out(apply(_baddbmm_op, input, batch1, batch2, _coef(beta), _coef(alpha), beta_zero=beta == 0), out)
 
 
+@public(method=True, inplace=True)
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     check_batch_shapes(batch1, batch2)
     _same_dtype("addbmm", batch1, batch2, input)
@@ -1130,6 +1147,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     return write_out(apply(_addbmm_op, input, batch1, batch2, _coef(beta), _coef(alpha), beta_zero=beta == 0), out)
 
 
+@public(method=True, inplace=True)
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     if mat.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, {vec.ndim}")
@@ -1142,6 +1160,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     return write_out(apply(_addmv_op, input, mat, vec, _coef(beta), _coef(alpha), beta_zero=beta == 0), out)
 
 
+@public(method=True, inplace=True)
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
     if vec1.ndim != 1 or vec2.ndim != 1:
         raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {vec1.ndim}-D" if vec1.ndim != 1 else
@@ -1162,6 +1181,7 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
 _outer_op = Op("outer", lambda a, b: (a[:, None] * b[None, :]), promote="same")
 
 
+@public(method=True, aliases=('ger',))
 def outer(input, vec2, *, out=None):
     if input.ndim != 1 or vec2.ndim != 1:
         raise RuntimeError(f"outer: Expected 1-D argument self, but got {input.ndim}-D" if input.ndim != 1 else
@@ -1169,12 +1189,10 @@ def outer(input, vec2, *, out=None):
     return write_out(apply(_outer_op, input, vec2), out)
 
 
-ger = outer
-
-
 _inner_op = Op("inner", lambda a, b: a * b if a.ndim == 0 or b.ndim == 0 else jnp.inner(a, b), promote="same")
 
 
+@public(method=True)
 def inner(input, other, *, out=None):
     if input.ndim and other.ndim and input.shape[-1] != other.shape[-1]:
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
@@ -1188,6 +1206,7 @@ def inner(input, other, *, out=None):
 _vdot_op = Op("vdot", lambda a, b: jnp.vdot(a, b))
 
 
+@public(method=True)
 def vdot(input, other, *, out=None):
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
@@ -1204,6 +1223,7 @@ def vdot(input, other, *, out=None):
 _kron_op = Op("kron", lambda a, b: jnp.kron(a, b), promote="same")
 
 
+@public(method=True)
 def kron(input, other, *, out=None):
     return write_out(apply(_kron_op, input, other), out)
 
@@ -1211,6 +1231,7 @@ def kron(input, other, *, out=None):
 _tensordot_op = Op("tensordot", lambda a, b, axes: jnp.tensordot(a, b, axes))
 
 
+@public
 def tensordot(a, b, dims=2, out=None):
     """torch.tensordot: ``dims`` an int, a pair of index lists, or a (2, k) tensor."""
     if isinstance(dims, Tensor):
@@ -1245,6 +1266,7 @@ _trace_op = Op("trace", lambda x: jnp.trace(x).astype(jnp.int64 if jnp.issubdtyp
                                                        x.dtype == jnp.bool_ else x.dtype))
 
 
+@public(method=True)
 def trace(input):
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
@@ -1279,6 +1301,7 @@ def _cdist(x1, x2, p, mm):
 _cdist_op = Op("cdist", _cdist, backward_name="CdistBackward0")
 
 
+@public
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """Pairwise p-norm distances between the rows of x1 [.., P, M] and x2 [.., R, M].
 
@@ -1307,22 +1330,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     return apply(_cdist_op, a, b, p=float(p), mm=mm)
 
 
+@public(method=True)
 def dist(input, other, p=2):
     """torch.dist: the p-norm of input - other."""
     return vector_norm(input - other, p)
-
-
-def _bind():
-    from .methods import bind
-    for name, fn in (("det", det), ("inverse", inverse), ("logdet", logdet), ("slogdet", slogdet),
-                     ("cholesky", cholesky), ("svd", svd), ("qr", qr), ("pinverse", pinverse),
-                     ("matrix_power", matrix_power), ("matrix_exp", matrix_exp), ("outer", outer), ("ger", ger),
-                     ("inner", inner), ("vdot", vdot), ("kron", kron), ("trace", trace), ("cross", cross),
-                     ("cholesky_solve", cholesky_solve), ("cholesky_inverse", cholesky_inverse),
-                     ("triangular_solve", triangular_solve), ("lu", lu), ("lu_solve", lu_solve), ("dist", dist)):
-        bind(name, fn, inplace=False)
-    for name, fn in (("addmm", addmm), ("baddbmm", baddbmm), ("addbmm", addbmm), ("addmv", addmv), ("addr", addr)):
-        bind(name, fn, inplace=True)
-
-
-_bind()

@@ -8,6 +8,7 @@ from .._tensor import Tensor, _type_name
 from .. import _intercept
 from .out import write_out
 from .registry import Op, apply
+from .declare import public
 
 
 def _same_dtype(name, *ts):
@@ -37,6 +38,7 @@ def _fmt(shape):
     return "x".join(map(str, shape))
 
 
+@public(method=True)
 def matmul(input, other, *, out=None):
     """Matrix product with torch's broadcasting rules (1-d operands are promoted and squeezed)."""
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):
@@ -64,6 +66,7 @@ def _batch(shape):
     return n
 
 
+@public(method=True)
 def mm(input, mat2, *, out=None):
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"{'self' if input.ndim != 2 else 'mat2'} must be a matrix")
@@ -82,6 +85,7 @@ def check_batch_shapes(batch1, batch2):
                            f"{batch1.shape[2]}] but got: [{batch2.shape[0]}, {batch2.shape[1]}].")
 
 
+@public(method=True)
 def bmm(input, mat2, *, out=None):
     if input.ndim != 3 or mat2.ndim != 3:  # torch reports a wrong rank before a dtype mismatch
         check_batch_shapes(input, mat2)
@@ -90,6 +94,7 @@ def bmm(input, mat2, *, out=None):
     return write_out(apply(_bmm, input, mat2), out)
 
 
+@public(method=True)
 def mv(input, vec, *, out=None):
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {vec.ndim}, {input.ndim}")
@@ -104,6 +109,7 @@ _mv = Op("mv", jnp.matmul, backward_name="MvBackward0")
 _dot = Op("dot", jnp.dot)
 
 
+@public(method=True)
 def dot(input, other, *, out=None):
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
@@ -118,6 +124,7 @@ def dot(input, other, *, out=None):
 _einsum = Op("einsum", lambda *ops, eq: jnp.einsum(eq, *ops), promote="same")
 
 
+@public
 def einsum(equation, *operands):
     """einsum over tensors (operands may also be given as one list)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):

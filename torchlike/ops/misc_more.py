@@ -11,10 +11,9 @@ from .._tensor import Tensor, _type_name
 from .reduction import _return_type, dims_of, return_types
 from .reduction_more import _from_host, _host, _untraceable
 from .registry import Op, apply
+from .declare import public
 
 return_types.histogramdd = _return_type("histogramdd", ("hist", "bin_edges"))
-
-__all__ = ["histogramdd", "hash_tensor"]
 
 
 # ---------------------------------------------------------------- histogramdd
@@ -30,6 +29,7 @@ def _linspace_edges(lo, hi, n, dt):
     return arr.astype(dt)
 
 
+@public
 def histogramdd(input, bins, *, range=None, weight=None, density=False):
     """torch.histogramdd: ``input`` is (..., D) points; ``bins`` an int, D ints or D edge tensors;
     ``range`` a flat [lo0, hi0, lo1, hi1, ...]; edges are torch.linspace in the input dtype and every
@@ -132,6 +132,7 @@ def _hash_xor(x, dims, keepdim):
 _hash_op = Op("hash_tensor", _hash_xor, differentiable=False)
 
 
+@public(method=True)
 def hash_tensor(input, dim=None, *, keepdim=False, mode=0, out=None):
     """torch.hash_tensor: xor-reduction (mode 0) of the elements' 64-bit patterns over ``dim``; uint64."""
     if mode != 0:
@@ -150,11 +151,3 @@ def hash_tensor(input, dim=None, *, keepdim=False, mode=0, out=None):
         from .out import write_out
         return write_out(res, out)
     return res
-
-
-def _bind_methods():
-    from .methods import bind
-    bind("hash_tensor", hash_tensor, inplace=False)
-
-
-_bind_methods()

@@ -21,16 +21,9 @@ from .out import write_out
 from .pointwise import _check_broadcast, binary, unary
 from .reduction import _return_type, return_types
 from .registry import Op, apply
+from .declare import public
 
 return_types.frexp = _return_type("frexp", ("mantissa", "exponent"))
-
-__all__ = ["erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0", "sinc", "logit", "xlogy",
-           "hypot", "atan2", "arctan2", "logaddexp", "logaddexp2", "lerp", "addcmul", "addcdiv", "copysign",
-           "nextafter", "ldexp", "heaviside", "gcd", "lcm", "bitwise_left_shift", "bitwise_right_shift",
-           "nan_to_num", "deg2rad", "rad2deg", "isclose", "allclose", "equal", "isin", "diff", "cumsum", "cumprod",
-           "cummax", "cummin", "logcumsumexp", "conj", "conj_physical", "resolve_conj", "resolve_neg", "real",
-           "imag", "is_conj", "is_neg", "angle", "square_", "frexp", "float_power_", "sigmoid_", "xlog1py",
-           "clamp_", "clip_", "cumulative_trapezoid", "trapezoid", "trapz"]
 
 
 def _float_only(name, *xs):
@@ -40,19 +33,20 @@ def _float_only(name, *xs):
 
 
 # ---------------------------------------------------------------- special functions
-erf = unary("erf", jax.lax.erf)
-erfc = unary("erfc", jax.lax.erfc)
-erfinv = unary("erfinv", jax.lax.erf_inv)
-lgamma = unary("lgamma", jax.lax.lgamma)
-digamma = unary("digamma", jax.lax.digamma)
-i0 = unary("i0", jsp.i0)
-sinc = unary("sinc", jnp.sinc)
-deg2rad = unary("deg2rad", jnp.deg2rad)
-rad2deg = unary("rad2deg", jnp.rad2deg)
+erf = unary("erf", jax.lax.erf, method=True, inplace=True)
+erfc = unary("erfc", jax.lax.erfc, method=True, inplace=True)
+erfinv = unary("erfinv", jax.lax.erf_inv, method=True, inplace=True)
+lgamma = unary("lgamma", jax.lax.lgamma, method=True, inplace=True)
+digamma = unary("digamma", jax.lax.digamma, method=True, inplace=True)
+i0 = unary("i0", jsp.i0, method=True, inplace=True)
+sinc = unary("sinc", jnp.sinc, method=True, inplace=True)
+deg2rad = unary("deg2rad", jnp.deg2rad, method=True, inplace=True)
+rad2deg = unary("rad2deg", jnp.rad2deg, method=True, inplace=True)
 
 _polygamma = Op("polygamma", lambda x, n: jsp.polygamma(n, x) if n else jax.lax.digamma(x), promote="float")
 
 
+@public(method=lambda self, n: polygamma(n, self), inplace=True)
 def polygamma(n, input, *, out=None):
     """The n-th derivative of digamma (torch.polygamma(n, input))."""
     if n < 0:
@@ -63,6 +57,7 @@ def polygamma(n, input, *, out=None):
 _mvlgamma = Op("mvlgamma", lambda x, p: jsp.multigammaln(x, p), promote="float")
 
 
+@public(method=True, inplace=True)
 def mvlgamma(input, p, *, out=None):
     """Multivariate log-gamma of dimension ``p``."""
     if p < 1:
@@ -79,6 +74,7 @@ def _logit(x, eps):
 _logit_op = Op("logit", _logit, promote="float")
 
 
+@public(method=True, inplace=True)
 def logit(input, eps=None, *, out=None):
     """log(x / (1 - x)), with x clamped to [eps, 1 - eps] when ``eps`` is given."""
     return write_out(apply(_logit_op, input, eps=None if eps is None else float(eps)), out)
@@ -114,8 +110,8 @@ def _xlog_vjp(log):
 
 _xlogy_f, _xlogy_vjp = _xlog_vjp(jnp.log)
 _xlog1py_f, _xlog1py_vjp = _xlog_vjp(jnp.log1p)
-xlogy = binary("xlogy", _xlogy_f, promote="float", vjp=_xlogy_vjp)
-xlog1py = binary("xlog1py", _xlog1py_f, promote="float", vjp=_xlog1py_vjp)
+xlogy = binary("xlogy", _xlogy_f, promote="float", vjp=_xlogy_vjp, method=True, inplace=True)
+xlog1py = binary("xlog1py", _xlog1py_f, promote="float", vjp=_xlog1py_vjp, function=True)
 
 
 def _float_binary(name, f):
@@ -131,14 +127,16 @@ def _float_binary(name, f):
 
 
 hypot = _float_binary("hypot", jnp.hypot)
+public(hypot, method=True, inplace=True)
 logaddexp = _float_binary("logaddexp", jnp.logaddexp)
+public(logaddexp, method=True)
 logaddexp2 = _float_binary("logaddexp2", jnp.logaddexp2)
-atan2 = binary("atan2", jnp.arctan2, promote="float")
-arctan2 = atan2
-copysign = binary("copysign", jnp.copysign, promote="float")
-ldexp = binary("ldexp", lambda x, e: x * jnp.exp2(e), promote="float")
-nextafter = binary("nextafter", jnp.nextafter, promote="same")
-heaviside = binary("heaviside", lambda x, v: jnp.where(x == 0, v, (x > 0).astype(x.dtype)), differentiable=False)
+public(logaddexp2, method=True)
+atan2 = binary("atan2", jnp.arctan2, promote="float", method=True, inplace=True, aliases=('arctan2',))
+copysign = binary("copysign", jnp.copysign, promote="float", method=True, inplace=True)
+ldexp = binary("ldexp", lambda x, e: x * jnp.exp2(e), promote="float", method=True, inplace=True)
+nextafter = binary("nextafter", jnp.nextafter, promote="same", method=True, inplace=True)
+heaviside = binary("heaviside", lambda x, v: jnp.where(x == 0, v, (x > 0).astype(x.dtype)), differentiable=False, method=True, inplace=True)
 
 
 def _int_binary(name, f):
@@ -158,7 +156,9 @@ def _int_binary(name, f):
 
 
 gcd = _int_binary("gcd", jnp.gcd)
+public(gcd, method=True, inplace=True)
 lcm = _int_binary("lcm", jnp.lcm)
+public(lcm, method=True, inplace=True)
 
 
 def _shift(name, f):
@@ -193,7 +193,9 @@ def _rshift(a, b):
 
 
 bitwise_left_shift = _shift("bitwise_left_shift", _lshift)
+public(bitwise_left_shift, method=True, inplace=True)
 bitwise_right_shift = _shift("bitwise_right_shift", _rshift)
+public(bitwise_right_shift, method=True, inplace=True)
 
 
 def _nan_to_num(x, nan, posinf, neginf):
@@ -207,6 +209,7 @@ def _nan_to_num(x, nan, posinf, neginf):
 _nan_to_num_op = Op("nan_to_num", _nan_to_num)
 
 
+@public(method=True, inplace=True)
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """Replace NaN/+inf/-inf by ``nan``/``posinf``/``neginf`` (default: the dtype's largest/lowest)."""
     return write_out(apply(_nan_to_num_op, input, nan=float(nan), posinf=None if posinf is None else float(posinf),
@@ -221,6 +224,7 @@ def _lerp(x, end, w):
 _lerp_op = Op("lerp", _lerp, promote="same")
 
 
+@public(method=True, inplace=True)
 def lerp(input, end, weight, *, out=None):
     """input + weight * (end - input)."""
     _check_broadcast(input, end)
@@ -237,12 +241,14 @@ _addcmul = Op("addcmul", lambda x, a, b, v: x + v * a * b, promote="same", n_pro
 _addcdiv = Op("addcdiv", lambda x, a, b, v: x + v * (a / b), promote="same", n_promote=3)
 
 
+@public(method=True, inplace=True)
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 * tensor2."""
     _check_broadcast(tensor1, tensor2)
     return write_out(apply(_addcmul, input, tensor1, tensor2, value), out)
 
 
+@public(method=True, inplace=True)
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 / tensor2 (integer tensor1/tensor2 raise, as in torch)."""
     if not (tensor1.dtype.is_floating_point or tensor1.dtype.is_complex) and \
@@ -260,6 +266,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
 _frexp = Op("frexp", lambda x: (lambda m, e: (m, e.astype(jnp.int32)))(*jnp.frexp(x)), differentiable=False)
 
 
+@public(method=True)
 def frexp(input, *, out=None):
     """(mantissa, exponent) with input = mantissa * 2 ** exponent; exponent is int32."""
     if not input.dtype.is_floating_point:
@@ -281,6 +288,7 @@ def _isclose(a, b, rtol, atol, equal_nan):
 _isclose_op = Op("isclose", _isclose, differentiable=False)
 
 
+@public(method=True)
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|input - other| <= atol + rtol * |other| elementwise (inputs must share a dtype, as in torch)."""
     if isinstance(other, Tensor) and other.dtype is not input.dtype:
@@ -293,10 +301,12 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return apply(_isclose_op, input, other, rtol=float(rtol), atol=float(atol), equal_nan=bool(equal_nan))
 
 
+@public(method=True)
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return bool(isclose(input, other, rtol, atol, equal_nan).all())
 
 
+@public(method=True)
 def equal(input, other):
     """True when both have the same shape and equal elements."""
     if tuple(input.shape) != tuple(other.shape):
@@ -308,6 +318,7 @@ def equal(input, other):
 _isin_op = Op("isin", lambda e, t, invert: jnp.isin(e, t, invert=invert), promote="compare", differentiable=False)
 
 
+@public(method=True)
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """Whether each element of ``elements`` occurs in ``test_elements`` (either may be a scalar)."""
     if not isinstance(test_elements, Tensor):
@@ -339,12 +350,14 @@ _cumsum = Op("cumsum", _on_dim(lambda x, d, dtype: jnp.cumsum(_int_acc(x, dtype)
 _cumprod = Op("cumprod", _on_dim(lambda x, d, dtype: jnp.cumprod(_int_acc(x, dtype), axis=d)))
 
 
+@public(method=True, inplace=True)
 def cumsum(input, dim, *, dtype=None, out=None):
     """Cumulative sum along ``dim``; integer and bool inputs accumulate in int64."""
     d = _wrap_dim(dim, input.ndim)
     return write_out(apply(_cumsum, input, dim=d, dtype=None if dtype is None else D.to_dtype(dtype).np), out)
 
 
+@public(method=True, inplace=True)
 def cumprod(input, dim, *, dtype=None, out=None):
     d = _wrap_dim(dim, input.ndim)
     return write_out(apply(_cumprod, input, dim=d, dtype=None if dtype is None else D.to_dtype(dtype).np), out)
@@ -372,12 +385,14 @@ _cummax = Op("cummax", _on_dim(lambda x, d: _cum_extreme(x, d, lambda b, a: b >=
 _cummin = Op("cummin", _on_dim(lambda x, d: _cum_extreme(x, d, lambda b, a: b <= a)))
 
 
+@public(method=True)
 def cummax(input, dim, *, out=None):
     """(values, indices) of the running maximum; ties pick the later index, NaN propagates."""
     v, i = apply(_cummax, input, dim=_wrap_dim(dim, input.ndim))
     return write_out(return_types.cummax(v, i), out)
 
 
+@public(method=True)
 def cummin(input, dim, *, out=None):
     v, i = apply(_cummin, input, dim=_wrap_dim(dim, input.ndim))
     return write_out(return_types.cummin(v, i), out)
@@ -386,6 +401,7 @@ def cummin(input, dim, *, out=None):
 _logcumsumexp_op = Op("logcumsumexp", _on_dim(lambda x, d: lax.cumlogsumexp(x, axis=d)))
 
 
+@public(method=True)
 def logcumsumexp(input, dim, *, out=None):
     _float_only("logcumsumexp_out", input)
     return write_out(apply(_logcumsumexp_op, input, dim=_wrap_dim(dim, input.ndim)), out)
@@ -402,6 +418,7 @@ def _diff(x, n, dim):
 _diff_op = Op("diff", lambda x, n, dim: _diff(x, n, dim))
 
 
+@public(method=True)
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     """n-th forward difference along ``dim`` (bool inputs use xor), after concatenating prepend/append."""
     if input.ndim == 0:
@@ -424,6 +441,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
 
 
 # ---------------------------------------------------------------- trapezoid rules
+@public(aliases=('trapz',))
 def trapezoid(y, x=None, *, dx=None, dim=-1):
     """Integral of ``y`` along ``dim`` by the trapezoid rule (spacing ``dx`` or sample points ``x``)."""
     d = _wrap_dim(dim, y.ndim)
@@ -442,9 +460,7 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     return ((lo + hi) * dxs / 2).sum(d)
 
 
-trapz = trapezoid
-
-
+@public
 def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     d = _wrap_dim(dim, y.ndim)
     n = y.shape[d]
@@ -465,94 +481,50 @@ _angle_op = Op("angle", lambda x: jnp.angle(x) if jnp.issubdtype(x.dtype, jnp.in
                jnp.where(x < 0, jnp.pi, 0.0).astype(jnp.float32), promote="none")
 
 
+@public(method=True)
 def conj(input):
     """The complex conjugate; real tensors are returned unchanged (as torch's conj view)."""
     return apply(_conj_op, input) if input.dtype.is_complex else input
 
 
-conj_physical = conj
+conj_physical = public(conj, name="conj_physical", method=True, inplace=True)  # a copy here too
 
 
+@public(method=True)
 def resolve_conj(input):
     return input
 
 
+@public(method=True)
 def resolve_neg(input):
     return input
 
 
+@public(method=True)
 def is_conj(input):
     return False
 
 
+@public(method=True)
 def is_neg(input):
     return False
 
 
+@public(prop=True)
 def real(input):
     return apply(_real_op, input) if input.dtype.is_complex else input
 
 
+@public(prop=True)
 def imag(input):
     if not input.dtype.is_complex:
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
     return apply(_imag_op, input)
 
 
+@public(method=True)
 def angle(input, *, out=None):
     """0 for non-negative reals, pi for negatives (NaN stays NaN); the argument for complex."""
     return write_out(apply(_angle_op, input), out)
 
 
-# ---------------------------------------------------------------- in-place function forms
-def _inplace(fn):
-    def f(input, *args, **kwargs):
-        return input._assign(fn(input, *args, **kwargs))
-    f.__name__ = fn.__name__ + "_"
-    return f
-
-
-def _lazy(modname, name):
-    def f(input, *args, **kwargs):
-        import importlib
-        return getattr(importlib.import_module(modname, __package__), name)(input, *args, **kwargs)
-    return f
-
-
-square_ = _inplace(_lazy(".pointwise", "square"))
-square_.__name__ = "square_"
-sigmoid_ = _inplace(_lazy(".pointwise", "sigmoid"))
-float_power_ = _inplace(_lazy(".pointwise", "float_power"))
-clamp_ = _inplace(_lazy(".pointwise", "clamp"))
-clip_ = clamp_
-
-
-# ---------------------------------------------------------------- Tensor methods
-def _bind_methods():
-    from .methods import bind
-    for name in ("erf", "erfc", "erfinv", "lgamma", "digamma", "i0", "sinc", "deg2rad", "rad2deg", "logit",
-                 "xlogy", "hypot", "atan2", "arctan2", "lerp", "addcmul", "addcdiv", "copysign", "nextafter",
-                 "ldexp", "heaviside", "gcd", "lcm", "bitwise_left_shift", "bitwise_right_shift", "nan_to_num",
-                 "cumsum", "cumprod", "mvlgamma"):
-        bind(name, globals()[name])
-    for name in ("logaddexp", "logaddexp2", "isclose", "allclose", "equal", "diff", "cummax", "cummin",
-                 "logcumsumexp", "conj", "conj_physical", "resolve_conj", "resolve_neg", "is_conj", "is_neg",
-                 "angle", "frexp"):
-        bind(name, globals()[name], inplace=False)
-    bind("polygamma", lambda self, n: polygamma(n, self))
-    bind("isin", lambda self, test_elements, *, assume_unique=False, invert=False:
-         isin(self, test_elements, assume_unique=assume_unique, invert=invert), inplace=False)
-    bind("conj_physical", conj, inplace=True)
-    Tensor.real = property(real)
-    Tensor.imag = property(imag)
-
-    from .methods import _operand, _swap
-    Tensor.__lshift__ = _operand(bitwise_left_shift)
-    Tensor.__rlshift__ = _swap(bitwise_left_shift)
-    Tensor.__ilshift__ = Tensor.bitwise_left_shift_
-    Tensor.__rshift__ = _operand(bitwise_right_shift)
-    Tensor.__rrshift__ = _swap(bitwise_right_shift)
-    Tensor.__irshift__ = Tensor.bitwise_right_shift_
-
-
-_bind_methods()

@@ -11,6 +11,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _type_name, _wrap_dim
 from .out import write_out
 from .registry import Op, apply
+from .declare import public
 
 
 def _return_type(name, fields=("values", "indices")):
@@ -73,6 +74,7 @@ def _sum(x, dims, keepdim, dtype):
 _sum_op = Op("sum", _sum, saves=False)
 
 
+@public(method=True)
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum; integer and bool inputs sum to int64 unless ``dtype`` is given."""
     dims = _axes(dims_of(dim, input.ndim), input.ndim)
@@ -80,6 +82,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
                            dtype=None if dtype is None else D.to_dtype(dtype).np), out)
 
 
+@public(method=True)
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     return sum(_nan_to(input, 0), dim, keepdim, dtype=dtype)
 
@@ -98,6 +101,7 @@ def _mean(x, dims, keepdim, dtype):
 _mean_op = Op("mean", _mean, saves=False)
 
 
+@public(method=True)
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     dt = D.to_dtype(dtype) if dtype is not None else input.dtype
     if not (dt.is_floating_point or dt.is_complex):
@@ -108,6 +112,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
                            dtype=None if dtype is None else dt.np), out)
 
 
+@public(method=True)
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     notnan = logical_not_nan = ~input.isnan()
     return nansum(input, dim, keepdim, dtype=dtype) / notnan.sum(dim, keepdim)
@@ -122,6 +127,7 @@ def _prod(x, dims, keepdim, dtype):
 _prod_op = Op("prod", _prod)
 
 
+@public(method=True)
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     dims = None if dim is None else dims_of(dim, input.ndim)
     return apply(_prod_op, input, dims=_axes(dims, input.ndim) if dims else None, keepdim=keepdim,
@@ -166,6 +172,7 @@ _max_all = Op("max", lambda x: jnp.max(x))
 _min_all = Op("min", lambda x: jnp.min(x))
 
 
+@public(method=True)
 def max(input, dim=None, keepdim=False, *, out=None):
     """max(x) -> value; max(x, dim, keepdim) -> (values, indices); max(x, other) -> maximum."""
     if isinstance(dim, Tensor):
@@ -179,6 +186,7 @@ def max(input, dim=None, keepdim=False, *, out=None):
     return write_out(return_types.max(v, i), out)
 
 
+@public(method=True)
 def min(input, dim=None, keepdim=False, *, out=None):
     if isinstance(dim, Tensor):
         from .pointwise import minimum
@@ -195,14 +203,17 @@ _amax = Op("amax", lambda x, dims, keepdim: jnp.max(x, axis=dims, keepdims=keepd
 _amin = Op("amin", lambda x, dims, keepdim: jnp.min(x, axis=dims, keepdims=keepdim))
 
 
+@public(method=True)
 def amax(input, dim=(), keepdim=False, *, out=None):
     return write_out(apply(_amax, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim), out)
 
 
+@public(method=True)
 def amin(input, dim=(), keepdim=False, *, out=None):
     return write_out(apply(_amin, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim), out)
 
 
+@public(method=True)
 def aminmax(input, *, dim=None, keepdim=False):
     return return_types.aminmax(amin(input, () if dim is None else dim, keepdim),
                                 amax(input, () if dim is None else dim, keepdim))
@@ -225,6 +236,7 @@ def _no_bool(name, input):
         raise RuntimeError(f"{name}(): does not support bool input")
 
 
+@public(method=True)
 def argmax(input, dim=None, keepdim=False):
     """Index of the first maximal value (NaN counts as maximal), as int64."""
     _no_bool("argmax", input)
@@ -233,6 +245,7 @@ def argmax(input, dim=None, keepdim=False):
                  keepdim=keepdim)
 
 
+@public(method=True)
 def argmin(input, dim=None, keepdim=False):
     _no_bool("argmin", input)
     _check_nonempty(input, "argmin", dim)
@@ -260,19 +273,23 @@ def _var_args(input, dim, unbiased, keepdim, correction):
     return dict(dims=_axes(dims_of(dim, input.ndim), input.ndim), correction=correction, keepdim=keepdim)
 
 
+@public(method=True)
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """Variance with Bessel's correction by default (``correction=1``)."""
     return write_out(apply(_var_op, input, **_var_args(input, dim, unbiased, keepdim, correction)), out)
 
 
+@public(method=True)
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     return write_out(apply(_std_op, input, **_var_args(input, dim, unbiased, keepdim, correction)), out)
 
 
+@public
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
+@public
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
@@ -281,11 +298,13 @@ _all = Op("all", lambda x, dims, keepdim: jnp.all(x, axis=dims, keepdims=keepdim
 _any = Op("any", lambda x, dims, keepdim: jnp.any(x, axis=dims, keepdims=keepdim), differentiable=False)
 
 
+@public(method=True)
 def all(input, dim=None, keepdim=False, *, out=None):
     r = apply(_all, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim)
     return write_out(r if input.dtype is not D.uint8 else r.to(D.uint8), out)
 
 
+@public(method=True)
 def any(input, dim=None, keepdim=False, *, out=None):
     r = apply(_any, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim)
     return write_out(r if input.dtype is not D.uint8 else r.to(D.uint8), out)
@@ -298,6 +317,7 @@ def _logsumexp(x, dims, keepdim):
 _logsumexp_op = Op("logsumexp", _logsumexp, promote="float")
 
 
+@public(method=True)
 def logsumexp(input, dim, keepdim=False, *, out=None):
     return write_out(apply(_logsumexp_op, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim), out)
 
@@ -331,6 +351,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return apply(_vector_norm_op, x, ord=float(ord), dims=_axes(dims_of(dim, x.ndim), x.ndim), keepdim=keepdim)
 
 
+@public(method=True)
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """torch.norm: 'fro' / numbers are vector norms over ``dim`` (all dims by default); 'nuc' is
     the nuclear norm of a matrix."""

@@ -16,11 +16,10 @@ from .._tensor import Tensor, _type_name, _wrap_dim
 from .out import write_out
 from .reduction import _return_type, dims_of, return_types
 from .registry import Op, apply
+from .declare import public
 
 return_types.histogram = _return_type("histogram", ("hist", "bin_edges"))
 
-__all__ = ["median", "nanmedian", "mode", "kthvalue", "quantile", "nanquantile", "count_nonzero", "unique",
-           "unique_consecutive", "bincount", "histc", "histogram"]
 
 sg = jax.lax.stop_gradient
 
@@ -101,6 +100,7 @@ def _check_dim_nonempty(input, name, d):
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
+@public(method=True)
 def median(input, dim=None, keepdim=False, *, out=None):
     """median(x): the lower median of all elements (NaN if any is NaN); median(x, dim): (values, indices)."""
     if dim is None:
@@ -111,6 +111,7 @@ def median(input, dim=None, keepdim=False, *, out=None):
     return write_out(return_types.median(v, i), out)
 
 
+@public(method=True)
 def nanmedian(input, dim=None, keepdim=False, *, out=None):
     """median ignoring NaN (NaN only where a row is all NaN)."""
     if dim is None:
@@ -125,6 +126,7 @@ _kth_op = Op("kthvalue", lambda x, k, dim, keepdim: (x, jnp.zeros((), jnp.int64)
              _select_kth(x, dim, keepdim, lambda a: jnp.full(a.shape[:dim] + (1,) + a.shape[dim + 1:], k - 1)))
 
 
+@public(method=True)
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """(values, indices) of the k-th smallest element along ``dim`` (1-based k; NaN counts as largest)."""
     d = _wrap_dim(dim, input.ndim)
@@ -162,6 +164,7 @@ def _mode(x, dim, keepdim):
 _mode_op = Op("mode", _mode)
 
 
+@public(method=True)
 def mode(input, dim=-1, keepdim=False, *, out=None):
     """(values, indices): the most frequent value along ``dim`` (smallest on ties) and its last index."""
     d = _wrap_dim(dim, input.ndim)
@@ -249,11 +252,13 @@ def _quantile_impl(name, input, q, dim, keepdim, interpolation, ignore_nan, out)
                            ignore_nan=ignore_nan, q_scalar=q_scalar), out)
 
 
+@public(method=True)
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
     """q-th quantiles along ``dim`` (all elements when None); NaN anywhere in a row gives NaN."""
     return _quantile_impl("quantile", input, q, dim, keepdim, interpolation, False, out)
 
 
+@public(method=True)
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
     """quantile ignoring NaN values."""
     return _quantile_impl("nanquantile", input, q, dim, keepdim, interpolation, True, out)
@@ -264,6 +269,7 @@ _count_nonzero = Op("count_nonzero", lambda x, dims: jnp.sum(x != 0, axis=dims, 
                     differentiable=False)
 
 
+@public(method=True)
 def count_nonzero(input, dim=None):
     dims = dims_of(dim, input.ndim) if input.ndim else None
     return apply(_count_nonzero, input, dims=dims)
@@ -278,6 +284,7 @@ def _from_host(a, dtype, like):
     return Tensor._wrap(_place(np.asarray(a).astype(dtype.np), like.device))
 
 
+@public(method=True)
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """Unique elements (sorted), with optional inverse indices and counts (host computation)."""
     _untraceable("unique", input)
@@ -300,6 +307,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return out[0] if len(out) == 1 else tuple(out)
 
 
+@public(method=True)
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """Collapse runs of equal consecutive elements (along ``dim``, or of the flattened input)."""
     _untraceable("unique_consecutive", input)
@@ -331,6 +339,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     return out[0] if len(out) == 1 else tuple(out)
 
 
+@public(method=True)
 def bincount(input, weights=None, minlength=0):
     """Counts of each non-negative integer in a 1-d tensor (weighted sums with ``weights``)."""
     _untraceable("bincount", input)
@@ -372,6 +381,7 @@ def _histc(x, bins, lo, hi):
 _histc_op = Op("histc", _histc, differentiable=False)
 
 
+@public(method=True)
 def histc(input, bins=100, min=0, max=0, *, out=None):
     """Histogram with ``bins`` equal bins over [min, max] (the data's range when both are 0)."""
     if not input.dtype.is_floating_point:
@@ -383,6 +393,7 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     return write_out(apply(_histc_op, input, bins=int(bins), lo=float(min), hi=float(max)), out)
 
 
+@public(method=True)
 def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
     """(hist, bin_edges): ``bins`` equal bins over ``range`` (default the data's range) or the given edges."""
     _untraceable("histogram", input)
@@ -417,13 +428,3 @@ def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
         hist = hist / (hist.sum() * np.diff(edges.astype(np.float64)))
     res = return_types.histogram(_from_host(hist, input.dtype, input), _from_host(edges, input.dtype, input))
     return write_out(res, out)
-
-
-def _bind_methods():
-    from .methods import bind
-    for name in ("median", "nanmedian", "mode", "kthvalue", "quantile", "nanquantile", "count_nonzero", "unique",
-                 "unique_consecutive", "bincount", "histc", "histogram"):
-        bind(name, globals()[name], inplace=False)
-
-
-_bind_methods()

@@ -19,10 +19,12 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 import numpy as np
 
-from .methods import bind
 from .out import write_out
 from .registry import Op, apply
+from .declare import public
 
+
+# the torch.special names defined here (torchlike/special.py re-exports them)
 __all__ = ["igamma", "igammac", "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
            "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
            "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "hermite_polynomial_h",
@@ -46,12 +48,14 @@ def _check_igamma(a, b, name):
             raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{str(t.dtype)[6:].capitalize()}'")
 
 
+@public(method=True, inplace=True)
 def igamma(input, other, *, out=None):
     """Regularized lower incomplete gamma P(input, other) (``torch.special.gammainc``)."""
     _check_igamma(input, other, "igamma")
     return write_out(apply(_igamma, input, other), out)
 
 
+@public(method=True, inplace=True)
 def igammac(input, other, *, out=None):
     """Regularized upper incomplete gamma Q(input, other) (``torch.special.gammaincc``)."""
     _check_igamma(input, other, "igammac")
@@ -280,6 +284,3 @@ scaled_modified_bessel_k0 = _unary("scaled_modified_bessel_k0", _k(0, True))
 scaled_modified_bessel_k1 = _unary("scaled_modified_bessel_k1", _k(1, True))
 spherical_bessel_j0 = _unary("spherical_bessel_j0", _sph_j0)
 airy_ai = _unary("airy_ai", _airy_ai)
-
-bind("igamma", igamma)
-bind("igammac", igammac)
