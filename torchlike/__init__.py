@@ -44,7 +44,7 @@ from ._types import finfo, iinfo, is_tensor, is_storage, is_floating_point, is_c
 from ._legacy import (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, LongTensor, IntTensor, ShortTensor,
                       CharTensor, ByteTensor, BoolTensor)
 from . import cuda, accelerator, backends
-from .ops.reduction import return_types
+from .ops.reductions import return_types
 from . import nn
 import torchlike.nn.functional
 from . import utils

@@ -19,18 +19,18 @@ def log_softmax(input, dim, dtype=None):
     return _F.log_softmax(input, dim, dtype=dtype)
 
 
-@_public
+@_public(torch_inplace=True)  # torch.dropout_ too
 def dropout(input, p, train):
     """torch.dropout(input, p, train) (positional ``train`` as torch's)."""
     return _F.dropout(input, p, train)
 
 
-@_public
+@_public(torch_inplace=True)  # torch.alpha_dropout_ too
 def alpha_dropout(input, p, train):
     return _F.alpha_dropout(input, p, train)
 
 
-@_public
+@_public(torch_inplace=True)  # torch.feature_dropout_ too
 def feature_dropout(input, p, train):
     return _F.dropout2d(input, p, train) if input.ndim == 4 else _F.dropout1d(input, p, train)
 
@@ -71,8 +71,9 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
 
 for _name in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "max_pool1d",
               "max_pool2d", "max_pool3d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "pixel_shuffle",
-              "pixel_unshuffle", "selu", "celu", "rrelu", "cosine_similarity", "pairwise_distance", "pdist",
-              "threshold", "bilinear", "channel_shuffle"):
+              "pixel_unshuffle", "cosine_similarity", "pairwise_distance", "pdist", "bilinear", "channel_shuffle"):
     _public(getattr(_F, _name))  # torch.conv2d is nn.functional.conv2d
+for _name in ("selu", "celu", "rrelu", "threshold"):
+    _public(getattr(_F, _name), torch_inplace=True)  # and torch.selu_, ...
 _public(_F.hardshrink, method=True)
 _public(_F.prelu, method=True)

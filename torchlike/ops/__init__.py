@@ -9,8 +9,40 @@ imported by the autograd and tensor layers below it, so this file stays side-eff
 
 def load():
     """Import every op module (declaring its names) and return ``{name: function}`` for ``torch.*``."""
-    from . import (conversions, copies, creation, householder, indexing, indexing_more, linalg,  # noqa: F401
-                   linalg_basic, lowrank, misc_more, operators, pointwise, pointwise_more, reduction,
-                   reduction_more, shape, sorting, special_more, spectral, tensor_extras, windows)
+    from . import (  # noqa: F401
+        arithmetic,
+        comparison,
+        complex,
+        conversions,
+        counting,
+        creation,
+        diagonals,
+        fft,
+        grids,
+        indexing,
+        linalg_decomp,
+        linalg_functions,
+        linalg_householder,
+        linalg_lowrank,
+        linalg_norms,
+        linalg_solve,
+        operators,
+        pointwise,
+        products,
+        rearrange,
+        reductions,
+        sampling,
+        scans,
+        scatter,
+        shape,
+        sorting,
+        special,
+        spectral,
+        statistics,
+        storage,
+        strided,
+        view_copies,
+        windows,
+    )
     from .declare import functions
     return functions()

@@ -13,7 +13,6 @@ from . import creation, shape
 from .declare import method
 from .registry import Op, apply
 
-
 # ------------------------------------------------------------------ conversions
 _convert = Op("to", lambda x, dtype: x.astype(dtype), saves=False, backward_name="ToCopyBackward0")
 _to_device = Op("to_device", lambda x, device: jax.device_put(x, device), saves=False,

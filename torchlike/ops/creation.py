@@ -1,4 +1,4 @@
-"""Tensor creation: from data, filled, ranges, and random draws from torch's generator.
+"""Tensor creation: from data, filled, ranges, scalar_tensor, and random draws from torch's generator.
 
 New tensors live on the CPU unless ``device=`` says otherwise (torch's default), also when JAX's
 own default device is an accelerator. dtypes are inferred as torch infers them: Python ints ->
@@ -6,7 +6,6 @@ int64, Python floats -> the default dtype, numpy arrays keep their dtype.
 """
 from __future__ import annotations
 
-import builtins
 import math
 import numbers
 import warnings
@@ -19,9 +18,18 @@ from .. import _device as _dev
 from .. import _dtype as D
 from .. import random as _random
 from .._tensor import Tensor
-from ..autograd import grad_mode
-from .out import write_out as _out
 from .declare import public
+from .out import write_out as _out
+
+
+@public
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """A 0-d tensor holding ``s``, of the default float dtype unless ``dtype`` is given."""
+    from .creation import tensor
+    if isinstance(s, Tensor):
+        s = s.item()
+    return tensor(s, dtype=D.get_default_dtype() if dtype is None else dtype, device=device,
+                  requires_grad=requires_grad)
 
 
 def _place(arr, device):
@@ -306,8 +314,6 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     dt = _dtype_or_default(dtype)
     return _out(_finish(_place(np.eye(n, n if m is None else m, dtype=dt.np), device), requires_grad), out)
 
-
-# ------------------------------------------------------------------------- random
 
 def _gen(generator):
     return _random.default_generator if generator is None else generator

@@ -85,7 +85,7 @@ def public(fn=None, *, name=None, function=True, method=False, inplace=False, to
         ip = inplace_of(m, name + "_") if inplace is True else inplace
     tip = None
     if torch_inplace:
-        tip = ip if torch_inplace is True else torch_inplace
+        tip = torch_inplace if torch_inplace is not True else ip or inplace_of(fn, name + "_")
     for n in (name,) + aliases:
         if function:
             _claim(n, fn)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from . import indexing, linalg_basic, pointwise as P, pointwise_more as PM
+from . import arithmetic, indexing, products
+from . import pointwise as P
 
 
 def _operand(fn, swap=False):
@@ -53,10 +54,10 @@ _binary("pow", P.pow, inplace="pow_")
 _binary("and", P.bitwise_and, inplace="bitwise_and_")
 _binary("or", P.bitwise_or, inplace="bitwise_or_")
 _binary("xor", P.bitwise_xor, inplace="bitwise_xor_")
-_binary("lshift", PM.bitwise_left_shift, inplace="bitwise_left_shift_")
-_binary("rshift", PM.bitwise_right_shift, inplace="bitwise_right_shift_")
-Tensor.__matmul__ = linalg_basic.matmul
-Tensor.__rmatmul__ = _swap(linalg_basic.matmul)
+_binary("lshift", arithmetic.bitwise_left_shift, inplace="bitwise_left_shift_")
+_binary("rshift", arithmetic.bitwise_right_shift, inplace="bitwise_right_shift_")
+Tensor.__matmul__ = products.matmul
+Tensor.__rmatmul__ = _swap(products.matmul)
 Tensor.__neg__ = P.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = P.abs

@@ -1,7 +1,8 @@
 """Pointwise (elementwise) operations, with torch's type promotion and broadcasting errors.
 
-Each op is defined once with :func:`unary`/:func:`binary` (an :class:`Op` plus its public function);
-``ops/methods.py`` binds them as Tensor methods, operators and in-place ``_`` variants.
+Each op is defined once with :func:`unary`/:func:`binary` (an :class:`Op` plus its public function)
+or as a function declared with :func:`~.declare.public`; the declaration generates its ``torch.*``
+name, Tensor method and in-place twins (``operators.py`` maps Python's operators onto them).
 """
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from jax import lax
 
 from .. import _dtype as D
 from .._tensor import Tensor
-from .registry import Op, apply
-from .out import write_out
 from .declare import public
+from .out import write_out
+from .registry import Op, apply
 
 
 def _check_broadcast(a, b):
@@ -181,8 +182,7 @@ def pow(input, exponent, *, out=None):
     return write_out(apply(_pow_op, input, exponent), out)
 
 
-float_power = binary("float_power", lambda a, b: jnp.power(a.astype(jnp.float64), b.astype(jnp.float64)), promote="none", method=True, inplace=True,
-                     torch_inplace=True)
+float_power = binary("float_power", lambda a, b: jnp.power(a.astype(jnp.float64), b.astype(jnp.float64)), promote="none", method=True, inplace=True)
 
 
 def _neg(x):
@@ -192,7 +192,7 @@ def _neg(x):
 _neg_op = Op("neg", _neg, promote="none", saves=False)
 
 
-@public(method=True, inplace=True, aliases=('negative',))
+@public(method=True, inplace=True, torch_inplace=True, aliases=('negative',))
 def neg(input, *, out=None):
     if input.dtype is D.bool:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
@@ -205,50 +205,51 @@ def positive(input):
     """``input`` itself (torch.positive; an error for bool tensors in torch, not checked here)."""
     return input
 
-abs = unary("abs", jnp.abs, promote="none", method=True, inplace=True, aliases=('absolute',))
+abs = unary("abs", jnp.abs, promote="none", method=True, inplace=True, torch_inplace=True)
+public(abs, name="absolute", method=True, inplace=True)  # no torch.absolute_
 sign = unary("sign", jnp.sign, promote="none", method=True, inplace=True, aliases=('sgn',))
-exp = unary("exp", saves_result=True, f=jnp.exp, method=True, inplace=True)
-exp2 = unary("exp2", jnp.exp2, method=True, inplace=True)
-expm1 = unary("expm1", jnp.expm1, method=True, inplace=True)
-log = unary("log", jnp.log, method=True, inplace=True)
-log1p = unary("log1p", jnp.log1p, method=True, inplace=True)
-log2 = unary("log2", jnp.log2, method=True, inplace=True)
-log10 = unary("log10", jnp.log10, method=True, inplace=True)
-sqrt = unary("sqrt", saves_result=True, f=jnp.sqrt, method=True, inplace=True)
-rsqrt = unary("rsqrt", saves_result=True, f=lax.rsqrt, method=True, inplace=True)
+exp = unary("exp", saves_result=True, f=jnp.exp, method=True, inplace=True, torch_inplace=True)
+exp2 = unary("exp2", jnp.exp2, method=True, inplace=True, torch_inplace=True)
+expm1 = unary("expm1", jnp.expm1, method=True, inplace=True, torch_inplace=True)
+log = unary("log", jnp.log, method=True, inplace=True, torch_inplace=True)
+log1p = unary("log1p", jnp.log1p, method=True, inplace=True, torch_inplace=True)
+log2 = unary("log2", jnp.log2, method=True, inplace=True, torch_inplace=True)
+log10 = unary("log10", jnp.log10, method=True, inplace=True, torch_inplace=True)
+sqrt = unary("sqrt", saves_result=True, f=jnp.sqrt, method=True, inplace=True, torch_inplace=True)
+rsqrt = unary("rsqrt", saves_result=True, f=lax.rsqrt, method=True, inplace=True, torch_inplace=True)
 square = unary("square", jnp.square, promote="none", method=True, inplace=True, torch_inplace=True)
-reciprocal = unary("reciprocal", jnp.reciprocal, method=True, inplace=True)
-sin = unary("sin", jnp.sin, method=True, inplace=True)
-cos = unary("cos", jnp.cos, method=True, inplace=True)
-tan = unary("tan", jnp.tan, method=True, inplace=True)
-asin = unary("asin", jnp.arcsin, method=True, inplace=True, aliases=('arcsin',))
-acos = unary("acos", jnp.arccos, method=True, inplace=True, aliases=('arccos',))
-atan = unary("atan", jnp.arctan, method=True, inplace=True, aliases=('arctan',))
-sinh = unary("sinh", jnp.sinh, method=True, inplace=True)
-cosh = unary("cosh", jnp.cosh, method=True, inplace=True)
-tanh = unary("tanh", saves_result=True, f=jnp.tanh, method=True, inplace=True)
-asinh = unary("asinh", jnp.arcsinh, method=True, inplace=True, aliases=('arcsinh',))
-acosh = unary("acosh", jnp.arccosh, method=True, inplace=True, aliases=('arccosh',))
-atanh = unary("atanh", jnp.arctanh, method=True, inplace=True, aliases=('arctanh',))
+reciprocal = unary("reciprocal", jnp.reciprocal, method=True, inplace=True, torch_inplace=True)
+sin = unary("sin", jnp.sin, method=True, inplace=True, torch_inplace=True)
+cos = unary("cos", jnp.cos, method=True, inplace=True, torch_inplace=True)
+tan = unary("tan", jnp.tan, method=True, inplace=True, torch_inplace=True)
+asin = unary("asin", jnp.arcsin, method=True, inplace=True, torch_inplace=True, aliases=('arcsin',))
+acos = unary("acos", jnp.arccos, method=True, inplace=True, torch_inplace=True, aliases=('arccos',))
+atan = unary("atan", jnp.arctan, method=True, inplace=True, torch_inplace=True, aliases=('arctan',))
+sinh = unary("sinh", jnp.sinh, method=True, inplace=True, torch_inplace=True)
+cosh = unary("cosh", jnp.cosh, method=True, inplace=True, torch_inplace=True)
+tanh = unary("tanh", saves_result=True, f=jnp.tanh, method=True, inplace=True, torch_inplace=True)
+asinh = unary("asinh", jnp.arcsinh, method=True, inplace=True, torch_inplace=True, aliases=('arcsinh',))
+acosh = unary("acosh", jnp.arccosh, method=True, inplace=True, torch_inplace=True, aliases=('arccosh',))
+atanh = unary("atanh", jnp.arctanh, method=True, inplace=True, torch_inplace=True, aliases=('arctanh',))
 arcsin, arccos, arctan = asin, acos, atan
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
 sigmoid = unary("sigmoid", saves_result=True, f=jax.nn.sigmoid, method=True, inplace=True, torch_inplace=True)
-floor = unary("floor", lambda x: jnp.floor(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none", method=True, inplace=True)
-ceil = unary("ceil", lambda x: jnp.ceil(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none", method=True, inplace=True)
-trunc = unary("trunc", lambda x: jnp.trunc(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none", method=True, inplace=True, aliases=('fix',))
-frac = unary("frac", lambda x: x - jnp.trunc(x), promote="none", method=True, inplace=True)
+floor = unary("floor", lambda x: jnp.floor(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none", method=True, inplace=True, torch_inplace=True)
+ceil = unary("ceil", lambda x: jnp.ceil(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none", method=True, inplace=True, torch_inplace=True)
+trunc = unary("trunc", lambda x: jnp.trunc(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none", method=True, inplace=True, torch_inplace=True, aliases=('fix',))
+frac = unary("frac", lambda x: x - jnp.trunc(x), promote="none", method=True, inplace=True, torch_inplace=True)
 
 
 def _relu(x):
     return jnp.maximum(x, jnp.zeros((), x.dtype)) if x.dtype != jnp.bool_ else x
 
 
-relu = unary("relu", _relu, promote="none", saves_result=True, method=True, inplace=True)
+relu = unary("relu", _relu, promote="none", saves_result=True, method=True, inplace=True, torch_inplace=True)
 
 _round_op = Op("round", lambda x, decimals: jnp.round(x, decimals), promote="none")
 
 
-@public(method=True, inplace=True)
+@public(method=True, inplace=True, torch_inplace=True)
 def round(input, *, decimals=0, out=None):
     """Round half to even, as torch does; ``decimals`` scales first."""
     return write_out(apply(_round_op, input, decimals=decimals), out)
@@ -274,12 +275,12 @@ def clamp(input, min=None, max=None, *, out=None):
     return write_out(apply(_clamp_op, input, min, max), out)
 
 
-@public(method=True, inplace=True)
+@public(method=True, inplace=True, torch_inplace=True)
 def clamp_min(input, min):
     return clamp(input, min=min)
 
 
-@public(method=True, inplace=True)
+@public(method=True, inplace=True, torch_inplace=True)
 def clamp_max(input, max):
     return clamp(input, max=max)
 
@@ -309,10 +310,10 @@ def _tn(d):
     return _type_name(d)
 
 
-maximum = binary("maximum", jnp.maximum, method=True, inplace=True)
-minimum = binary("minimum", jnp.minimum, method=True, inplace=True)
-fmax = binary("fmax", jnp.fmax, method=True, inplace=True)
-fmin = binary("fmin", jnp.fmin, method=True, inplace=True)
+maximum = binary("maximum", jnp.maximum, method=True)
+minimum = binary("minimum", jnp.minimum, method=True)
+fmax = binary("fmax", jnp.fmax, method=True)
+fmin = binary("fmin", jnp.fmin, method=True)
 
 # ---------------------------------------------------------------- comparisons and logic
 eq = binary("eq", jnp.equal, promote="compare", method=True, inplace=True)

@@ -9,9 +9,9 @@ import jax.numpy as jnp
 
 from .. import _dtype as D
 from .._tensor import Tensor, _make_view, _wrap_dim
+from .declare import public
 from .out import write_out
 from .registry import Op, apply
-from .declare import public
 
 
 def view_op(op, x, **statics):

@@ -8,12 +8,11 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from .. import _dtype as D
-from .._tensor import Tensor, _type_name, _wrap_dim
-from .out import write_out
-from .reduction import return_types
-from .registry import Op, apply
+from .._tensor import Tensor, _wrap_dim
 from .declare import public
+from .out import write_out
+from .reductions import return_types
+from .registry import Op, apply
 
 
 def _argsort(x, dim, descending):

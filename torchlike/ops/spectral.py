@@ -8,10 +8,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, _type_name
-from .registry import Op, apply
+from .._tensor import _type_name
 from .declare import public
-
+from .registry import Op, apply
 
 _PAD_MODES = {"reflect": "reflect", "constant": "constant", "replicate": "edge", "circular": "wrap"}
 

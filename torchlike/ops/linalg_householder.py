@@ -5,20 +5,18 @@ from __future__ import annotations
 import collections
 
 import jax.numpy as jnp
-from jax import lax
+from jax._src.lax.linalg import geqrf as _jax_geqrf  # noqa: E402
 
-from .._tensor import Tensor
-from .registry import Op, apply
-from .reduction import return_types
 from .declare import public
-
+from .reductions import return_types
+from .registry import Op, apply
 
 return_types.geqrf = collections.namedtuple("geqrf", ("a", "tau"))
 
-# geqrf is not re-exported by jax.lax.linalg (householder_product is); its primitive lives here
-from jax._src.lax.linalg import geqrf as _jax_geqrf  # noqa: E402
 
 _geqrf = Op("geqrf", lambda a: _jax_geqrf(a), differentiable=False)
+
+
 def _householder_product(a, tau, ncols=None):
     # Q = H_1 ... H_k with H_i = I - tau_i v_i v_i^H, v_i = (0,..,0, 1, a[i+1:, i]); written with jnp
     # (not lax.linalg.householder_product, which has no derivative rule) so gradients exist as in torch

@@ -14,7 +14,7 @@ def _floating_dtype(A):
 
 def _approximate_basis(A, q, niter, M):
     from .creation import randn
-    from .linalg import linalg_qr
+    from .linalg_decomp import linalg_qr
     niter = 2 if niter is None else niter
     dtype = A.dtype if A.dtype.is_complex else _floating_dtype(A)
     R = randn(A.shape[-1], q, dtype=dtype, device=A.device)
@@ -35,7 +35,7 @@ def _approximate_basis(A, q, niter, M):
 
 
 def _svd_lowrank(A, q=6, niter=2, M=None):
-    from .linalg import linalg_svd
+    from .linalg_decomp import linalg_svd
     q = 6 if q is None else q
     m, n = A.shape[-2:]
     if M is not None:
