@@ -129,3 +129,18 @@ def test_dlpack_both_ways():
     assert torch.equal(torch.from_dlpack(tl.arange(3)), torch.arange(3))
     with pytest.raises(RuntimeError, match="require gradient"):
         dlpack.from_dlpack(torch.ones(2, requires_grad=True))
+
+
+def test_deprecated_assert_allclose_as_torch():
+    import warnings
+
+    for m in (tl, torch):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            m.testing.assert_allclose(m.ones(2), [1.0, 1.00001])
+        assert w[0].category is FutureWarning
+        with pytest.raises(AssertionError, match="Tensor-likes are not close") as e:
+            m.testing.assert_allclose(m.ones(2), m.zeros(2))
+        assert "up to 1e-05 allowed" in str(e.value) and "up to 0.0001 allowed" in str(e.value)
+    with pytest.raises(RuntimeError, match="but got 3 and 4 elements"):
+        tl.dot(tl.ones(3), tl.ones(4))

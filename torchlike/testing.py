@@ -227,6 +227,31 @@ def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=Non
         raise type(exc)(text) from None
 
 
+_ALLCLOSE_PRECISION = {"float16": (1e-3, 1e-3), "float32": (1e-4, 1e-5), "float64": (1e-5, 1e-8)}
+
+
+def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan=True, msg=""):
+    """torch.testing.assert_allclose (deprecated in torch since 1.12, still used by tutorials): warns as
+    torch does, turns ``expected`` into a tensor like ``actual``, takes torch's old per-dtype default
+    tolerances and compares with :func:`assert_close` ignoring dtypes."""
+    import warnings
+
+    from ._tensor import Tensor
+    from .ops.creation import tensor
+    warnings.warn("`torch.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a future "
+                  "release. Please use `torch.testing.assert_close()` instead. You can find detailed upgrade "
+                  "instructions in https://github.com/pytorch/pytorch/issues/61844.", FutureWarning, stacklevel=2)
+    if not isinstance(actual, Tensor):
+        actual = tensor(actual)
+    if not isinstance(expected, Tensor):
+        expected = tensor(expected, dtype=actual.dtype)
+    if rtol is None and atol is None:
+        pairs = [_ALLCLOSE_PRECISION.get(t.dtype.name, (0.0, 0.0)) for t in (actual, expected)]
+        rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
+    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_device=True, check_dtype=False,
+                 check_stride=False, msg=msg or None)
+
+
 def make_tensor(*shape, dtype, device=None, low=None, high=None, requires_grad=False, noncontiguous=False,
                 exclude_zero=False, memory_format=None):
     """torch.testing.make_tensor: random values in [low, high) (defaults -9..9, ints up to 10)."""
@@ -267,4 +292,4 @@ def make_tensor(*shape, dtype, device=None, low=None, high=None, requires_grad=F
     return t
 
 
-__all__ = ["assert_close", "make_tensor"]
+__all__ = ["assert_close", "make_tensor"]  # assert_allclose: deprecated, not in torch's __all__ either

@@ -343,7 +343,7 @@ def matmul(input, other, *, out=None):
     if ka != kb:
         if input.ndim == 1 and other.ndim == 1:
             raise RuntimeError(f"inconsistent tensor size, expected tensor [{a[0]}] and src [{b[0]}] to have the same "
-                               "number of elements, but got {a[0]} and {b[0]} elements respectively")
+                               f"number of elements, but got {a[0]} and {b[0]} elements respectively")
         lhs = (1, a[0]) if input.ndim == 1 else (_batch(a), a[-1])
         rhs = (b[0], 1) if other.ndim == 1 else (b[-2], b[-1])
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_fmt(lhs)} and {_fmt(rhs)})")
