@@ -48,6 +48,7 @@ def public_functions():
         except ImportError:  # pragma: no cover - every namespace ships with torchlike
             continue
         for attr, v in list(vars(mod).items()):
+            v = getattr(v, "__fx_original__", v)
             if attr.startswith("__") or attr in NOT_TRACED or isinstance(v, type) or not _is_function(v):
                 continue
             if isinstance(v, types.ModuleType):
@@ -68,6 +69,7 @@ def _table() -> dict:
 
 def torch_name(fn) -> str | None:
     """torch's qualified name for a public torchlike function (``torch.relu``), or None."""
+    fn = getattr(fn, "__fx_original__", fn)
     hit = _table().get(id(fn))
     if hit is not None and hit[1] is fn:
         return hit[0]

@@ -18,11 +18,13 @@ import warnings
 from types import FunctionType, ModuleType
 
 from . import _names
+from . import _patching
 from ._assert import _assert
 from .graph import Graph
 from .graph_module import GraphModule
 
-from .proxy import ParameterProxy, TracerBase, _find_proxy
+from ._patching import _find_proxy
+from .proxy import ParameterProxy, TracerBase
 
 __all__ = ["Tracer", "symbolic_trace", "wrap", "PH", "PHBase", "PHWithMeta"]
 
@@ -118,8 +120,9 @@ class _Patcher:
 _MISSING = object()
 
 
-def _recording(fn, qual=None, mark_wrapped=False):
-    """A stand-in for ``fn`` that records a call_function node when a Proxy is among its arguments."""
+def _recording(fn, mark_wrapped=False):
+    """A stand-in for a wrapped or autowrapped function: records a call_function node when a Proxy
+    is among its arguments (torch's ``_create_wrapped_func``)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -127,8 +130,6 @@ def _recording(fn, qual=None, mark_wrapped=False):
         if proxy is None:
             return fn(*args, **kwargs)
         out = proxy.tracer.create_proxy("call_function", fn, args, kwargs)
-        if qual is not None:
-            out.node._target_name = qual
         if mark_wrapped:
             out.node.meta["is_wrapped"] = True
         return out
@@ -324,6 +325,7 @@ class Tracer(TracerBase):
         self.tensor_attrs: dict = {}
         _collect_tensor_attrs(self.root, [], self.tensor_attrs)
         self._patcher = patcher = _Patcher()
+        _patching.trace_depth += 1
         try:
             fn, args = self.create_args_for_root(fn, isinstance(root, Module), concrete_args)
             parameter_proxy_cache: dict = {}
@@ -350,12 +352,12 @@ class Tracer(TracerBase):
                              type_expr=getattr(fn, "__annotations__", {}).get("return", None))
             self.submodule_paths = None
         finally:
+            _patching.trace_depth -= 1
             patcher.restore()
         return self.graph
 
     def _patch_namespaces(self):
-        for mod, attr, qual, fn in _names.public_functions():
-            self._patcher.set_attr(mod, attr, _recording(fn, qual))
+        _patching.install(self._patcher)
 
     def _patch_globals_of(self, fn):
         """Record torch functions and autowrapped ``math`` functions used through a forward's globals
@@ -367,11 +369,11 @@ class Tracer(TracerBase):
         for name, value in list(g.items()):
             if name.startswith("_") and name != "_assert" or isinstance(value, (type, ModuleType)):
                 continue
-            if not callable(value) or hasattr(value, "__fx_original__"):
+            if not callable(value) or isinstance(value, _patching.ProxyAware):
                 continue
             qual = _names.torch_name(value)
             if qual is not None and not qual.startswith("torch.Tensor."):
-                self._patcher.set_item(g, name, _recording(value, qual))
+                self._patcher.set_item(g, name, _patching.stand_in(getattr(value, "__fx_original__", value), qual))
             elif id(value) in self._autowrap_function_ids:
                 self._patcher.set_item(g, name, _recording(value, mark_wrapped=True))
         for m in self._autowrap_search:  # ``math.sqrt(p)`` looks the function up on the module

@@ -15,7 +15,7 @@ import operator
 from bisect import bisect_left
 
 from .graph import Graph, magic_methods
-from .node import Node, map_aggregate
+from .node import Node
 
 __all__ = ["TraceError", "TracerBase", "GraphAppendingTracer", "Proxy", "Attribute", "ParameterProxy"]
 
@@ -121,6 +121,9 @@ class Proxy:
             tracer = GraphAppendingTracer(node.graph)
         self.tracer = tracer
         self.node = node
+        from . import _patching
+        if not _patching.trace_depth:  # built by hand or by a Transformer: torch.* must see it
+            _patching.install_permanently()
 
     def __repr__(self) -> str:
         return f"Proxy({self.node.name})"
@@ -265,18 +268,3 @@ for _name in _reflectable:
 
 # Proxy defines __eq__, so it must restate its hash (identity, as in torch)
 Proxy.__hash__ = lambda self: id(self)
-
-
-def _find_proxy(*objects):
-    """The first Proxy inside ``objects`` (nested containers searched), or None."""
-    found = []
-
-    def look(x):
-        if isinstance(x, Proxy) and not found:
-            found.append(x)
-        return x
-
-    map_aggregate(objects, look)
-    return found[0] if found else None
-
-

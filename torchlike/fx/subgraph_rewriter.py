@@ -100,7 +100,7 @@ def _find_matches(graph: Graph, pattern: Graph) -> list[Match]:
         if any(m[p] in internal_set for p in p_placeholders):
             continue
         taken |= internal_set
-        matches.append(Match(anchor=gn, nodes_map={p: m[p] for p in m}))
+        matches.append(Match(anchor=p_anchor, nodes_map={p: m[p] for p in m}))
     return matches
 
 
@@ -123,10 +123,17 @@ def replace_pattern_with_filters(gm: GraphModule, pattern, replacement, match_fi
     p_out = next(n for n in p_graph.nodes if n.op == "output")
     p_outs = p_out.args[0]
     p_returns = list(p_outs) if isinstance(p_outs, (list, tuple)) else [p_outs]
+    replaced: dict = {}  # original node -> what replaced it (a later match may read an earlier one's result)
+
+    def current(n):
+        while n in replaced:
+            n = replaced[n]
+        return n
+
     for match in matches:
         r_graph = _as_graph(replacement_callback(match, graph, p_graph) if replacement_callback else replacement)
         r_placeholders = [n for n in r_graph.nodes if n.op == "placeholder"]
-        val_map = {rp: match.nodes_map[pp] for rp, pp in zip(r_placeholders, p_placeholders)}
+        val_map = {rp: current(match.nodes_map[pp]) for rp, pp in zip(r_placeholders, p_placeholders)}
         # the replacement goes before the first original node that reads the match's results
         anchors = [match.nodes_map[p] for p in p_returns]
         order = {n: i for i, n in enumerate(graph.nodes)}
@@ -150,6 +157,8 @@ def replace_pattern_with_filters(gm: GraphModule, pattern, replacement, match_fi
         outs = list(out) if isinstance(out, (list, tuple)) and len(p_returns) > 1 else [out]
         for p, new in zip(p_returns, outs):
             match.nodes_map[p].replace_all_uses_with(new)
+            if isinstance(new, Node):
+                replaced[match.nodes_map[p]] = new
         for p in reversed(list(p_graph.nodes)):
             if p.op in ("placeholder", "output"):
                 continue

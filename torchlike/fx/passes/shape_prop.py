@@ -27,7 +27,8 @@ class TensorMetadata(NamedTuple):
 def _extract_tensor_metadata(result) -> TensorMetadata:
     import torchlike
     memory_format = None
-    for fmt in (torchlike.contiguous_format, torchlike.channels_last, torchlike.channels_last_3d):
+    formats = [getattr(torchlike, n, None) for n in ("contiguous_format", "channels_last", "channels_last_3d")]
+    for fmt in (f for f in formats if f is not None):
         try:
             if result.is_contiguous(memory_format=fmt):
                 memory_format = fmt
