@@ -16,7 +16,7 @@ import functools
 from . import _names
 from ._call_style import CALL_STYLE, normalize
 
-_stand_ins: dict = {}   # id(original) -> ProxyAware
+_stand_ins: dict = {}   # (id(original), public name) -> ProxyAware
 _permanent = False
 trace_depth = 0         # > 0 while a symbolic trace runs (the stand-ins are installed then)
 
@@ -50,6 +50,9 @@ class ProxyAware:
         if self._style_key not in CALL_STYLE:
             self._style_key = None
         functools.update_wrapper(self, fn)
+        short = qual.rsplit(".", 1)[-1]
+        # torch names a node after the function called; an alias here shares its function's __name__
+        self._node_name = short if short != getattr(fn, "__name__", short) else None
 
     def __call__(self, *args, **kwargs):
         proxy = _find_proxy(args, kwargs)
@@ -58,7 +61,7 @@ class ProxyAware:
             return fn(*args, **kwargs)
         if self._style_key is not None:
             args, kwargs = normalize(self._style_key, fn, args, kwargs)
-        out = proxy.tracer.create_proxy("call_function", fn, args, kwargs)
+        out = proxy.tracer.create_proxy("call_function", fn, args, kwargs, name=self._node_name)
         out.node._target_name = self._qual
         return out
 
@@ -71,23 +74,52 @@ class ProxyAware:
     def __repr__(self):
         return repr(self.__fx_original__)
 
+    def __reduce__(self):
+        fn = self.__fx_original__
+        return (load_function, (fn.__module__, fn.__qualname__))
+
     def __get__(self, obj, objtype=None):  # stays a plain function when stored on a class
         return self if obj is None else functools.partial(self, obj)
 
 
+def load_function(module: str, qualname: str):
+    """The original function ``module.qualname`` (looking through an installed stand-in), for unpickling."""
+    import importlib
+    obj = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return getattr(obj, "__fx_original__", obj)
+
+
 def stand_in(fn, qual: str) -> ProxyAware:
-    s = _stand_ins.get(id(fn))
+    """The stand-in for ``fn`` under the public name ``qual`` (one per name, so ``torch.arctan``
+    records as ``arctan`` even where it is the same function as ``torch.atan``)."""
+    s = _stand_ins.get((id(fn), qual))
     if s is None or s.__fx_original__ is not fn:
-        s = _stand_ins[id(fn)] = ProxyAware(fn, qual)
+        s = _stand_ins[(id(fn), qual)] = ProxyAware(fn, qual)
     return s
+
+
+def _targets():
+    """(module, attribute, qualified name, function) for each public function, in its public
+    namespaces and in the private module that defines it (where torchlike's own layers call it)."""
+    import sys
+    for mod, attr, qual, fn in _names.public_functions():
+        yield mod, attr, qual, fn
+        home = sys.modules.get(getattr(fn, "__module__", None) or "")
+        name = getattr(fn, "__name__", None)
+        if home is not None and name and getattr(getattr(home, name, None), "__fx_original__", None) is None \
+                and getattr(home, name, None) is fn:
+            yield home, name, qual, fn
 
 
 def install(patcher) -> None:
     """Install the stand-ins for the length of a trace (``patcher`` restores the originals)."""
     if _permanent:
         return
-    for mod, attr, qual, fn in _names.public_functions():
-        patcher.set_attr(mod, attr, stand_in(fn, qual))
+    for mod, attr, qual, fn in list(_targets()):
+        if not isinstance(getattr(mod, attr, None), ProxyAware):
+            patcher.set_attr(mod, attr, stand_in(fn, qual))
 
 
 def install_permanently() -> None:
@@ -95,6 +127,6 @@ def install_permanently() -> None:
     global _permanent
     if _permanent:
         return
-    for mod, attr, qual, fn in _names.public_functions():
+    for mod, attr, qual, fn in list(_targets()):
         setattr(mod, attr, stand_in(fn, qual))
     _permanent = True

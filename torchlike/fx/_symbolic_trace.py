@@ -367,6 +367,9 @@ class Tracer(TracerBase):
         if g is None or not self._patcher.visit_once(g):
             return
         for name, value in list(g.items()):
+            if isinstance(value, ModuleType) and value.__name__.startswith("torchlike."):
+                self._patch_module_functions(value)  # ``F.relu`` through a private torchlike module
+                continue
             if name.startswith("_") and name != "_assert" or isinstance(value, (type, ModuleType)):
                 continue
             if not callable(value) or isinstance(value, _patching.ProxyAware):
@@ -381,6 +384,16 @@ class Tracer(TracerBase):
                 for name, value in list(vars(m).items()):
                     if not name.startswith("_") and id(value) in self._autowrap_function_ids:
                         self._patcher.set_attr(m, name, _recording(value))
+
+    def _patch_module_functions(self, mod):
+        if not self._patcher.visit_once(mod):
+            return
+        for name, value in list(vars(mod).items()):
+            if isinstance(value, (type, ModuleType)) or not callable(value) or isinstance(value, _patching.ProxyAware):
+                continue
+            qual = _names.torch_name(value)
+            if qual is not None and not qual.startswith("torch.Tensor."):
+                self._patcher.set_attr(mod, name, _patching.stand_in(getattr(value, "__fx_original__", value), qual))
 
     def __getstate__(self):
         state = dict(self.__dict__)

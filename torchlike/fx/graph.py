@@ -588,7 +588,11 @@ class Graph:
         records = []
         for n in self.nodes:
             ref = lambda x: _NodeRef(x.name)  # noqa: E731
-            records.append((n.name, n.op, n.target, map_arg(n.args, ref), map_arg(n.kwargs, ref), n.type,
+            target = n.target
+            if callable(target) and (getattr(target, "__module__", None) or "").startswith("torchlike"):
+                # by name: the module attribute may be a stand-in (see _patching), which pickle refuses
+                target = _FnRef(target.__module__, target.__qualname__)
+            records.append((n.name, n.op, target, map_arg(n.args, ref), map_arg(n.kwargs, ref), n.type,
                             n.meta, n._target_name))
         return {"records": records, "codegen": self._codegen, "tracer_cls": self._tracer_cls,
                 "tracer_extras": self._tracer_extras}
@@ -598,6 +602,9 @@ class Graph:
         self._codegen = state["codegen"]
         by_name: dict = {}
         for name, op, target, args, kwargs, type_, meta, target_name in state["records"]:
+            if isinstance(target, _FnRef):
+                from ._patching import load_function
+                target = load_function(target.module, target.qualname)
             deref = lambda r: by_name[r.name] if isinstance(r, _NodeRef) else r  # noqa: E731
             from .node import map_aggregate
             n = self.create_node(op, target, tuple(map_aggregate(args, deref)), dict(map_aggregate(kwargs, deref)),
@@ -605,6 +612,14 @@ class Graph:
             n.meta = meta
             n._target_name = target_name
             by_name[name] = n
+
+
+class _FnRef:
+    """A torchlike function inside a pickled Graph, by module and qualified name."""
+
+    def __init__(self, module: str, qualname: str):
+        self.module = module
+        self.qualname = qualname
 
 
 class _NodeRef:
