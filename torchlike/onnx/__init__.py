@@ -13,6 +13,11 @@ from .errors import OnnxExporterError, UnsupportedOperatorError
 producer_name = "torchlike"
 
 
+def dynamo_export(model, *model_args, export_options=None, **model_kwargs) -> ONNXProgram:
+    """torch's earlier name for the exporter (torch.onnx.dynamo_export): ``export`` without a file."""
+    return export(model, model_args, kwargs=model_kwargs)
+
+
 def register_custom_op_symbolic(symbolic_name: str, symbolic_fn, opset_version: int) -> None:
     """torch's TorchScript-exporter hook; torchlike's exporter has no symbolic registry."""
     raise NotImplementedError("torchlike.onnx has no custom symbolic registry: register_custom_op_symbolic "
@@ -25,6 +30,6 @@ def select_model_mode_for_export(model, mode):
     return _eval_mode(model, mode)
 
 
-__all__ = ["export", "is_in_onnx_export", "ONNXProgram", "TrainingMode", "OperatorExportTypes", "errors",
+__all__ = ["export", "dynamo_export", "is_in_onnx_export", "ONNXProgram", "TrainingMode", "OperatorExportTypes", "errors",
            "OnnxExporterError", "UnsupportedOperatorError", "register_custom_op_symbolic",
            "select_model_mode_for_export", "DEFAULT_OPSET"]

@@ -39,6 +39,25 @@ class ONNXProgram:
         outs = self._session.run(None, dict(zip(names, values)))
         return [torchlike.tensor(o) for o in outs]
 
+    def optimize(self) -> None:
+        """torch runs ONNX graph optimisations here; torchlike's graphs are written without
+        redundant nodes, so there is nothing to do."""
+
+    def adapt_torch_inputs_to_onnx(self, *args, **kwargs) -> list:
+        """The inputs in the order the ONNX graph takes them (torch's older ExportOutput API)."""
+        return list(args) + list(kwargs.values())
+
+    def adapt_torch_outputs_to_onnx(self, outputs) -> list:
+        """The model's outputs flattened into the list the ONNX graph returns."""
+        import torchlike
+        if isinstance(outputs, torchlike.Tensor):
+            return [outputs]
+        flat = []
+        for o in outputs:
+            flat.extend(self.adapt_torch_outputs_to_onnx(o) if isinstance(o, (tuple, list)) else
+                        [o] if isinstance(o, torchlike.Tensor) else [])
+        return flat
+
     def release(self):
         self._session = None
 
