@@ -26,7 +26,7 @@ from .graph_module import GraphModule
 from ._patching import _find_proxy
 from .proxy import ParameterProxy, TracerBase
 
-__all__ = ["Tracer", "symbolic_trace", "wrap", "PH", "PHBase", "PHWithMeta"]
+__all__ = ["Tracer", "symbolic_trace", "wrap", "PH", "PHBase", "PHWithMeta", "is_fx_tracing"]
 
 # (globals dict id, name) -> globals dict, filled by wrap()
 _wrapped_fns_to_patch: dict = {}
@@ -50,6 +50,11 @@ class PHWithMeta(PHBase):
     def __init__(self, ph_key: str | None = None):
         super().__init__()
         self.ph_key = ph_key
+
+
+def is_fx_tracing() -> bool:
+    """True while a symbolic trace is running (torch.fx._symbolic_trace.is_fx_tracing)."""
+    return _patching.trace_depth > 0
 
 
 def _assert_is_none(value, msg):

@@ -415,8 +415,7 @@ class Graph:
         """Copy ``node`` (from any graph) into this one, mapping its Node arguments with ``arg_transform``."""
         args = map_arg(node.args, arg_transform)
         kwargs = map_arg(node.kwargs, arg_transform)
-        name = node.name if node.op != "placeholder" or node.name == node.target else node.name
-        result = self.create_node(node.op, node.target, tuple(args), dict(kwargs), name, node.type)
+        result = self.create_node(node.op, node.target, tuple(args), dict(kwargs), node.name, node.type)
         result.meta = dict(node.meta)
         result._target_name = node._target_name
         return result
@@ -572,15 +571,9 @@ class Graph:
         return self._codegen.process_outputs(out)
 
     def __str__(self) -> str:
-        placeholder_names: list = []
-        maybe_return_typename = [""]
-        node_strs = [node.format_node(placeholder_names) for node in self.nodes]
         s = "graph():"
         for n in self.nodes:
-            line = n.format_node(None, maybe_return_typename)
-            if line:
-                s += "\n    " + line
-        del node_strs
+            s += "\n    " + n.format_node()
         return s
 
     def __getstate__(self):
