@@ -447,3 +447,20 @@ def test_node_meta_and_users():
     assert copy.deepcopy(gm).graph.find_nodes(op="placeholder")[0].meta["seen"] == "x"
     mul = next(n for n in gm.graph.nodes if n.target is operator.mul)
     assert mul.args[0].target == torchlike.sigmoid
+
+
+def test_python_level_functions_print_as_torch(rng):
+    """torch.split/einsum live in torch.functional and F.* pass defaults as keywords: same code as torch."""
+    def make(t):
+        F = t.nn.functional
+
+        def f(x, y):
+            a = t.split(y, 2, 1)[0] + t.einsum("ij,ij->ij", x, x)[:, :2]
+            b = F.softmax(x, dim=-1) + F.dropout(x, 0.2, training=False) + F.layer_norm(x, (x.shape[-1],))
+            return a, b, x.to(t.float64) + t.zeros_like(x, dtype=t.float64), t.max(x, dim=1)[0]
+        return f
+    gm, gref = torchlike.fx.symbolic_trace(make(torchlike)), torch.fx.symbolic_trace(make(torch))
+    assert gm.code == gref.code
+    x, y = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((3, 4)).astype(np.float32)
+    assert_same(gm(torchlike.tensor(x), torchlike.tensor(y)), gref(torch.tensor(x), torch.tensor(y)),
+                rtol=1e-5, atol=1e-5)

@@ -77,12 +77,15 @@ from ._control_flow import cond  # noqa: E402
 
 
 def __getattr__(name):
-    """Lazy submodules ``torch.fx``, ``torch.export``, ``torch.onnx`` (imported on first use), and
-    ``torch._assert`` (which traced graphs call)."""
+    """Lazy submodules ``torch.fx``, ``torch.export``, ``torch.onnx`` (imported on first use),
+    ``torch.functional``, and ``torch._assert`` (which traced graphs call)."""
     if name in ("fx", "export", "onnx"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     if name == "_assert":
         from .fx._assert import _assert
         return _assert
+    if name == "functional":  # torch.functional (split, einsum, ...), where torch.fx says they live
+        from .fx import _torch_functional
+        return _torch_functional
     raise AttributeError(f"module 'torchlike' has no attribute '{name}'")

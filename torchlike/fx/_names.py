@@ -33,6 +33,10 @@ NOT_TRACED = frozenset({
 })
 
 _by_id: dict | None = None
+_TORCH_FUNCTIONAL = frozenset(("atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes", "broadcast_tensors",
+                               "cartesian_prod", "block_diag", "cdist", "chain_matmul", "einsum", "istft", "lu",
+                               "norm", "meshgrid", "pca_lowrank", "split", "stft", "svd_lowrank", "tensordot",
+                               "unique", "unique_consecutive", "unravel_index"))
 
 
 def _is_function(v) -> bool:
@@ -53,7 +57,10 @@ def public_functions():
                 continue
             if isinstance(v, types.ModuleType):
                 continue
-            yield mod, attr, f"{torchname}.{attr}", v
+            if torchname == "torch" and attr in _TORCH_FUNCTIONAL:
+                yield mod, attr, f"torch.functional.{attr}", v  # where torch defines (and fx prints) it
+            else:
+                yield mod, attr, f"{torchname}.{attr}", v
 
 
 def _table() -> dict:

@@ -46,9 +46,7 @@ class ProxyAware:
     def __init__(self, fn, qual: str):
         self.__fx_original__ = fn
         self._qual = qual
-        self._style_key = qual if qual in CALL_STYLE else "torch.functional." + qual[len("torch."):]
-        if self._style_key not in CALL_STYLE:
-            self._style_key = None
+        self._style_key = qual if qual in CALL_STYLE else None
         functools.update_wrapper(self, fn)
         short = qual.rsplit(".", 1)[-1]
         # torch names a node after the function called; an alias here shares its function's __name__
