@@ -117,7 +117,6 @@ def export(mod: Module, args: tuple, kwargs: dict | None = None, *, dynamic_shap
 
 def _guards_for(tensor_inputs, dynamic_shapes, sig):
     """Per tensor input, its expected rank and, per dimension, the exact size or a Dim range."""
-    specs = {}
     if dynamic_shapes is not None:
         if isinstance(dynamic_shapes, (tuple, list)):
             names = [n for n in sig.parameters][:len(dynamic_shapes)]

@@ -7,14 +7,14 @@ whose generated ``forward`` computes the same values (with autograd, and under
 """
 from __future__ import annotations
 
-from . import immutable_collections, node, graph, proxy
+from . import immutable_collections, node, graph, proxy  # noqa: F401  (torch.fx.node, ... as attributes)
 from .graph import Graph, CodeGen, PythonCode
 from .graph_module import GraphModule
 from .node import Node, map_arg, map_aggregate, has_side_effect
 from .proxy import Proxy, Attribute, TraceError, GraphAppendingTracer, ParameterProxy
 from ._symbolic_trace import PH, Tracer, symbolic_trace, wrap
 from .interpreter import Interpreter, Transformer
-from . import subgraph_rewriter, passes
+from . import subgraph_rewriter, passes  # noqa: F401
 from .subgraph_rewriter import replace_pattern
 
 __all__ = ["symbolic_trace", "Tracer", "Graph", "GraphModule", "Node", "Proxy", "wrap", "Interpreter",

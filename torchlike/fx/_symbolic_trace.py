@@ -201,7 +201,7 @@ class Tracer(TracerBase):
                         if "proxy_factory_fn" in inspect.signature(self.create_proxy).parameters:
                             kwargs["proxy_factory_fn"] = (
                                 None if not self.param_shapes_constant
-                                else (lambda node: ParameterProxy(self, node, n, attr_val)))
+                                else (lambda node, n=n: ParameterProxy(self, node, n, attr_val)))
                         parameter_proxy_cache[n] = self.create_proxy("get_attr", n, (), {}, **kwargs)
                     return parameter_proxy_cache[n]
             return None

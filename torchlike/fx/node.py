@@ -177,10 +177,7 @@ class Node:
         seen = self._input_nodes
 
         def collect(n):
-            if n.graph is not self.graph and self.graph is not None and n.graph is not None:
-                raise ValueError(f"Argument '{n}' of Node '{self}' was used before it has been defined! "
-                                 "(it belongs to a different Graph)")
-            seen.setdefault(n)
+            seen.setdefault(n)  # a node of another graph is allowed here; Graph.lint() reports it
             return n
 
         self._args = map_arg(tuple(new_args), collect)

@@ -82,8 +82,6 @@ def _binary(op, reverse=False):
         xn, yn = name_of(b, x, like), name_of(b, y, like)
         if alpha is not None and alpha != 1:
             yn = b.op("Mul", [yn, name_of(b, alpha, like)])
-        if op == "Pow" and isinstance(x, T) and not isinstance(y, T):
-            yn = name_of(b, y, like)
         return b.op(op, [xn, yn])
     return conv
 
