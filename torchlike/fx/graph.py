@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import _names
-from .node import Node, _format_arg, _type_repr, map_arg
+from .node import Node, _type_repr, map_arg
 
 __all__ = ["Graph", "PythonCode", "CodeGen"]
 
@@ -532,8 +532,7 @@ class Graph:
 
     def print_tabular(self) -> None:
         """Print the nodes as a table (opcode, name, target, args, kwargs), as torch does (via tabulate)."""
-        rows = [[n.op, n.name, n._pretty_print_target(n.target), _format_arg(n.args), _format_arg(n.kwargs)]
-                for n in self.nodes]
+        rows = [[n.op, n.name, n.target, n.args, n.kwargs] for n in self.nodes]
         headers = ["opcode", "name", "target", "args", "kwargs"]
         try:
             from tabulate import tabulate
