@@ -1,7 +1,7 @@
 """Every torch/torchvision name that PyTorch's examples and tutorials use (at least two files,
 ``tests/data/torch_names.tsv``, copied from shared/api_usage) resolves in torchlike.
 
-Excluded: distributed training, fx/export/onnx graph capture,
+Excluded: distributed training,
 quantization and private (underscore) modules — areas torchlike does not provide (README).
 """
 import importlib
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-EXCLUDED_PREFIXES = ("torch.distributed", "torch.fx", "torch.export", "torch.onnx",
+EXCLUDED_PREFIXES = ("torch.distributed",
                      "torch.ao", "torch.quantization", "torch.nn.quantized",
                      "torch.backends.quantized", "torch.nn.intrinsic", "torch.nn.qat")
 

@@ -73,3 +73,15 @@ from . import _dynamo, _inductor, _logging  # the private names compile tutorial
 from . import compiler, distributions, library  # noqa: E402
 from ._control_flow import cond  # noqa: E402
 from . import functional  # noqa: E402  (torch.functional: einsum, split, ... by their module path)
+
+
+def __getattr__(name):
+    """Lazy submodules ``torch.fx``, ``torch.export``, ``torch.onnx`` (imported on first use) and
+    ``torch._assert`` (which traced graphs call)."""
+    if name in ("fx", "export", "onnx"):
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    if name == "_assert":
+        from .fx._assert import _assert
+        return _assert
+    raise AttributeError(f"module 'torchlike' has no attribute '{name}'")

@@ -1,10 +1,20 @@
-"""torch.functional: the module where torch defines some of its ``torch.*`` functions in Python (scripts
-import ``torch.functional.F`` names such as ``einsum`` or ``split`` from here); the same functions as
-``torchlike.*``."""
-from . import (atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast_shapes, broadcast_tensors,  # noqa: F401
-               cartesian_prod, cdist, chain_matmul, einsum, istft, lu, meshgrid, norm, pca_lowrank, split, stft,
-               svd_lowrank, tensordot, unique, unique_consecutive, unravel_index)
+"""``torch.functional``: the module torch's Python-level tensor functions (``split``, ``einsum``,
+``norm``, ...) live in (scripts import them from here) and the name torch.fx prints for them
+(``torch.functional.split``). The same functions as ``torchlike.*``, looked up on use: while fx has
+its tracing stand-ins installed, this module still hands out the plain functions."""
+from __future__ import annotations
 
-__all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes", "broadcast_tensors", "cartesian_prod",
-           "block_diag", "cdist", "chain_matmul", "einsum", "istft", "lu", "norm", "meshgrid", "pca_lowrank", "split",
-           "stft", "svd_lowrank", "tensordot", "unique", "unique_consecutive", "unravel_index"]
+import torchlike as _t
+
+NAMES = ("atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes", "broadcast_tensors", "cartesian_prod",
+         "block_diag", "cdist", "chain_matmul", "einsum", "istft", "lu", "norm", "meshgrid", "pca_lowrank", "split",
+         "stft", "svd_lowrank", "tensordot", "unique", "unique_consecutive", "unravel_index")
+
+__all__ = [n for n in NAMES if hasattr(_t, n)]
+
+
+def __getattr__(name):
+    if name in __all__:
+        fn = getattr(_t, name)
+        return getattr(fn, "__fx_original__", fn)
+    raise AttributeError(f"module 'torch.functional' has no attribute '{name}'")

@@ -1,0 +1,257 @@
+"""torch.onnx.export for torchlike: trace with torchlike.fx, run the graph once on the example
+inputs, and write each node as ONNX operators (see ``_ops`` for what converts).
+
+torchlike.nn layers are converted whole (a Linear becomes Gemm, a Conv2d Conv, ...); other calls
+by their torch function or Tensor method name. Values the model derives from sizes are
+constants of the example run, so ``dynamic_axes`` only frees dimensions the model never reads.
+Anything without a conversion raises :class:`~torchlike.onnx.errors.UnsupportedOperatorError`
+naming it. The model is exported in eval mode (torch's default ``TrainingMode.EVAL``).
+"""
+from __future__ import annotations
+
+import contextlib
+import operator
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..fx import Interpreter, symbolic_trace
+from ..fx._names import qualified_name
+from ..nn import Module
+from . import _ops
+from ._builder import Builder, T
+from .errors import UnsupportedOperatorError
+
+DEFAULT_OPSET = 17
+_in_export = False
+
+
+def is_in_onnx_export() -> bool:
+    """True while :func:`export` is running (torch.onnx.is_in_onnx_export)."""
+    return _in_export
+
+
+def _require_onnx():
+    try:
+        import onnx  # noqa: F401
+    except ImportError as e:
+        raise ImportError("torchlike.onnx.export needs the 'onnx' package: pip install 'torchlike[onnx]'") from e
+
+
+def _short_name(node) -> str:
+    if node.op == "call_method":
+        return node.target
+    t = node.target
+    if getattr(operator, getattr(t, "__name__", ""), None) is t:
+        return t.__name__
+    return getattr(t, "__name__", str(t))
+
+
+def _display_name(node, module=None) -> str:
+    if node.op == "call_module":
+        return f"torch.nn.{type(module).__name__}"
+    if node.op == "call_method":
+        return f"torch.Tensor.{node.target}"
+    if node._target_name:
+        return node._target_name
+    try:
+        return qualified_name(node.target)
+    except RuntimeError:
+        return str(node.target)
+
+
+class _Converter(Interpreter):
+    """Runs the graph for real and, node by node, emits the ONNX operators for it."""
+
+    def __init__(self, gm, builder: Builder, input_names):
+        super().__init__(gm, garbage_collect_values=False)
+        self.b = builder
+        self.sym: dict = {}
+        self.input_names = list(input_names)
+        self.inputs: list = []
+
+    def _sym(self, a):
+        from ..fx.node import Node, map_aggregate
+        return map_aggregate(a, lambda x: self.sym[x] if isinstance(x, Node) else x)
+
+    def run_node(self, n):
+        real = super().run_node(n)
+        if n.op == "placeholder":
+            if isinstance(real, Tensor):
+                name = self.input_names.pop(0) if self.input_names else n.name
+                self.sym[n] = T(name, real)
+                self.inputs.append(self.sym[n])
+            else:
+                self.sym[n] = real
+            return real
+        if n.op == "get_attr":
+            self.sym[n] = T(self.b.weight(real, n.target), real) if isinstance(real, Tensor) else real
+            return real
+        if n.op == "output":
+            self.sym[n] = self._sym(n.args[0])
+            return real
+        args, kwargs = self._sym(n.args), self._sym(dict(n.kwargs))
+        if not _has_tensor((args, kwargs)) or not _real_has_tensor(real):
+            self.sym[n] = real  # a Python value (a size, a shape): a constant of the example run
+            return real
+        if n.op == "call_module":
+            mod = self.fetch_attr(n.target)
+            conv = _ops.MODULES.get(type(mod).__name__)
+            if conv is None:
+                raise UnsupportedOperatorError(_display_name(n, mod))
+            out = conv(self.b, mod, n.target, *args, **kwargs)
+        else:
+            short = _short_name(n)
+            conv = _ops.FUNCTIONS.get(short)
+            if conv is None:
+                raise UnsupportedOperatorError(_display_name(n))
+            try:
+                out = conv(self.b, *args, **kwargs)
+            except TypeError as e:
+                raise UnsupportedOperatorError(_display_name(n), f"arguments not understood ({e})") from e
+        self.sym[n] = _wrap(out, real)
+        return real
+
+
+def _trace(model, n_inputs: int):
+    """The model's graph; a torch.nn layer exported on its own becomes one call_module node."""
+    from ..fx import Graph, GraphModule, Tracer
+    if isinstance(model, Module) and Tracer().is_leaf_module(model, ""):
+        import inspect
+        names = [p for p in inspect.signature(model.forward).parameters][:n_inputs]
+        target = type(model).__name__.lower()
+        root = Module()
+        root.add_module(target, model)
+        g = Graph()
+        phs = tuple(g.placeholder(n) for n in names)
+        g.output(g.call_module(target, phs))
+        return GraphModule(root, g, type(model).__name__)
+    return symbolic_trace(model)
+
+
+def _has_tensor(x) -> bool:
+    if isinstance(x, T):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(_has_tensor(e) for e in x)
+    if isinstance(x, dict):
+        return any(_has_tensor(e) for e in x.values())
+    return False
+
+
+def _real_has_tensor(x) -> bool:
+    if isinstance(x, Tensor):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(_real_has_tensor(e) for e in x)
+    return False
+
+
+def _wrap(out, real):
+    if isinstance(out, str):
+        return T(out, real)
+    if isinstance(out, (tuple, list)):
+        return type(out)(_wrap(o, r) if o is not None else None for o, r in zip(out, real))
+    return out
+
+
+def _flatten_outputs(sym, real):
+    if isinstance(sym, T):
+        return [(sym, real)]
+    if isinstance(sym, (tuple, list)):
+        out = []
+        for s, r in zip(sym, real):
+            out.extend(_flatten_outputs(s, r))
+        return out
+    if sym is None:
+        return []
+    raise UnsupportedOperatorError("output", f"the model returns a {type(sym).__name__}, not tensors")
+
+
+_ONNX_TYPES = {np.dtype(np.float32): 1, np.dtype(np.uint8): 2, np.dtype(np.int8): 3, np.dtype(np.int16): 5,
+               np.dtype(np.int32): 6, np.dtype(np.int64): 7, np.dtype(np.bool_): 9, np.dtype(np.float16): 10,
+               np.dtype(np.float64): 11}
+
+
+def _value_info(helper, name, value, dyn: dict):
+    arr = np.asarray(value.detach()._value)
+    dims = [dyn.get(i, int(s)) for i, s in enumerate(arr.shape)]
+    return helper.make_tensor_value_info(name, _ONNX_TYPES.get(arr.dtype, 1), dims)
+
+
+def _dyn_for(name, dynamic_axes):
+    spec = (dynamic_axes or {}).get(name)
+    if spec is None:
+        return {}
+    if isinstance(spec, dict):
+        return {int(k): str(v) for k, v in spec.items()}
+    return {int(k): f"{name}_dynamic_axes_{i + 1}" for i, k in enumerate(spec)}
+
+
+@contextlib.contextmanager
+def _eval_mode(model, training):
+    from ._modes import TrainingMode
+    if not isinstance(model, Module) or training == TrainingMode.TRAINING:
+        yield
+        return
+    was = model.training
+    model.train(False)
+    try:
+        yield
+    finally:
+        model.train(was)
+
+
+def export(model, args=(), f=None, *, kwargs=None, export_params: bool = True, verbose=None, input_names=None,
+           output_names=None, opset_version: int | None = None, dynamic_axes=None,
+           keep_initializers_as_inputs: bool = False, dynamo: bool = True, external_data: bool = True,
+           dynamic_shapes=None, training=None, do_constant_folding: bool = True, report: bool = False,
+           optimize: bool = True, verify: bool = False, **unused):
+    """Write ``model`` (a Module or function) as an ONNX file ``f`` and return an :class:`ONNXProgram`
+    (torch.onnx.export). ``args`` are example inputs (a tuple, or one tensor)."""
+    global _in_export
+    _require_onnx()
+    import onnx
+    from onnx import helper
+    from ._program import ONNXProgram
+    if isinstance(args, Tensor):
+        args = (args,)
+    args = tuple(args)
+    kwargs = dict(kwargs or {})
+    opset = opset_version or DEFAULT_OPSET
+    if opset < 17:
+        raise ValueError(f"torchlike.onnx.export writes opset 17 or newer, got opset_version={opset}")
+    b = Builder(opset)
+    prev, _in_export = _in_export, True
+    try:
+        with _eval_mode(model, training):
+            gm = _trace(model, len(args) + len(kwargs))
+            conv = _Converter(gm, b, input_names or [])
+            result = conv.run(*args, *kwargs.values())
+            outs = _flatten_outputs(conv.sym[next(n for n in gm.graph.nodes if n.op == "output")], result)
+    finally:
+        _in_export = prev
+    out_names = list(output_names or [])
+    graph_outputs, final_nodes = [], []
+    input_set = {t.name for t in conv.inputs} | {i.name for i in b.initializers}
+    for i, (t, real) in enumerate(outs):
+        name = out_names[i] if i < len(out_names) else None
+        if name is None and t.name in input_set:
+            name = b.fresh(f"output_{i}")
+        if name is not None and name != t.name:
+            final_nodes.append(helper.make_node("Identity", [t.name], [name]))
+            t = T(name, real)
+        graph_outputs.append(_value_info(helper, t.name, real, _dyn_for(t.name, dynamic_axes)))
+    graph_inputs = [_value_info(helper, t.name, t.value, _dyn_for(t.name, dynamic_axes)) for t in conv.inputs]
+    if keep_initializers_as_inputs:
+        graph_inputs += [helper.make_tensor_value_info(i.name, i.data_type, list(i.dims)) for i in b.initializers]
+    graph = helper.make_graph(b.nodes + final_nodes, type(model).__name__ if isinstance(model, Module)
+                              else getattr(model, "__name__", "main_graph"), graph_inputs, graph_outputs,
+                              initializer=b.initializers)
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="torchlike")
+    proto.ir_version = 8
+    onnx.checker.check_model(proto)
+    program = ONNXProgram(proto)
+    if f is not None:
+        program.save(f)
+    return program
