@@ -28,7 +28,9 @@ def broadcast_all(*values):
                 options = dict(dtype=v.dtype, device=v.device)
                 break
         values = [v if isinstance(v, torch.Tensor) else torch.tensor(v, **options) for v in values]
-    return torch.broadcast_tensors(*values)
+    shape = torch.broadcast_shapes(*(v.shape for v in values))
+    # tensors that already have the broadcast shape are returned as they are (torch's identity too)
+    return tuple(v if v.shape == shape else v.expand(shape) for v in values)
 
 
 def _standard_normal(shape, dtype, device):
