@@ -25,18 +25,23 @@ def line_chart(series, path, title="", xlabel="step", ylabel="", size=(720, 440)
     if hi <= lo:
         hi = lo + 1.0
     n = max(len(ys) for ys in series.values())
-    x_of = lambda i: left + (w - left - right) * i / max(n - 1, 1)  # noqa: E731
-    y_of = lambda v: h - bottom - (h - top - bottom) * (v - lo) / (hi - lo)  # noqa: E731
+
+    def x_of(i):
+        return left + (w - left - right) * i / max(n - 1, 1)
+
+    def y_of(v):
+        return h - bottom - (h - top - bottom) * (v - lo) / (hi - lo)
+
     d.rectangle([left, top, w - right, h - bottom], outline="black")
     for v in _ticks(lo, hi):
         y = y_of(v)
         d.line([(left - 4, y), (left, y)], fill="black")
         d.line([(left, y), (w - right, y)], fill=(230, 230, 230))
         d.text((5, y - 6), f"{v:.3g}", fill="black")
-    for i in _ticks(0, max(n - 1, 1)):
+    for i in sorted({round(t) for t in _ticks(0, max(n - 1, 1))}):  # whole steps only
         x = x_of(i)
         d.line([(x, h - bottom), (x, h - bottom + 4)], fill="black")
-        d.text((x - 10, h - bottom + 8), f"{int(round(i))}", fill="black")
+        d.text((x - 10, h - bottom + 8), str(i), fill="black")
     for k, (name, ys) in enumerate(series.items()):
         colour = COLOURS[k % len(COLOURS)]
         if len(ys) > 1:

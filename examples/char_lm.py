@@ -94,7 +94,8 @@ def main():
             samples.append((i, sample(model, chars, prompt, 100, 0.8, gen)))
     losses = [float(v) for v in losses]
     for temperature in (0.8, 0.3):
-        samples.append((f"{args.steps}, temperature {temperature}", sample(model, chars, prompt, 200, temperature, gen)))
+        text = sample(model, chars, prompt, 200, temperature, gen)
+        samples.append((f"{args.steps}, temperature {temperature}", text))
     print(f"\nafter {args.steps} steps (temperature 0.3):\n{samples[-1][1]}\n")
 
     os.makedirs(args.out, exist_ok=True)

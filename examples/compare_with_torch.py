@@ -105,7 +105,8 @@ def main():
     with open(table, "w") as f:
         f.write(f"# torch {torch.__version__} vs torchlike {torchlike.__version__}\n\n")
         f.write(f"Initial weights after `manual_seed(0)`: largest difference {weight_diff:g}.\n\n")
-        f.write("| layer | type | output shape | max abs output diff | max abs output | max abs parameter-grad diff |\n")
+        f.write("| layer | type | output shape | max abs output diff | max abs output "
+                "| max abs parameter-grad diff |\n")
         f.write("|---|---|---|---|---|---|\n")
         for r in rows:
             g = "—" if r["max |grad diff|"] is None else f"{r['max |grad diff|']:.2e}"

@@ -90,7 +90,8 @@ def runs(tmp_path_factory):
 
 
 SHOW = "import sys\nprint(sys.argv, sys.path[0], __name__, __file__)\n"
-SHOW_C = "import sys; print(sys.argv, repr(sys.path[0]), __name__, '__file__' in globals(), sys.modules['__main__'].__name__)"
+SHOW_C = ("import sys; print(sys.argv, repr(sys.path[0]), __name__, '__file__' in globals(), "
+          "sys.modules['__main__'].__name__)")
 SAME_AS_PYTHON = {
     "c_argv": ["-c", SHOW_C, "a", "-b", "--c"],
     "c_glued": ["-c" + SHOW_C, "x"],
@@ -185,7 +186,8 @@ def test_version_names_the_torch_api_and_jax(runs):
     r = runs[1]["version"]
     assert r.returncode == 0 and r.stderr == "", r.stderr
     py = ".".join(map(str, sys.version_info[:3]))
-    assert r.stdout == f"torchlike {torchlike.__version__} (jax {jax.__version__}, jaxlib {jaxlib.__version__}, Python {py})\n"
+    versions = f"jax {jax.__version__}, jaxlib {jaxlib.__version__}, Python {py}"
+    assert r.stdout == f"torchlike {torchlike.__version__} ({versions})\n"
     assert torchlike.__version__.split("+")[0] == torch.__version__.split("+")[0]  # the torch API it follows
 
 

@@ -173,7 +173,7 @@ def main(argv=None):
     if first in ("--version", "-V"):
         sys.stdout.write(_version())
         return 0
-    if first.startswith("-c") or first.startswith("-m"):
+    if first.startswith(("-c", "-m")):
         split = _split_option(argv, first[:2])
         if split is None:
             return _usage_error(f"Argument expected for the {first[:2]} option")
