@@ -128,7 +128,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     model_path = save_model(model, os.path.join(args.out, "mnist_cnn.pt"))
     curve = os.path.join(args.out, "loss_curve.png")
-    line_chart({"training loss": losses}, curve, title="MNIST CNN: training loss per batch", ylabel="loss")
+    line_chart({"training loss": losses}, curve, title="digit CNN: training loss per batch", ylabel="loss")
     print(f"saved model to {model_path} and loss curve to {curve}")
 
 
