@@ -13,6 +13,8 @@ import os
 import numpy as np
 from tqdm import tqdm
 
+from _pictures import line_chart
+
 import torchlike as torch
 import torchlike.nn as nn
 import torchlike.nn.functional as F
@@ -75,35 +77,6 @@ def load_data(root):
     return "scikit-learn digits (upscaled to 28x28)", train, test
 
 
-def save_loss_curve(losses, path):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        plt.figure(figsize=(6, 4))
-        plt.plot(losses)
-        plt.xlabel("step")
-        plt.ylabel("training loss")
-        plt.tight_layout()
-        plt.savefig(path)
-        plt.close()
-        return
-    except ImportError:
-        pass
-    from PIL import Image, ImageDraw
-    w, h, m = 640, 400, 40
-    img = Image.new("RGB", (w, h), "white")
-    d = ImageDraw.Draw(img)
-    d.rectangle([m, m, w - m, h - m], outline="black")
-    lo, hi = min(losses), max(losses)
-    pts = [(m + (w - 2 * m) * i / max(len(losses) - 1, 1), h - m - (h - 2 * m) * (v - lo) / max(hi - lo, 1e-12))
-           for i, v in enumerate(losses)]
-    d.line(pts, fill=(31, 119, 180), width=2)
-    d.text((m, 10), f"training loss  (max {hi:.3f}, min {lo:.3f})", fill="black")
-    d.text((w // 2 - 15, h - m + 10), "step", fill="black")
-    img.save(path)
-
-
 def save_model(model, path):
     if hasattr(torch, "save"):
         torch.save(model.state_dict(), path)
@@ -155,7 +128,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     model_path = save_model(model, os.path.join(args.out, "mnist_cnn.pt"))
     curve = os.path.join(args.out, "loss_curve.png")
-    save_loss_curve(losses, curve)
+    line_chart({"training loss": losses}, curve, title="digit CNN: training loss per batch", ylabel="loss")
     print(f"saved model to {model_path} and loss curve to {curve}")
 
 

@@ -26,5 +26,9 @@ def killed(i):
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def nap(i, seconds):
-    time.sleep(seconds)
+def wait_for_file(i, path):
+    """Run until the test creates ``path`` (a failsafe ends the wait after 120 s)."""
+    for _ in range(12000):
+        if os.path.exists(path):
+            return
+        time.sleep(0.01)

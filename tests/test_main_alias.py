@@ -1,5 +1,6 @@
-"""`python -m torchlike script.py`: torch/torchvision imports resolve to torchlike; argv, __name__,
-tracebacks and exit codes behave as with `python script.py`. Also install_torch_alias()."""
+"""`python -m torchlike script.py` (and -m, -c, -): torch/torchvision imports resolve to torchlike; argv,
+__name__, tracebacks and exit codes behave as with the same `python` command; --version and --help.
+Also install_torch_alias()."""
 import ast
 import concurrent.futures
 import os
@@ -19,9 +20,9 @@ SEEDS = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__))
 ENV = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""), JAX_PLATFORMS="cpu")
 
 
-def run(args, cwd, timeout=240):
+def run(args, cwd, timeout=240, stdin=None):
     return subprocess.run([sys.executable, *args], cwd=cwd, env=ENV, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, input=stdin)
 
 
 SCRIPT = textwrap.dedent("""\
@@ -62,7 +63,7 @@ INSTALL_ALIAS = ("import sys, torchlike\nassert 'torch' not in sys.modules\ntorc
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """All the small launcher runs, started together (each pays a JAX import)."""
+    """All the small launcher runs, four at a time (each `-m torchlike` run pays a JAX import)."""
     d = tmp_path_factory.mktemp("launch")
     (d / "prog.py").write_text(SCRIPT)
     (d / "p.py").write_text("import torch.no_such_module_here\n")
@@ -73,10 +74,37 @@ def runs(tmp_path_factory):
              "raise": ["-m", "torchlike", "prog.py", "raise"], "torchraise": ["-m", "torchlike", "prog.py", "torchraise"],
              "usage": ["-m", "torchlike"], "nofile": ["-m", "torchlike", "nope.py"],
              "module": ["-m", "torchlike", "-m", "pkg.mod", "x"], "missing": ["-m", "torchlike", "p.py"],
-             "alias": ["-c", INSTALL_ALIAS]}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=len(cases)) as pool:
-        futures = {k: pool.submit(run, v, d) for k, v in cases.items()}
+             "alias": ["-c", INSTALL_ALIAS],
+             "version": ["-m", "torchlike", "--version"], "help": ["-m", "torchlike", "--help"],
+             "stdin": ["-m", "torchlike", "-", "q"]}
+    (d / "pkg" / "show.py").write_text(SHOW)
+    # the same command under python and under python -m torchlike (programs that do not import torch)
+    for name, args in SAME_AS_PYTHON.items():
+        cases[name] = args
+        cases[name + "@torchlike"] = ["-m", "torchlike", *args]
+    stdin = {"stdin": "import sys, torch\nprint(torch.__name__, sys.argv, repr(sys.path[0]))\n"}
+    # a few at a time: on a busy machine, dozens of JAX imports at once would each take minutes
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {k: pool.submit(run, v, d, 600, stdin.get(k)) for k, v in cases.items()}
         return d, {k: f.result() for k, f in futures.items()}
+
+
+SHOW = "import sys\nprint(sys.argv, sys.path[0], __name__, __file__)\n"
+SHOW_C = ("import sys; print(sys.argv, repr(sys.path[0]), __name__, '__file__' in globals(), "
+          "sys.modules['__main__'].__name__)")
+SAME_AS_PYTHON = {
+    "c_argv": ["-c", SHOW_C, "a", "-b", "--c"],
+    "c_glued": ["-c" + SHOW_C, "x"],
+    "c_raise": ["-c", "def inner():\n    raise ValueError('boom')\ninner()\n"],
+    "c_exit": ["-c", "import sys; sys.exit(7)"],
+    "c_exit_message": ["-c", "import sys; sys.exit('stopped on purpose')"],
+    "c_syntax_error": ["-c", "import\n"],
+    "c_missing_argument": ["-c"],
+    "m_argv": ["-m", "pkg.show", "x", "--y"],
+    "m_missing_argument": ["-m"],
+    "m_no_such_module": ["-m", "no_such_module_here_xyz"],
+    "unknown_option": ["--bogus"],
+}
 
 
 def test_runs_script_with_torch_imports(runs):
@@ -108,7 +136,7 @@ def test_exit_codes_and_tracebacks(runs):
 
 def test_usage_and_missing_script(runs):
     r = runs[1]["usage"]
-    assert r.returncode == 2 and "usage" in r.stderr
+    assert r.returncode == 2 and "usage: python -m torchlike" in r.stderr
     r = runs[1]["nofile"]
     assert r.returncode == 2 and "can't open file" in r.stderr
 
@@ -128,6 +156,52 @@ def test_missing_torch_module_names_it(runs):
 def test_install_torch_alias_in_a_fresh_interpreter(runs):
     r = runs[1]["alias"]
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+@pytest.mark.parametrize("case", sorted(SAME_AS_PYTHON))
+def test_dash_c_dash_m_and_errors_behave_as_python(runs, case):
+    """-c/-m programs see the argv, sys.path[0], __name__ and exit status python gives them, and print
+    the same output and tracebacks; usage errors give python's status 2 and first line."""
+    ref, ours = runs[1][case], runs[1][case + "@torchlike"]
+    assert ours.returncode == ref.returncode, (ref.returncode, ours.stderr)
+    assert ours.stdout == ref.stdout
+    if ref.returncode == 2:  # usage: the same complaint, then our own usage line
+        assert ours.stderr.splitlines()[0] == ref.stderr.splitlines()[0]
+        assert ours.stderr.splitlines()[1].startswith("usage: python -m torchlike")
+    else:
+        assert ours.stderr == ref.stderr
+
+
+def test_program_on_stdin_imports_torch_as_torchlike(runs):
+    r = runs[1]["stdin"]
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "torchlike ['-', 'q'] ''"
+
+
+def test_version_names_the_torch_api_and_jax(runs):
+    import jax
+    import jaxlib
+    import torch
+    import torchlike
+    r = runs[1]["version"]
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    py = ".".join(map(str, sys.version_info[:3]))
+    versions = f"jax {jax.__version__}, jaxlib {jaxlib.__version__}, Python {py}"
+    assert r.stdout == f"torchlike {torchlike.__version__} ({versions})\n"
+    assert torchlike.__version__.split("+")[0] == torch.__version__.split("+")[0]  # the torch API it follows
+
+
+def test_help_explains_the_alias_environment_and_exit_codes(runs):
+    r = runs[1]["help"]
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    text = r.stdout
+    assert text.startswith("usage: python -m torchlike")
+    assert "`import torch` and `import torchvision`" in text
+    for option in ("-c cmd", "-m mod", "--version", "-h, --help"):
+        assert option in text, option
+    for var in ("TORCHLIKE_X64=0", "TORCHLIKE_KEEP_HOST_MEMORY=0", "TORCHLIKE_CACHE_DIR=DIR"):
+        assert var in text, var
+    assert "exit status" in text and "sys.exit(n)" in text
 
 
 def test_alias_is_not_installed_by_plain_import():
@@ -174,9 +248,7 @@ def _script_frames(stderr, name):
 
 @pytest.fixture(scope="module")
 def seed_runs(tmp_path_factory):
-    """Run every seed program under torchlike and under torch, in parallel."""
-    if os.environ.get("TORCHLIKE_RUN_SEEDS", "1") != "1":
-        pytest.skip("seed programs skipped (TORCHLIKE_RUN_SEEDS=0); they take about two minutes")
+    """Run every seed program under torchlike and under torch, in parallel (minutes: the tests are slow)."""
     work = tmp_path_factory.mktemp("seeds")
     for f in os.listdir(SEEDS):
         if f.endswith(".py"):
@@ -191,6 +263,7 @@ def seed_runs(tmp_path_factory):
         return work, {k: v.result() for k, v in jobs.items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prog", _seed_programs())
 def test_seed_program_runs_under_python_m_torchlike(prog, seed_runs):
     why = _missing_dependency(os.path.join(SEEDS, prog))

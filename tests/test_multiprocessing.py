@@ -61,10 +61,12 @@ def test_a_nonzero_exit_or_a_signal_is_reported_as_torch_does():
     assert ours.signal_name == theirs.signal_name == "SIGKILL"
 
 
-def test_join_false_returns_a_context_to_join_later():
-    ctx = mp.spawn(W.nap, args=(0.5,), nprocs=2, join=False)
+def test_join_false_returns_a_context_to_join_later(tmp_path):
+    go = tmp_path / "go"
+    ctx = mp.spawn(W.wait_for_file, args=(str(go),), nprocs=2, join=False)
     assert isinstance(ctx, mp.ProcessContext) and len(ctx.pids()) == 2
-    assert ctx.join(timeout=0.01) is False  # still napping
+    assert ctx.join(timeout=0.01) is False  # the processes wait for `go`, which does not exist yet
+    go.touch()
     while not ctx.join():
         pass
     assert ctx.join() is True
