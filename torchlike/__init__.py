@@ -25,6 +25,8 @@ from ._dtype import (bfloat16, bool, complex64, complex128, dtype, float16, floa
                      int64, uint8, uint16, uint32, uint64, get_default_dtype, set_default_dtype, promote_types,
                      can_cast)
 from ._dtype import ALIASES as _ALIASES
+from math import e, inf, nan, pi  # torch's module constants are the math module's floats
+newaxis = None
 
 half, float, double, short, int, long, cfloat, cdouble, chalf = (
     _ALIASES[k] for k in ("half", "float", "double", "short", "int", "long", "cfloat", "cdouble", "chalf"))

@@ -1,12 +1,12 @@
-"""torchvision-shaped vision package: ``datasets``, ``transforms``, ``models``, ``utils``.
+"""torchvision-shaped vision package: ``datasets``, ``transforms``, ``models``, ``ops``, ``utils``.
 
 Subpackages load on first attribute access, so ``import torchlike`` does not import Pillow.
 """
 import importlib as _importlib
 
-__all__ = ["datasets", "transforms", "models", "utils", "io", "get_image_backend", "set_image_backend"]
+__all__ = ["datasets", "transforms", "models", "ops", "utils", "io", "get_image_backend", "set_image_backend"]
 
-_SUBMODULES = ("datasets", "transforms", "models", "utils", "io")
+_SUBMODULES = ("datasets", "transforms", "models", "ops", "utils", "io")
 
 
 def __getattr__(name):
