@@ -74,5 +74,6 @@ from ._flags import (set_float32_matmul_precision, get_float32_matmul_precision,
 from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled
 from . import hub, jit, futures, profiler
 from . import _dynamo, _inductor, _logging  # the private names compile tutorials call
+from . import _C  # torch._C's entry points that libraries probe (usage logging, functorch state, jit flags)
 from . import compiler, distributions, library  # noqa: E402
 from ._control_flow import cond  # noqa: E402
