@@ -115,6 +115,10 @@ def test_forward_ad_matches_torch():
             p, tan = F.unpack_dual(y)
             res.append((p.numpy(), tan.numpy()))
             assert F.unpack_dual(m.tensor(A)).tangent is None
+            tangent = m.tensor(t)
+            dual = F.make_dual(m.tensor(A), tangent)
+            assert F.unpack_dual(dual).tangent is tangent  # the very object, as torch returns it
+            assert F.unpack_dual(y).tangent is F.unpack_dual(y).tangent
         assert F.unpack_dual(y).tangent is None  # tangents end with the level
     _close(res[0], res[1])
 

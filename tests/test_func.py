@@ -104,3 +104,29 @@ def test_forward_mode_through_ops_with_written_out_backwards():
     with fwAD.dual_level():
         out = fwAD.unpack_dual(net(torchlike, ldw, lct)(fwAD.make_dual(torchlike.tensor(x), torchlike.tensor(t))))
     assert_same(out.tangent, ref[1], rtol=1e-4, atol=1e-5)
+
+
+def test_dict_results_keep_insertion_order_as_torch():
+    """torch.func's pytrees keep dict insertion order (JAX's sort keys): per-sample-gradient code zips
+    the result with ``named_parameters()``, so the order is part of the result."""
+    def run(m):
+        f = m.func
+        model = m.nn.Sequential(m.nn.Linear(3, 2), m.nn.Linear(2, 1))
+        params = {k: v.detach() for k, v in model.named_parameters()}
+
+        def loss(p, x, y):
+            return ((f.functional_call(model, p, (x.unsqueeze(0),)) - y) ** 2).sum()
+
+        x, y = m.tensor(X[:4]), m.tensor(X[:4, :1])
+        p2 = {"z": m.ones(2), "a": m.ones(2)}
+        dict_out = lambda p: {"k": p["z"] * 2, "b": p["a"].sum()}  # noqa: E731
+        out, pull = f.vjp(dict_out, p2)
+        return [list(f.vmap(f.grad(loss), in_dims=(None, 0, 0))(params, x, y)),
+                list(f.grad(loss)(params, x[0], y[0])),
+                list(f.jacrev(dict_out)(p2)), list(f.jacrev(dict_out)(p2)["k"]),
+                list(f.hessian(lambda p: (p["z"] * p["a"]).sum())(p2)["z"]),
+                list(out), list(pull({"k": m.ones(2), "b": m.ones(())})[0]),
+                list(f.jvp(dict_out, (p2,), (p2,))[1]),
+                list(f.vmap(lambda v: {"y": v, "x": v})(m.ones(3)))]
+
+    assert run(torchlike) == run(torch)

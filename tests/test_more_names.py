@@ -105,3 +105,44 @@ def test_read_image_and_module_locations(tmp_path):
     assert issubclass(NonDynamicallyQuantizableLinear, torchlike.nn.Linear)
     torchlike.compiler.reset()
     assert (torchlike.ones(2) + 1).tolist() == [2.0, 2.0]
+
+
+def test_nn_modules_submodules_are_attributes_as_in_torch():
+    """``torch.nn.modules.sparse.Embedding`` and ``torch.nn.modules.batchnorm._BatchNorm`` (libraries
+    subclass it) work as attribute paths, without importing the submodule first."""
+    import pkgutil
+    not_provided = {"adaptive", "linear_cross_entropy", "linear_cross_entropy_options", "utils"}
+    for info in pkgutil.iter_modules(torch.nn.modules.__path__):
+        if info.name.startswith("_") or info.name in not_provided:
+            continue
+        ours, theirs = getattr(torchlike.nn.modules, info.name), getattr(torch.nn.modules, info.name)
+        for name in getattr(theirs, "__all__", []):
+            if hasattr(torchlike.nn, name):
+                assert getattr(ours, name) is getattr(torchlike.nn, name), (info.name, name)
+    assert issubclass(torchlike.nn.BatchNorm2d, torchlike.nn.modules.batchnorm._BatchNorm)
+    assert issubclass(torchlike.nn.InstanceNorm1d, torchlike.nn.modules.instancenorm._InstanceNorm)
+
+
+def test_is_device_flags_match_torch_on_cpu():
+    names = ["is_cpu", "is_cuda", "is_xpu", "is_mps", "is_xla", "is_ipu", "is_maia", "is_mtia", "is_vulkan",
+             "is_meta"]
+    a, b = torchlike.ones(2), torch.ones(2)
+    assert {n: getattr(a, n) for n in names} == {n: getattr(b, n) for n in names}
+
+
+def test_swap_tensors_as_torch():
+    def run(m):
+        a = m.ones(2, requires_grad=True)
+        b = m.zeros(3)
+        a.tag = "a"
+        m.utils.swap_tensors(a, b)
+        lin = m.nn.Linear(2, 2)
+        w = lin.weight
+        m.utils.swap_tensors(lin.weight, m.nn.Parameter(m.full((2, 2), 3.0)))
+        (lin(m.ones(1, 2)).sum()).backward()
+        p, t = m.nn.Parameter(m.ones(2)), m.zeros(2)
+        m.utils.swap_tensors(p, t)
+        return (a.tolist(), b.tolist(), a.requires_grad, b.requires_grad, getattr(b, "tag", None),
+                getattr(a, "tag", None), lin.weight is w, w.tolist(), w.grad.tolist(), type(p).__name__,
+                type(t).__name__)
+    assert run(torchlike) == run(torch)

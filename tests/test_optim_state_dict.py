@@ -11,6 +11,7 @@ from test_optim import make_data, leaves, feed
 
 CASES = [
     ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.1)),
+    ("SGD", dict(lr=0.1)),  # no momentum: torch keeps no per-parameter state at all
     ("Adam", dict(lr=0.01, amsgrad=True)),
     ("AdamW", dict(lr=0.01)),
     ("RMSprop", dict(lr=0.01, centered=True, momentum=0.3)),
@@ -49,7 +50,7 @@ def _run(lib, name, kw, p0, grads, opt=None, ps=None):
     return ps, opt
 
 
-@pytest.mark.parametrize("name,kw", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("name,kw", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_state_dict_layout_and_values(name, kw):
     p0, grads = make_data(2, steps=10)
     _, topt = _run(torch, name, kw, p0, grads)
@@ -63,7 +64,7 @@ def test_state_dict_layout_and_values(name, kw):
             assert_same(lsd["state"][i][k], v)
 
 
-@pytest.mark.parametrize("name,kw", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("name,kw", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 @pytest.mark.parametrize("direction", ["torch_to_torchlike", "torchlike_to_torch"])
 def test_resume_in_the_other_library(name, kw, direction):
     p0, grads = make_data(5, steps=20)

@@ -3,6 +3,7 @@ import collections
 import io
 import os
 import pickle
+import struct
 import zipfile
 
 import numpy as np
@@ -288,6 +289,22 @@ def test_bit_flips_raise_clear_errors():
             assert str(e)
         else:  # a flip in padding or unused header bytes can be harmless: then values are intact
             assert_same(out["b"], torch.arange(10))
+
+
+@pytest.mark.parametrize("weights_only", [True, False])
+def test_a_damaged_storage_record_is_reported_as_corruption(weights_only):
+    """A bad CRC in a tensor's data record says the file is corrupted; it must not advise retrying with
+    ``weights_only=False`` (which fails the same way, and is unsafe)."""
+    data = torch_bytes({"a": torch.arange(10.)})
+    z = zipfile.ZipFile(io.BytesIO(data))
+    info = next(i for i in z.infolist() if i.filename.endswith("data/0"))
+    name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])
+    start = info.header_offset + 30 + name_len + extra_len  # the local header's extra field pads (alignment)
+    damaged = bytearray(data)
+    damaged[start + 3] ^= 0xFF
+    with pytest.raises(RuntimeError, match="corrupted") as e:
+        tl.load(io.BytesIO(bytes(damaged)), weights_only=weights_only)
+    assert "weights_only" not in str(e.value) and "data/0" in str(e.value)
 
 
 def test_legacy_truncated():

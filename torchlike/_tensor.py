@@ -117,6 +117,16 @@ class Tensor:
     def is_cpu(self) -> bool:
         return self.device.type == "cpu"
 
+    # torch's other ``is_<device>`` flags: true only on a device of that type, which torchlike never
+    # creates (a TPU or GPU array reports its own type), so code probing them takes its CPU/CUDA path
+    is_xpu = property(lambda self: self.device.type == "xpu")
+    is_mps = property(lambda self: self.device.type == "mps")
+    is_xla = property(lambda self: self.device.type == "xla")
+    is_ipu = property(lambda self: self.device.type == "ipu")
+    is_maia = property(lambda self: self.device.type == "maia")
+    is_mtia = property(lambda self: self.device.type == "mtia")
+    is_vulkan = property(lambda self: self.device.type == "vulkan")
+
     is_sparse = False
     is_quantized = False
     is_meta = False

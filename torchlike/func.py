@@ -34,12 +34,35 @@ def _wrap(tree):
 
 
 def _array_fn(func, kwargs=None):
-    """func on Tensors -> function on arrays (run without recording a tape: JAX differentiates)."""
+    """func on Tensors -> function on arrays (run without recording a tape: JAX differentiates).
+
+    JAX hands ``f`` its arguments with dict keys sorted; set ``f.args`` to the caller's arguments and
+    ``func`` sees them in their own order again. The last output is kept in ``f.out``, the reference
+    for putting results in order (:func:`_in_order`)."""
     def f(*arrays):
         with grad_mode.no_grad():
-            out = func(*_wrap(arrays), **(kwargs or {}))
+            out = func(*_in_order(_wrap(arrays), f.args), **(kwargs or {}))
+        f.out = out
         return _unwrap(out)
+    f.args = f.out = None
     return f
+
+
+def _in_order(result, ref, leaf_ref=None):
+    """``result`` with its dicts' keys in the order of ``ref``'s (insertion order, as torch's pytrees
+    keep it; JAX's pytrees sort dict keys). Where ``ref`` has a leaf and ``result`` a container (a
+    Jacobian: output structure over input structure), the container follows ``leaf_ref``."""
+    if isinstance(ref, dict) and isinstance(result, dict) and set(ref) == set(result):
+        return {k: _in_order(result[k], ref[k], leaf_ref) for k in ref}
+    if isinstance(ref, (list, tuple)) and isinstance(result, (list, tuple)) and len(ref) == len(result):
+        return type(result)(_in_order(r, f, leaf_ref) for r, f in zip(result, ref))
+    if leaf_ref is not None and isinstance(result, (dict, list, tuple)):
+        return _in_order(result, leaf_ref, leaf_ref)
+    return result
+
+
+def _picked(args, argnums):
+    return args[argnums] if isinstance(argnums, int) else tuple(args[i] for i in argnums)
 
 
 # ------------------------------------------------------------------ functional_call
@@ -95,14 +118,16 @@ def grad_and_value(func, argnums=0, has_aux=False):
     """Returns a function computing (gradients w.r.t. ``argnums``, value) of a scalar-valued ``func``."""
     def wrapper(*args, **kwargs):
         f = _array_fn(func, kwargs)
+        f.args = args
         if has_aux:
             def fa(*a):
                 out, aux = f(*a)
                 return out, aux
             (value, aux), g = jax.value_and_grad(fa, argnums, has_aux=True)(*_unwrap(args))
-            return _wrap(g), (_wrap(value), _wrap(aux))
+            return (_in_order(_wrap(g), _picked(args, argnums)),
+                    (_wrap(value), _in_order(_wrap(aux), f.out[1])))
         value, g = jax.value_and_grad(f, argnums)(*_unwrap(args))
-        return _wrap(g), _wrap(value)
+        return _in_order(_wrap(g), _picked(args, argnums)), _wrap(value)
     return wrapper
 
 
@@ -119,34 +144,46 @@ def grad(func, argnums=0, has_aux=False):
 def vjp(func, *primals, has_aux=False):
     """(output, vjp_fn[, aux]) with ``vjp_fn(cotangents)`` returning one gradient per primal."""
     f = _array_fn(func)
+    f.args = primals
     if has_aux:
         out, pull, aux = jax.vjp(f, *_unwrap(primals), has_aux=True)
     else:
         out, pull = jax.vjp(f, *_unwrap(primals))
 
+    ref = f.out
+
     def vjp_fn(*cts):
         ct = cts[0] if len(cts) == 1 else cts
-        return _wrap(pull(_unwrap(ct)))
-    return (_wrap(out), vjp_fn, _wrap(aux)) if has_aux else (_wrap(out), vjp_fn)
+        return _in_order(_wrap(pull(_unwrap(ct))), primals)
+    out = _wrap(out)
+    if has_aux:
+        return _in_order(out, ref[0]), vjp_fn, _in_order(_wrap(aux), ref[1])
+    return _in_order(out, ref), vjp_fn
 
 
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     """(output, jvp_out) of ``func`` at ``primals`` along ``tangents`` (forward mode)."""
     f = _array_fn(func)
+    f.args = tuple(primals)
     with _hooks.forward_mode_tracing():
         if has_aux:
             out, t, aux = jax.jvp(f, tuple(_unwrap(primals)), tuple(_unwrap(tangents)), has_aux=True)
-            return _wrap(out), _wrap(t), _wrap(aux)
+            ref = f.out
+            return _in_order(_wrap(out), ref[0]), _in_order(_wrap(t), ref[0]), _in_order(_wrap(aux), ref[1])
         out, t = jax.jvp(f, tuple(_unwrap(primals)), tuple(_unwrap(tangents)))
-    return _wrap(out), _wrap(t)
+    return _in_order(_wrap(out), f.out), _in_order(_wrap(t), f.out)
 
 
 def _jac(jax_jac, func, argnums, has_aux, forward=False):
     def wrapper(*args, **kwargs):
         f = _array_fn(func, kwargs)
+        f.args = args
         with _hooks.forward_mode_tracing() if forward else contextlib.nullcontext():
             r = jax_jac(f, argnums=argnums, has_aux=has_aux)(*_unwrap(args))
-        return (_wrap(r[0]), _wrap(r[1])) if has_aux else _wrap(r)
+        wrt = _picked(args, argnums)
+        if has_aux:
+            return _in_order(_wrap(r[0]), f.out[0], wrt), _in_order(_wrap(r[1]), f.out[1])
+        return _in_order(_wrap(r), f.out, wrt)
     return wrapper
 
 
@@ -175,11 +212,12 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
 
     def wrapper(*args, **kwargs):
         f = _array_fn(func, kwargs)
+        f.args = args
         dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
         if len(dims) != len(args):
             raise ValueError(f"vmap(func, in_dims=...)(<inputs>): in_dims is not compatible with the structure of "
                              f"`inputs`. in_dims has structure {in_dims} but inputs has {len(args)} arguments")
-        return _wrap(jax.vmap(f, in_axes=dims, out_axes=out_dims)(*_unwrap(args)))
+        return _in_order(_wrap(jax.vmap(f, in_axes=dims, out_axes=out_dims)(*_unwrap(args))), f.out)
     return wrapper
 
 

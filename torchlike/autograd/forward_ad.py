@@ -44,6 +44,7 @@ def exit_dual_level(*, level=None):
         t = ref()
         if t is not None:
             t.__dict__.pop("_fw_tangent", None)
+            t.__dict__.pop("_fw_tangent_tensor", None)
     _duals.clear()
     _level[0] = None
     _intercept.forward_fn = None
@@ -61,8 +62,12 @@ class dual_level:
         return False
 
 
-def _attach(t, tangent):
+def _attach(t, tangent, tangent_tensor=None):
+    """``tangent`` is the array ops differentiate with; ``tangent_tensor``, when given, is the Tensor
+    ``unpack_dual`` returns (torch hands back the very tangent object passed to ``make_dual``)."""
     t.__dict__["_fw_tangent"] = tangent
+    if tangent_tensor is not None:
+        t.__dict__["_fw_tangent_tensor"] = tangent_tensor
     _duals.append(weakref.ref(t))
 
 
@@ -80,7 +85,8 @@ def make_dual(tensor, tangent, *, level=None):
                            f"Tensor, this is not supported. Tensor is of size {list(tensor.shape)} while the given "
                            f"forward gradient is of size {list(tangent.shape)}.")
     dual = tensor.view_as(tensor)
-    _attach(dual, jnp.asarray(tangent._value, tensor._value.dtype))
+    same = tangent._value.dtype == tensor._value.dtype
+    _attach(dual, jnp.asarray(tangent._value, tensor._value.dtype), tangent if same else None)
     return dual
 
 
@@ -93,7 +99,11 @@ def unpack_dual(tensor, *, level=None):
         return UnpackedDualTensor(tensor, None)
     primal = tensor.view_as(tensor)
     primal.__dict__.pop("_fw_tangent", None)
-    return UnpackedDualTensor(primal, Tensor._wrap(tan))
+    primal.__dict__.pop("_fw_tangent_tensor", None)
+    tangent = tensor.__dict__.get("_fw_tangent_tensor")
+    if tangent is None or tangent._value is not tan:
+        tangent = tensor.__dict__["_fw_tangent_tensor"] = Tensor._wrap(tan)
+    return UnpackedDualTensor(primal, tangent)
 
 
 def _jvp_fn(op, statics, casts, idx):

@@ -278,9 +278,10 @@ class Optimizer:
         for p in params:
             if getattr(p._grad, "is_sparse", False):
                 raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
-            st = self.state[p]
-            if len(st) == 0:
-                st.update(self._init_state(p, group))
+            if not self.state.get(p):  # .get: torch creates no entry for stateless rules (plain SGD)
+                init = self._init_state(p, group)
+                if init:
+                    self.state[p].update(init)
         keys = self._keys(group)
         states = {k: [self._state_value(p, k) for p in params] for k in keys}
         hp_dtype = np.float64 if jax.config.jax_enable_x64 else np.float32
@@ -302,7 +303,7 @@ class Optimizer:
                     st[k] = Tensor._wrap(v)
 
     def _state_value(self, p, key):
-        v = self.state[p].get(key)
+        v = self.state.get(p, {}).get(key)
         return None if v is None else v._value
 
     # per-optimizer hooks into _update_group (see class docstring)

@@ -41,6 +41,11 @@ _CORRUPT = ("PytorchStreamReader failed reading zip archive: {}. If you are seei
 _user_safe_globals: dict = {}
 
 
+class CorruptCheckpointError(RuntimeError):
+    """A damaged zip record (bad CRC, truncated data): reported as corruption, never as an unpickling
+    problem that ``weights_only=False`` would get past."""
+
+
 def add_safe_globals(safe_globals):
     """torch.serialization.add_safe_globals: allow these callables/classes under weights_only=True."""
     for g in safe_globals:
@@ -436,6 +441,8 @@ def _unpickle(data, loader, weights_only):
 def _run_unpickler(up, weights_only):
     try:
         return up.load()
+    except CorruptCheckpointError:
+        raise
     except pickle.UnpicklingError as e:
         if weights_only:
             raise pickle.UnpicklingError(_WEIGHTS_ONLY_HEAD + str(e) + _WEIGHTS_ONLY_TAIL) from None
@@ -501,9 +508,9 @@ def _load_zip(data, map_location, weights_only):
         try:
             return zf.read(prefix + name)
         except KeyError:
-            raise RuntimeError(_CORRUPT.format(f"record {prefix + name} not found")) from None
+            raise CorruptCheckpointError(_CORRUPT.format(f"record {prefix + name} not found")) from None
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as e:
-            raise RuntimeError(_CORRUPT.format(f"failed reading record {prefix + name} ({e})")) from None
+            raise CorruptCheckpointError(_CORRUPT.format(f"failed reading record {prefix + name} ({e})")) from None
 
     pickled = read("data.pkl")
     loader = _Loader(lambda key: read(f"data/{key}"), map_location)
