@@ -77,3 +77,15 @@ from . import _dynamo, _inductor, _logging  # the private names compile tutorial
 from . import _C  # torch._C's entry points that libraries probe (usage logging, functorch state, jit flags)
 from . import compiler, distributions, library  # noqa: E402
 from ._control_flow import cond  # noqa: E402
+
+
+def __getattr__(name):
+    """Lazy submodules ``torch.fx``, ``torch.export``, ``torch.onnx`` (imported on first use), and
+    ``torch._assert`` (which traced graphs call)."""
+    if name in ("fx", "export", "onnx"):
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    if name == "_assert":
+        from .fx._assert import _assert
+        return _assert
+    raise AttributeError(f"module 'torchlike' has no attribute '{name}'")
