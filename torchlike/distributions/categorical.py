@@ -1,13 +1,26 @@
-"""Categorical over the last dim of ``probs`` (normalised) or ``logits`` (log-normalised)."""
+"""Categorical(probs or logits) over the last dim: torch's normalisation, log_prob (gather),
+entropy, enumerate_support; ``sample`` is ``torch.multinomial`` on the seeded stream (torch's draws)."""
 from __future__ import annotations
 
-from .. import ops  # noqa: F401
-from .._functions import multinomial
+import math
+
 from .._size import Size
+from . import constraints
 from .distribution import Distribution
+from .utils import lazy_property, logits_to_probs, probs_to_logits
+
+__all__ = ["Categorical"]
+
+
+def _t():
+    import torchlike
+    return torchlike
 
 
 class Categorical(Distribution):
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    has_enumerate_support = True
+
     def __init__(self, probs=None, logits=None, validate_args=None):
         if (probs is None) == (logits is None):
             raise ValueError("Either `probs` or `logits` must be specified, but not both.")
@@ -15,66 +28,81 @@ class Categorical(Distribution):
             if probs.dim() < 1:
                 raise ValueError("`probs` parameter must be at least one-dimensional.")
             self.probs = probs / probs.sum(-1, keepdim=True)
-            self.logits = self.probs.clamp(min=_tiny(probs)).log()
         else:
             if logits.dim() < 1:
                 raise ValueError("`logits` parameter must be at least one-dimensional.")
-            self.logits = logits - logits.logsumexp(-1, keepdim=True)
-            self.probs = self.logits.exp()
-        self._num_events = self.probs.size(-1)
-        super().__init__(self.probs.shape[:-1], validate_args=validate_args)
+            self.logits = logits - logits.logsumexp(dim=-1, keepdim=True)
+        self._param = self.probs if probs is not None else self.logits
+        self._num_events = self._param.size()[-1]
+        batch_shape = self._param.size()[:-1] if self._param.ndimension() > 1 else Size()
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Categorical, _instance)
+        batch_shape = Size(batch_shape)
+        param_shape = batch_shape + Size((self._num_events,))
+        if "probs" in self.__dict__:
+            new.probs = self.probs.expand(param_shape)
+            new._param = new.probs
+        if "logits" in self.__dict__:
+            new.logits = self.logits.expand(param_shape)
+            new._param = new.logits
+        new._num_events = self._num_events
+        super(Categorical, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def _new(self, *args, **kwargs):
+        return self._param.new(*args, **kwargs)
+
+    @constraints.dependent_property(is_discrete=True, event_dim=0)
+    def support(self):
+        return constraints.integer_interval(0, self._num_events - 1)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits)
 
     @property
     def param_shape(self):
-        return self.probs.shape
+        return self._param.size()
 
     @property
     def mean(self):
-        import math
-        return self.probs.new_full(self._extended_shape(), math.nan)
+        return _t().full(self._extended_shape(), math.nan, dtype=self.probs.dtype, device=self.probs.device)
 
     @property
     def mode(self):
-        return self.probs.argmax(-1)
+        return self.probs.argmax(dim=-1)
 
-    def _sample(self, sample_shape=Size()):
-        n = 1
-        for s in sample_shape:
-            n *= s
+    @property
+    def variance(self):
+        return _t().full(self._extended_shape(), math.nan, dtype=self.probs.dtype, device=self.probs.device)
+
+    def sample(self, sample_shape=Size()):
+        sample_shape = Size(sample_shape)
         probs_2d = self.probs.reshape(-1, self._num_events)
-        samples = multinomial(probs_2d, n, True).T
-        return samples.reshape(self._extended_shape(Size(sample_shape)))
+        with _t().no_grad():
+            samples_2d = _t().multinomial(probs_2d, sample_shape.numel(), True).T
+        return samples_2d.reshape(self._extended_shape(sample_shape))
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         value = value.long().unsqueeze(-1)
-        value, log_pmf = _broadcast(value, self.logits)
+        value, log_pmf = _t().broadcast_tensors(value, self.logits)
         return log_pmf.gather(-1, value[..., :1]).squeeze(-1)
 
     def entropy(self):
-        min_real = _min_real(self.logits)
-        logits = self.logits.clamp(min=min_real)
+        min_real = _t().finfo(self.logits.dtype).min
+        logits = _t().clamp(self.logits, min=min_real)
         return -(logits * self.probs).sum(-1)
 
     def enumerate_support(self, expand=True):
-        from .._functions import arange
-        values = arange(self._num_events, device=self.probs.device).view((-1,) + (1,) * len(self._batch_shape))
+        values = _t().arange(self._num_events, dtype=_t().long, device=self._param.device)
+        values = values.view((-1,) + (1,) * len(self._batch_shape))
         return values.expand((-1,) + tuple(self._batch_shape)) if expand else values
-
-    def _repr_args(self):
-        return {"probs": self.probs}
-
-
-def _broadcast(value, logits):
-    import numpy as np
-    shape = np.broadcast_shapes(tuple(value.shape[:-1]), tuple(logits.shape[:-1]))
-    return value.expand(*shape, 1), logits.expand(*shape, logits.shape[-1])
-
-
-def _tiny(t):
-    from .._types import finfo
-    return finfo(t.dtype).eps
-
-
-def _min_real(t):
-    from .._types import finfo
-    return finfo(t.dtype).min
