@@ -23,11 +23,8 @@ def mark_static_address(t, guard: bool = True) -> None:
 
 def mark_dynamic(t, index, *, min=None, max=None, specialize_on=None) -> None:
     """Declare dimension(s) ``index`` of ``t`` dynamic. XLA programs have static shapes: torchlike
-    compiles again for a new size, so this only validates the dimension."""
-    for i in (index if isinstance(index, (list, tuple)) else [index]):
-        if not -t.dim() <= i < t.dim():
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-t.dim()}, {t.dim() - 1}], "
-                             f"but got {i})")
+    compiles again for a new size, so there is nothing to record (torch checks the index only when
+    it compiles, so nothing is checked here either)."""
 
 
 def maybe_mark_dynamic(t, index) -> None:
