@@ -203,4 +203,8 @@ class Attribute:
         return value
 
 
-from . import annotations  # noqa: E402,F401  (torch.jit.annotations)
+# torch.jit.annotations; imported by name because ``from __future__ import annotations`` above already
+# binds ``annotations`` here, which ``from . import annotations`` would return instead of the submodule
+import importlib as _importlib  # noqa: E402
+
+annotations = _importlib.import_module(f"{__name__}.annotations")
