@@ -245,19 +245,21 @@ def _run(side, lib, check, shared, timeout, torchvision_path):
 
 
 def _max_diff(a, b):
-    """Largest absolute difference over all outputs; None when names or shapes disagree."""
+    """(largest absolute difference over all outputs, "name, relative to that output's largest
+    magnitude"); (None, reason) when names or shapes disagree."""
     if set(a) != set(b):
         return None, f"outputs differ: {sorted(set(a) ^ set(b))[:3]}"
     worst, where = 0.0, ""
     for k in a:
-        x, y = a[k], b[k]
+        x, y = a[k].astype(np.float64), b[k].astype(np.float64)
         if x.shape != y.shape:
             return None, f"{k}: shape {x.shape} vs {y.shape}"
         if x.size == 0:
             continue
-        d = float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64))))
+        d = float(np.max(np.abs(x - y)))
         if not d <= worst:  # NaN counts as worst
-            worst, where = d, k
+            scale = float(np.max(np.abs(x)))
+            worst, where = d, f"{k}, rel {d / scale:.0e}" if scale else k
     return worst, where
 
 

@@ -95,12 +95,15 @@ def main():
     ap.add_argument("--atol", type=float, default=1e-5)
     ap.add_argument("--only", default="", help="comma-separated program names")
     ap.add_argument("--show-errors", action="store_true", help="print the last lines of failing runs' stderr")
+    ap.add_argument("--torch-pythonpath", default=os.environ.get("TORCHVISION_PATH", ""),
+                    help="extra PYTHONPATH for the real-torch runs (e.g. a torchvision matching torch)")
     args = ap.parse_args()
     programs = sorted(Path(args.folder).resolve().glob("*.py"))
     if args.only:
         programs = [p for p in programs if p.name in args.only.split(",") or p.stem in args.only.split(",")]
-    env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
-    ours_env = dict(env, PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]))
+    base = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
+    env = dict(base, PYTHONPATH=os.pathsep.join(filter(None, [args.torch_pythonpath, base.get("PYTHONPATH", "")])))
+    ours_env = dict(base, PYTHONPATH=os.pathsep.join([str(REPO), base.get("PYTHONPATH", "")]))
     rows, errors = [], []
     for prog in programs:
         ref = run_once([sys.executable, str(prog)], env, args.timeout)
