@@ -177,3 +177,33 @@ def test_fuse_conv_bn_and_linear_bn_match_torch(rng):
     assert_same(ours.bias, ref.bias, rtol=1e-5, atol=1e-6)
     with pytest.raises(AssertionError, match="Fusion only for eval"):
         torchlike.nn.utils.fusion.fuse_linear_bn_eval(tlin.train(), tbn1)
+
+
+def test_pytree_flattens_like_torch_utils_pytree():
+    import collections
+    from torch.utils import _pytree as ref
+    from torchlike.utils import _pytree as ours
+    Point = collections.namedtuple("Point", "x y")
+    tree = {"b": [1, (2, None)], "a": collections.OrderedDict(z=3, y=Point(4, 5)), "c": collections.deque([6])}
+    leaves, spec = ours.tree_flatten(tree)
+    assert leaves == ref.tree_flatten(tree)[0] == [1, 2, None, 3, 4, 5, 6]  # dict insertion order, None a leaf
+    tree = {"b": [1, (2, 0)], "a": collections.OrderedDict(z=3, y=Point(4, 5)), "c": collections.deque([6])}
+    leaves, spec = ours.tree_flatten(tree)
+    assert ours.tree_unflatten([x * 10 for x in leaves], spec) == ref.tree_map(lambda x: x * 10, tree)
+    assert ours.tree_map(lambda a, b: a + b, tree, tree) == ref.tree_map(lambda a, b: a + b, tree, tree)
+    assert ours.tree_map_only(int, str, [1, 2.5]) == ref.tree_map_only(int, str, [1, 2.5])
+    paths = [ours.keystr(p) for p, _ in ours.tree_flatten_with_path(tree)[0]]
+    assert paths == [ref.keystr(p) for p, _ in ref.tree_flatten_with_path(tree)[0]]
+    with pytest.raises(ValueError):
+        ours.tree_unflatten([1, 2], spec)
+
+    class Box:
+        def __init__(self, v):
+            self.v = v
+
+    ours.register_pytree_node(Box, lambda b: ([b.v], None), lambda vs, c: Box(vs[0]),
+                              flatten_with_keys_fn=lambda b: ([(ours.GetAttrKey("v"), b.v)], None))
+    assert ours.tree_leaves([Box(7), Box((8, 9))]) == [7, 8, 9]
+    assert ours.tree_map(lambda x: x + 1, Box(1)).v == 2
+    with pytest.raises(ValueError, match="already registered"):
+        ours.register_pytree_node(Box, lambda b: ([], None), lambda vs, c: Box(None))
