@@ -8,7 +8,6 @@ Eager only: a compiled step cannot read box coordinates on the host.
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -57,7 +56,7 @@ def roi_align(input, boxes, output_size, spatial_scale: float = 1.0, sampling_ra
     half a pixel (pixel centers at .5); otherwise a region is at least 1x1."""
     ph, pw = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
     rois = _rois_as_tensor(boxes)
-    n, c, height, width = input.shape
+    _, _, height, width = input.shape
     dtype = np.dtype(str(input.dtype).replace("torch.", "")).type if input.is_floating_point() else np.float32
     r = rois.detach().cpu().numpy().astype(dtype)
     offset = dtype(0.5) if aligned else dtype(0)
