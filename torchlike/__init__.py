@@ -25,6 +25,8 @@ from ._dtype import (bfloat16, bool, complex64, complex128, dtype, float16, floa
                      int64, uint8, uint16, uint32, uint64, get_default_dtype, set_default_dtype, promote_types,
                      can_cast)
 from ._dtype import ALIASES as _ALIASES
+from math import e, inf, nan, pi  # torch's module constants are the math module's floats
+newaxis = None
 
 half, float, double, short, int, long, cfloat, cdouble, chalf = (
     _ALIASES[k] for k in ("half", "float", "double", "short", "int", "long", "cfloat", "cdouble", "chalf"))
@@ -70,18 +72,23 @@ from ._flags import (set_float32_matmul_precision, get_float32_matmul_precision,
 from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled
 from . import hub, jit, futures, profiler
 from . import _dynamo, _inductor, _logging  # the private names compile tutorials call
+from ._symbolic import SymBool, SymFloat, SymInt, sym_float, sym_int, sym_ite, sym_max, sym_min, sym_not
+from . import _C  # torch._C's entry points that libraries probe (usage logging, functorch state, jit flags)
 from . import compiler, distributions, library  # noqa: E402
 from ._control_flow import cond  # noqa: E402
 from . import functional  # noqa: E402  (torch.functional: einsum, split, ... by their module path)
 
 
 def __getattr__(name):
-    """Lazy submodules ``torch.fx``, ``torch.export``, ``torch.onnx`` (imported on first use) and
-    ``torch._assert`` (which traced graphs call)."""
+    """Lazy submodules ``torch.fx``, ``torch.export``, ``torch.onnx`` (imported on first use),
+    ``torch._assert`` (which traced graphs call) and ``torch.torch`` (the module itself)."""
     if name in ("fx", "export", "onnx"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     if name == "_assert":
         from .fx._assert import _assert
         return _assert
+    if name == "torch":  # torch.torch is torch (kornia annotates with it); here, not in the star-importable dict
+        import sys
+        return sys.modules[__name__]
     raise AttributeError(f"module 'torchlike' has no attribute '{name}'")

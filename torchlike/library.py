@@ -68,3 +68,15 @@ def custom_op(name, fn=None, /, *, mutates_args, device_types=None, schema=None)
 def register_fake(name_or_op, fn=None):
     op = _OPS[name_or_op] if isinstance(name_or_op, str) else name_or_op
     return op.register_fake(fn) if fn is not None else op.register_fake
+
+
+def register_autograd(name_or_op, backward, /, *, setup_context=None, lib=None):
+    """Give an op made with :func:`custom_op` (by object or by ``"namespace::name"``) a backward."""
+    op = _OPS[name_or_op] if isinstance(name_or_op, str) else name_or_op
+    op.register_autograd(backward, setup_context=setup_context)
+
+
+def register_kernel(name_or_op, device_types, fn=None, /, *, lib=None):
+    """Per-device kernels: torchlike runs one implementation everywhere (XLA), so the op keeps its function."""
+    op = _OPS[name_or_op] if isinstance(name_or_op, str) else name_or_op
+    return op.register_kernel(device_types, fn)

@@ -1,4 +1,4 @@
-"""torchvision-shaped vision package: ``datasets``, ``transforms``, ``models``, ``utils``.
+"""torchvision-shaped vision package: ``datasets``, ``transforms``, ``models``, ``ops``, ``utils``.
 
 Subpackages load on first attribute access, so ``import torchlike`` does not import Pillow.
 """
@@ -10,9 +10,9 @@ from ..version import TorchVersion as _TorchVersion
 # version checks (``torchvision.__version__ >= "0.15"``) take the path they take with real torchvision
 __version__ = _TorchVersion("0.28.0+torchlike.0.1")
 
-__all__ = ["datasets", "transforms", "models", "utils", "io", "get_image_backend", "set_image_backend"]
+__all__ = ["datasets", "transforms", "models", "ops", "utils", "io", "get_image_backend", "set_image_backend"]
 
-_SUBMODULES = ("datasets", "transforms", "models", "utils", "io")
+_SUBMODULES = ("datasets", "transforms", "models", "ops", "utils", "io")
 
 
 def __getattr__(name):

@@ -22,6 +22,6 @@ from .activation_attention import MultiheadAttention
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                           TransformerEncoderLayer)
 # torch's submodule paths (``torch.nn.modules.sparse.Embedding``, ``...batchnorm._BatchNorm``) as attributes
-from . import batchnorm, channelshuffle, instancenorm, lazy, sparse  # noqa: F401,E402
+from . import batchnorm, channelshuffle, instancenorm, lazy, sparse, utils  # noqa: F401,E402
 
 __all__ = [_n for _n, _v in list(globals().items()) if isinstance(_v, type) and not _n.startswith("_")]

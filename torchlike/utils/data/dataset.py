@@ -10,13 +10,17 @@ import bisect
 import itertools
 import math
 import warnings
+from typing import Generic, TypeVar
+
+_T_co = TypeVar("_T_co", covariant=True)
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset", "ChainDataset",
            "Subset", "random_split"]
 
 
-class Dataset:
-    """An abstract map-style dataset: subclasses define ``__getitem__`` (and usually ``__len__``)."""
+class Dataset(Generic[_T_co]):
+    """An abstract map-style dataset: subclasses define ``__getitem__`` (and usually ``__len__``);
+    generic like torch's (``Dataset[tuple[Tensor, int]]``)."""
 
     def __getitem__(self, index):
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")

@@ -7,6 +7,10 @@ with ``empty((), dtype=int64).random_()`` from the default generator when none i
 """
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
+_T_co = TypeVar("_T_co", covariant=True)
+
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
            "BatchSampler"]
 
@@ -32,8 +36,9 @@ def _seeded_generator(seed):
     return g
 
 
-class Sampler:
-    """Base class: an iterable over dataset indices (or lists of indices)."""
+class Sampler(Generic[_T_co]):
+    """Base class: an iterable over dataset indices (or lists of indices); generic like torch's
+    (``Sampler[int]``, ``Sampler[list[int]]``)."""
 
     def __init__(self, data_source=None):
         pass

@@ -30,7 +30,7 @@ def _note(kind):
 
 def _untraceable_errors():
     import jax
-    from .compile.errors import UntraceableError
+    from ..compile.errors import UntraceableError
     return (UntraceableError, jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError,
             jax.errors.TracerIntegerConversionError, jax.errors.TracerArrayConversionError)
 
@@ -49,7 +49,7 @@ class ScriptModule:
                 compiled = self._compiled
                 if compiled is None:  # compile hook
                     try:
-                        from .compile import compile as _compile
+                        from ..compile import compile as _compile
                     except ImportError:
                         _compile = None
                     compiled = _compile(self._orig) if _compile is not None else self._orig
@@ -110,9 +110,9 @@ def trace(func, example_inputs=None, optimize=None, check_trace=True, check_inpu
     _note("trace")
     wrapped = ScriptModule(func)
     if example_inputs is not None or example_kwarg_inputs is not None:
-        from ._tensor import Tensor
+        from .._tensor import Tensor
         args = (example_inputs,) if isinstance(example_inputs, Tensor) else tuple(example_inputs or ())
-        from .autograd.grad_mode import no_grad
+        from ..autograd.grad_mode import no_grad
         with no_grad():
             wrapped(*args, **(example_kwarg_inputs or {}))
     return wrapped
@@ -179,7 +179,7 @@ def set_fusion_strategy(strategy):
 
 def fork(func, *args, **kwargs):
     """Runs ``func`` now (XLA dispatch is already asynchronous); ``wait`` returns its result."""
-    from .futures import Future
+    from ..futures import Future
     fut = Future()
     fut.set_result(func(*args, **kwargs))
     return fut
@@ -201,3 +201,10 @@ class Final(metaclass=_FinalMeta):
 class Attribute:
     def __new__(cls, value, type=None):
         return value
+
+
+# torch.jit.annotations; imported by name because ``from __future__ import annotations`` above already
+# binds ``annotations`` here, which ``from . import annotations`` would return instead of the submodule
+import importlib as _importlib  # noqa: E402
+
+annotations = _importlib.import_module(f"{__name__}.annotations")

@@ -1,0 +1,319 @@
+"""Run real libraries that ``import torch`` under real torch and under torchlike, and compare.
+
+    python scripts/check_libraries.py [--only timm,torchmetrics] [--timeout 600]
+
+Each check runs twice in a fresh subprocess: once with ``python`` (real torch), then with
+``python -m torchlike`` (``import torch`` gives torchlike). Models are built from small configs
+with random weights; the torch run saves its ``state_dict`` and the torchlike run loads it, so both
+compute with the same weights. Inputs come from numpy seeds. Each run saves its outputs (logits,
+losses, gradients, metric values, images) and the table shows the largest absolute difference
+over all of them, and each side's wall time for the check (library import included).
+
+Requirements: the libraries installed next to torch without their dependencies
+(``pip install --no-deps timm torchmetrics kornia transformers ...``); nothing is downloaded at run
+time (``HF_HUB_OFFLINE=1``). timm imports ``torchvision.ops.misc``: for the torch side, point
+``--torchvision-path`` (or ``$TORCHVISION_PATH``) at a directory holding a torchvision matching the
+installed torch; the checks that need it report "no torchvision" otherwise. Not part of the test
+suite: it needs the libraries and takes minutes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+# ---------------------------------------------------------------- checks (run inside a worker)
+# Each check takes (torch, shared) -- ``shared`` a directory both runs see -- and returns a dict of
+# named outputs (tensors, numbers or lists), compared between the two runs.
+
+def _same_weights(torch, model, shared, name):
+    """The torch run saves the model's weights; the torchlike run loads them."""
+    path = Path(shared) / f"{name}.pth"
+    if path.exists():
+        model.load_state_dict(torch.load(path))
+    else:
+        torch.save(model.state_dict(), path)
+    return model
+
+
+def _grads(model):
+    return {f"grad:{n}": p.grad for n, p in model.named_parameters() if p.grad is not None}
+
+
+def _timm(name, size, **kw):
+    def check(torch, shared):
+        import timm
+        torch.manual_seed(0)
+        model = _same_weights(torch, timm.create_model(name, pretrained=False, num_classes=10, **kw), shared, name)
+        x = torch.tensor(np.random.default_rng(0).standard_normal((2, 3, size, size)).astype(np.float32))
+        model.train()
+        logits = model(x)
+        (logits ** 2).mean().backward()
+        model.eval()
+        with torch.no_grad():
+            eval_logits = model(x)
+        return {"train_logits": logits, "eval_logits": eval_logits, **_grads(model)}
+    return check
+
+
+def _torchmetrics_classification(torch, shared):
+    from torchmetrics import MetricCollection
+    from torchmetrics.classification import (BinaryAUROC, BinaryAveragePrecision, MulticlassAccuracy,
+                                             MulticlassConfusionMatrix, MulticlassF1Score, MulticlassPrecision)
+    rng = np.random.default_rng(0)
+    logits = torch.tensor(rng.standard_normal((64, 5)).astype(np.float32))
+    target = torch.tensor(rng.integers(0, 5, 64))
+    coll = MetricCollection({"acc": MulticlassAccuracy(num_classes=5), "f1": MulticlassF1Score(num_classes=5),
+                             "prec": MulticlassPrecision(num_classes=5, average="micro"),
+                             "cm": MulticlassConfusionMatrix(num_classes=5)})
+    for i in range(0, 64, 16):
+        coll.update(logits[i:i + 16], target[i:i + 16])
+    out = dict(coll.compute())
+    p = torch.tensor(rng.random(50).astype(np.float32))
+    t = torch.tensor(rng.integers(0, 2, 50))
+    out["auroc"] = BinaryAUROC()(p, t)
+    out["ap"] = BinaryAveragePrecision()(p, t)
+    return out
+
+
+def _torchmetrics_regression(torch, shared):
+    from torchmetrics import MetricCollection
+    from torchmetrics.regression import MeanAbsoluteError, MeanSquaredError, PearsonCorrCoef, SpearmanCorrCoef
+    a, b = _regression_data(torch)
+    coll = MetricCollection([MeanSquaredError(), MeanAbsoluteError(), PearsonCorrCoef(), SpearmanCorrCoef()])
+    coll.update(a[:20], b[:20])
+    coll.update(a[20:], b[20:])
+    return dict(coll.compute())
+
+
+def _regression_data(torch):
+    rng = np.random.default_rng(1)
+    a = torch.tensor(rng.standard_normal(40).astype(np.float32))
+    return a, torch.tensor((rng.standard_normal(40) * 0.5).astype(np.float32)) + a
+
+
+def _torchmetrics_r2(torch, shared):
+    from torchmetrics.regression import R2Score
+    a, b = _regression_data(torch)
+    metric = R2Score()
+    metric.update(a[:20], b[:20])
+    metric.update(a[20:], b[20:])
+    return {"r2": metric.compute()}
+
+
+def _image(torch, shape=(2, 3, 32, 32), seed=0):
+    x = torch.tensor(np.random.default_rng(seed).random(shape).astype(np.float32))
+    x.requires_grad_(True)
+    return x
+
+
+def _kornia_filters(torch, shared):
+    import kornia
+    x = _image(torch)
+    outs = {"gaussian": kornia.filters.gaussian_blur2d(x, (5, 5), (1.5, 1.5)),
+            "sobel": kornia.filters.sobel(x), "laplacian": kornia.filters.laplacian(x, 3),
+            "box": kornia.filters.box_blur(x, (3, 3)), "median": kornia.filters.median_blur(x, (3, 3))}
+    sum(o.square().sum() for o in outs.values()).backward()
+    return {**outs, "grad:x": x.grad}
+
+
+def _kornia_color(torch, shared):
+    import kornia
+    x = _image(torch, seed=1)
+    outs = {"gray": kornia.color.rgb_to_grayscale(x), "hsv": kornia.color.rgb_to_hsv(x),
+            "lab": kornia.color.rgb_to_lab(x), "yuv": kornia.color.rgb_to_yuv(x)}
+    sum(o.square().sum() for o in outs.values()).backward()
+    return {**outs, "grad:x": x.grad}
+
+
+def _kornia_geometry(torch, shared):
+    import kornia
+    x = _image(torch, seed=2)
+    center = torch.tensor([[16.0, 16.0], [10.0, 12.0]])
+    angle = torch.tensor([30.0, -45.0], requires_grad=True)
+    m = kornia.geometry.transform.get_rotation_matrix2d(center, angle, torch.ones(2, 2))
+    outs = {"warp_affine": kornia.geometry.transform.warp_affine(x, m, (32, 32)),
+            "rotate": kornia.geometry.transform.rotate(x, torch.tensor([15.0, 60.0])),
+            "resize": kornia.geometry.transform.resize(x, (20, 24)),
+            "hflip": kornia.geometry.transform.hflip(x)}
+    sum(o.square().sum() for o in outs.values()).backward()
+    return {**outs, "grad:x": x.grad, "grad:angle": angle.grad}
+
+
+def _gpt2(torch, shared):
+    from transformers import GPT2Config, GPT2LMHeadModel
+    torch.manual_seed(0)
+    cfg = GPT2Config(n_layer=2, n_embd=32, n_head=2, vocab_size=100, n_positions=64, bos_token_id=0,
+                     eos_token_id=1, attn_implementation="eager")
+    model = _same_weights(torch, GPT2LMHeadModel(cfg), shared, "gpt2")
+    ids = torch.tensor(np.random.default_rng(0).integers(2, 100, (2, 12)))
+    out = model(ids, labels=ids)
+    out.loss.backward()
+    model.eval()
+    gen = model.generate(ids[:1, :4], max_new_tokens=8, do_sample=False, pad_token_id=0)
+    return {"loss": out.loss, "logits": out.logits, "generated": gen, **_grads(model)}
+
+
+def _bert(torch, shared):
+    from transformers import BertConfig, BertForSequenceClassification
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=64, num_labels=3, hidden_dropout_prob=0.0,
+                     attention_probs_dropout_prob=0.0, attn_implementation="eager")
+    model = _same_weights(torch, BertForSequenceClassification(cfg), shared, "bert")
+    rng = np.random.default_rng(1)
+    ids = torch.tensor(rng.integers(2, 100, (2, 10)))
+    mask = torch.tensor(np.array([[1] * 10, [1] * 7 + [0] * 3]))
+    out = model(ids, attention_mask=mask, labels=torch.tensor([0, 2]))
+    out.loss.backward()
+    return {"loss": out.loss, "logits": out.logits, **_grads(model)}
+
+
+CHECKS = {
+    "timm": {"resnet18": _timm("resnet18", 64), "vit_tiny": _timm("vit_tiny_patch16_224", 64, img_size=64),
+             "convnext_atto": _timm("convnext_atto", 64)},
+    "torchmetrics": {"classification": _torchmetrics_classification, "regression": _torchmetrics_regression,
+                     "r2score": _torchmetrics_r2},
+    "kornia": {"filters": _kornia_filters, "color": _kornia_color, "geometry": _kornia_geometry},
+    "transformers": {"gpt2": _gpt2, "bert": _bert},
+}
+NEEDS_TORCHVISION = {"timm"}
+
+
+def _to_numpy(value):
+    if hasattr(value, "detach"):
+        return np.asarray(value.detach().cpu().numpy())
+    return np.asarray(value)
+
+
+def worker(lib, check, shared, out):
+    """Run one check in this process and write its outputs (npz) and status (json)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    start = time.perf_counter()
+    status = {"ok": False}
+    try:
+        import torch
+        outputs = CHECKS[lib][check](torch, shared)
+        np.savez(out + ".npz", **{k: _to_numpy(v) for k, v in outputs.items()})
+        status = {"ok": True}
+    except BaseException as e:  # noqa: BLE001  (the table reports any failure)
+        last = traceback.extract_tb(e.__traceback__)[-1]
+        status = {"ok": False, "error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:160],
+                  "where": f"{Path(last.filename).name}:{last.lineno}"}
+    status["seconds"] = time.perf_counter() - start
+    Path(out + ".json").write_text(json.dumps(status))
+
+
+# ---------------------------------------------------------------- driver
+
+def _run(side, lib, check, shared, timeout, torchvision_path):
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    out = str(Path(shared) / f"{side}-{lib}-{check}")
+    if side == "torch":
+        cmd = [sys.executable, __file__]
+        if torchvision_path:
+            env["PYTHONPATH"] = os.pathsep.join([torchvision_path, env.get("PYTHONPATH", "")])
+    else:
+        cmd = [sys.executable, "-m", "torchlike", __file__]
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    cmd += ["--worker", lib, check, shared, out]
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=shared)
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "error": f"timeout after {timeout}s", "wall": timeout}, None
+    wall = time.perf_counter() - start
+    status_file = Path(out + ".json")
+    if not status_file.exists():
+        tail = (proc.stderr or proc.stdout).strip().splitlines()
+        return {"ok": False, "error": tail[-1][:160] if tail else f"exit {proc.returncode}", "wall": wall}, None
+    status = json.loads(status_file.read_text())
+    status["wall"] = wall
+    outputs = dict(np.load(out + ".npz")) if status["ok"] else None
+    return status, outputs
+
+
+def _max_diff(a, b):
+    """(largest absolute difference over all outputs, "name, relative to that output's largest
+    magnitude"); (None, reason) when names or shapes disagree."""
+    if set(a) != set(b):
+        return None, f"outputs differ: {sorted(set(a) ^ set(b))[:3]}"
+    worst, where = 0.0, ""
+    for k in a:
+        x, y = a[k].astype(np.float64), b[k].astype(np.float64)
+        if x.shape != y.shape:
+            return None, f"{k}: shape {x.shape} vs {y.shape}"
+        if x.size == 0:
+            continue
+        d = float(np.max(np.abs(x - y)))
+        if not d <= worst:  # NaN counts as worst
+            scale = float(np.max(np.abs(x)))
+            worst, where = d, f"{k}, rel {d / scale:.0e}" if scale else k
+    return worst, where
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", default="", help="comma-separated libraries or library:check")
+    ap.add_argument("--timeout", type=int, default=600)
+    ap.add_argument("--torchvision-path", default=os.environ.get("TORCHVISION_PATH", ""))
+    ap.add_argument("--worker", nargs=4, metavar=("LIB", "CHECK", "SHARED", "OUT"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        worker(*args.worker)
+        return
+    only = [s for s in args.only.split(",") if s]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="check_libraries_") as shared:
+        for lib, checks in CHECKS.items():
+            for check in checks:
+                if only and lib not in only and f"{lib}:{check}" not in only:
+                    continue
+                ref, ref_out = _run("torch", lib, check, shared, args.timeout, args.torchvision_path)
+                if not ref["ok"] and lib in NEEDS_TORCHVISION and not args.torchvision_path:
+                    ref["error"] = "no torchvision for the torch side (--torchvision-path)"
+                ours, our_out = _run("torchlike", lib, check, shared, args.timeout, args.torchvision_path)
+                diff, where = (_max_diff(ref_out, our_out) if ref_out is not None and our_out is not None
+                               else (None, ""))
+                rows.append((lib, check, ref, ours, diff, where))
+                print(_row(*rows[-1]), flush=True)
+    print()
+    print(_table(rows))
+
+
+def _row(lib, check, ref, ours, diff, where):
+    return f"{lib}:{check} torch={'ok' if ref['ok'] else ref.get('error')} " \
+           f"torchlike={'ok' if ours['ok'] else ours.get('error')} diff={diff} ({where})"
+
+
+def _table(rows):
+    lines = ["| library | check | torch | torchlike | max abs diff (where) | torch s | torchlike s |",
+             "|---|---|---|---|---|---|---|"]
+    notes = []
+    for lib, check, ref, ours, diff, where in rows:
+        def cell(s):
+            if s["ok"]:
+                return "ok"
+            notes.append(f"- {lib}:{check} under {'torch' if s is ref else 'torchlike'}: {s.get('error')} "
+                         f"({s.get('where', '')})")
+            return "FAIL"
+        d = "" if diff is None else f"{diff:.2e} ({where})"
+        if diff is None and where:
+            d = where
+        lines.append(f"| {lib} | {check} | {cell(ref)} | {cell(ours)} | {d} | {ref['wall']:.1f} | {ours['wall']:.1f} |")
+    return "\n".join(lines + ([""] + notes if notes else []))
+
+
+if __name__ == "__main__":
+    main()
