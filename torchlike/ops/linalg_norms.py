@@ -30,10 +30,6 @@ def _default_rtol(A, atol, rtol):
     return rtol
 
 
-def _tol_args(atol, rtol):
-    return (0.0 if atol is None else atol), rtol
-
-
 def _pinv(a, atol, rtol, hermitian):
     if hermitian:
         v, w = lax.linalg.eigh(_from_triangle(a, False), symmetrize_input=True)

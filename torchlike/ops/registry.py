@@ -25,7 +25,6 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import OpNode, get_accumulator, zeros_cotangent
 
-_PY_SCALARS = (bool, int, float, complex)
 _weakref = weakref.ref
 INEXACT = frozenset(np.dtype(d) for d in (jnp.float16, jnp.bfloat16, np.float32, np.float64, np.complex64,
                                           np.complex128))

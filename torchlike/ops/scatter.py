@@ -24,11 +24,6 @@ def _eager(*ts):
     return all(not isinstance(t._value, jax.core.Tracer) for t in ts if isinstance(t, Tensor))
 
 
-def _as_tensor(v, like):
-    from .creation import tensor
-    return v if isinstance(v, Tensor) else tensor(v, dtype=like.dtype)
-
-
 def _check_index_dtype(name, index):
     if index.dtype is not D.int64:
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
