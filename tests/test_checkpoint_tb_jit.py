@@ -207,7 +207,7 @@ def test_summary_writer_embedding_and_pr_curve_as_torch(tmp_path):
     pytest.importorskip("tensorboard")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     import torch.utils.tensorboard
-    import torchlike.utils.tensorboard
+    import torchlike.utils.tensorboard  # noqa: F401  (makes tl.utils.tensorboard an attribute)
 
     rng = np.random.default_rng(0)
     feats = rng.standard_normal((5, 4)).astype(np.float32)

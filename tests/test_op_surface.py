@@ -116,3 +116,23 @@ def test_declaration_carries_out_and_node_name():
     assert d.out and d.op.backward_name == "SinBackward0"
     x = torchlike.tensor([0.5], requires_grad=True)
     assert torchlike.sin(x).grad_fn.name() == torch.sin(torch.tensor([0.5], requires_grad=True)).grad_fn.name()
+
+
+def test_fill_and_zero_functions_match_torch():
+    """torch.fill / torch.fill_ / torch.zero_ (declared in ops/conversions.py) against torch."""
+    import numpy as np
+    a = np.arange(6, dtype=np.int64).reshape(2, 3)
+    r = torchlike.fill(torchlike.tensor(a), 2.7)
+    e = torch.fill(torch.tensor(a), 2.7)
+    assert r.dtype == torchlike.int64 and np.array_equal(r.numpy(), e.numpy())
+    x, y = torchlike.ones(3), torch.ones(3)
+    assert torchlike.fill_(x, 4.0) is x and np.array_equal(x.numpy(), torch.fill_(y, 4.0).numpy())
+    assert torchlike.zero_(x) is x and np.array_equal(x.numpy(), torch.zero_(y).numpy())
+    v, tv = torchlike.tensor(2.0, requires_grad=True), torch.tensor(2.0, requires_grad=True)
+    torchlike.fill(torchlike.zeros(3), v).sum().backward()
+    torch.fill(torch.zeros(3), tv).sum().backward()
+    assert float(v.grad) == float(tv.grad)
+    with pytest.raises(RuntimeError, match="0-dimension"):
+        torchlike.zeros(2).fill_(torchlike.ones(2))
+    with pytest.raises(RuntimeError, match="0-dimension"):
+        torch.zeros(2).fill_(torch.ones(2))

@@ -35,6 +35,7 @@ from ._device import device
 from ._tensor_str import set_printoptions, get_printoptions
 from ._size import Size
 from ._tensor import Tensor
+from . import _printing  # registers Tensor's repr (_above)
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
 from . import autograd

@@ -110,8 +110,6 @@ def functional_call(module, parameter_and_buffer_dicts, args=(), kwargs=None, *,
 
 
 # ------------------------------------------------------------------ transforms
-def _argnums_tuple(argnums):
-    return (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
 
 def grad_and_value(func, argnums=0, has_aux=False):

@@ -5,8 +5,6 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.special as jsp
 
-from . import _dtype as D
-from .ops.out import write_out
 from .ops.pointwise import binary, unary
 from .ops.pointwise import exp2, expm1, log1p, round, sigmoid as expit
 from .ops.special import digamma, erf, erfc, erfinv, i0, logit, mvlgamma as multigammaln, polygamma, sinc, xlog1py, xlogy

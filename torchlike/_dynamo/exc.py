@@ -4,7 +4,7 @@
 torchlike.compile raises for code it cannot trace, so ``except torch._dynamo.exc.Unsupported``
 catches the same situation under both.
 """
-from ..compile.errors import UntraceableError
+from .._errors import UntraceableError
 
 Unsupported = UntraceableError
 

@@ -10,7 +10,7 @@ from .. import _device as _dev
 from .. import _dtype as D
 from .._tensor import Tensor
 from . import creation, shape
-from .declare import method
+from .declare import method, public
 from .registry import Op, apply
 
 # ------------------------------------------------------------------ conversions
@@ -125,21 +125,21 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
                          requires_grad=requires_grad)
 
 
-@method
-def fill_(self, value):
-    with_value = value._value if isinstance(value, Tensor) else value
-    if isinstance(value, Tensor) and value.ndim != 0:
-        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions.")
-    new = apply(_fill, self, value) if isinstance(value, Tensor) else apply(_fill, self, with_value)
-    return self._assign(new)
-
-
 _fill = Op("fill", lambda x, v: jnp.full(x.shape, v, x.dtype), saves=False)
 
 
-@method
-def zero_(self):
-    return fill_(self, 0)
+@public(inplace=True, torch_inplace=True)  # torch.fill, x.fill_(), torch.fill_ (torch has no x.fill())
+def fill(input, value):
+    """A tensor like ``input`` with every element ``value`` (a number or a 0-dim tensor, cast to
+    ``input``'s dtype); the gradient reaches ``value`` when it is a tensor."""
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions.")
+    return apply(_fill, input, value)
+
+
+@public(method=True)  # torch.zero_ and x.zero_()
+def zero_(input):
+    return input.fill_(0)
 
 
 @method

@@ -17,7 +17,7 @@ from .registry import Op, apply
 
 def _untraceable(name, t):
     if isinstance(t._value, jax.core.Tracer):
-        from ..compile.errors import raise_untraceable
+        from .._errors import raise_untraceable
         raise_untraceable(f"torch.{name} (its result has a data-dependent shape)")
 
 
@@ -90,7 +90,7 @@ def bincount(input, weights=None, minlength=0):
     """Counts of each non-negative integer in a 1-d tensor (weighted sums with ``weights``)."""
     _untraceable("bincount", input)
     if input.ndim != 1:
-        raise RuntimeError(f"bincount only supports 1-d non-negative integral inputs.")
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if input.dtype.is_floating_point or input.dtype.is_complex or input.dtype is D.bool:
         raise RuntimeError(f"\"bincount_cpu\" not implemented for '{_type_name(input.dtype)}'")
     if minlength < 0:

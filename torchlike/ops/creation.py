@@ -17,6 +17,7 @@ import numpy as np
 from .. import _device as _dev
 from .. import _dtype as D
 from .. import random as _random
+from .._above import above as _above
 from .._tensor import Tensor
 from .declare import public
 from .out import write_out as _out
@@ -401,7 +402,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         ref = mean if isinstance(mean, Tensor) else std
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         if isinstance(s, (int, float)) and s < 0 or isinstance(std, Tensor) and bool(np.any(np.asarray(s) < 0)):
-            raise RuntimeError(f"normal expects all elements of std >= 0.0")
+            raise RuntimeError("normal expects all elements of std >= 0.0")
         dt = ref._value.dtype
         if isinstance(std, Tensor):
             arr = g.normal(shape, dt, 0.0, 1.0) * np.asarray(s, dt)
@@ -469,3 +470,6 @@ def poisson(input, generator=None):
     rng = np.random.default_rng(int(_gen(generator).randint(0, 2 ** 62, (1,))[0]))
     arr = rng.poisson(np.asarray(input._value)).astype(input._value.dtype)
     return Tensor._wrap(_place(arr, input.device))
+
+
+_above.tensor, _above.zeros = tensor, zeros  # Tensor(data) and Tensor._assign(non-Tensor) use them

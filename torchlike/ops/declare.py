@@ -67,7 +67,8 @@ def public(fn=None, *, name=None, function=True, method=False, inplace=False, to
     function       ``torch.<name>`` is ``fn`` (False: a Tensor-only method such as ``view``)
     method         ``Tensor.<name>``: True for ``fn`` itself (``self`` is its first argument), or the
                    method to install when torch's method signature differs (``polygamma(n, self)``)
-    inplace        ``Tensor.<name>_``: True to generate it from the method, or the in-place method
+    inplace        ``Tensor.<name>_``: True to generate it from the method (or from ``fn`` when there is
+                   no method: torch has ``x.fill_()`` but no ``x.fill()``), or the in-place method
     torch_inplace  ``torch.<name>_`` (torch has ``torch.relu_``, ``torch.sigmoid_``, ...): the
                    in-place method as a function; or a function to install under that name
     aliases        other names that get the same treatment (``arcsin`` for ``asin``)
@@ -81,8 +82,8 @@ def public(fn=None, *, name=None, function=True, method=False, inplace=False, to
     aliases = tuple(aliases)
     m = None if not method else fn if method is True else method
     ip = None
-    if inplace:
-        ip = inplace_of(m, name + "_") if inplace is True else inplace
+    if inplace:  # from the method, or from the function when torch has x.op_() but no x.op()
+        ip = inplace_of(m or fn, name + "_") if inplace is True else inplace
     tip = None
     if torch_inplace:
         tip = torch_inplace if torch_inplace is not True else ip or inplace_of(fn, name + "_")
@@ -94,7 +95,7 @@ def public(fn=None, *, name=None, function=True, method=False, inplace=False, to
         elif m is not None:
             setattr(Tensor, n, m)
         if ip is not None:
-            setattr(Tensor, n + "_", ip if n == name else inplace_of(m, n + "_"))
+            setattr(Tensor, n + "_", ip if n == name else inplace_of(m or fn, n + "_"))
         if tip is not None:
             _claim(n + "_", tip)
     DECLS.append(Decl(name, fn, function, m, ip, tip, aliases, prop))

@@ -31,10 +31,6 @@ def _complex_dtype(dt):
     return jnp.complex128 if dt in (jnp.float64, jnp.complex128) else jnp.complex64
 
 
-def _real_dtype(dt):
-    return jnp.float64 if dt in (jnp.float64, jnp.complex128) else jnp.float32
-
-
 def _c2c(x, n, axes, norm, inverse):
     x = x.astype(_complex_dtype(x.dtype))
     f = jnp.fft.ifftn if inverse else jnp.fft.fftn

@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as D
+from .._above import above as _above
 from .._tensor import Tensor, _chain_fn, _make_view, _wrap_dim
 from .declare import public
 from .out import write_out
@@ -134,7 +135,7 @@ def parse_index(x, idx):
                                          f"not match the shape of the indexed tensor [{', '.join(map(str, x.shape))}] "
                                          f"at index {dim + j}")
             if isinstance(k._value, jax.core.Tracer):
-                from ..compile.errors import raise_untraceable
+                from .._errors import raise_untraceable
                 raise_untraceable("indexing with a boolean mask (its result has a data-dependent shape)")
             nz = np.nonzero(np.asarray(k._value))
             for a in nz:
@@ -251,7 +252,7 @@ def view_scatter(root, value, chain):
 def nonzero(input, *, as_tuple=False):
     """Indices of non-zero elements (host computation: the result's size depends on the data)."""
     if isinstance(input._value, jax.core.Tracer):
-        from ..compile.errors import raise_untraceable
+        from .._errors import raise_untraceable
         raise_untraceable("torch.nonzero (its result has a data-dependent shape)")
     nz = np.nonzero(np.asarray(input._value))
     if as_tuple:
@@ -310,3 +311,6 @@ def index_select(input, dim, index, *, out=None):
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     return write_out(apply(_index_select, input, index.reshape(-1), dim=_wrap_dim(dim, input.ndim)), out)
+
+
+_above.view_scatter = view_scatter  # Tensor writes a view back into its base with it

@@ -77,7 +77,7 @@ _cross_op = Op("linalg_cross", _cross, promote="same")
 def linalg_cross(input, other, *, dim=-1, out=None):
     """torch.linalg.cross: broadcasting cross product along ``dim`` (size 3)."""
     if input.ndim != other.ndim:
-        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions.")
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     d = _wrap_dim(dim, input.ndim)
     if input.shape[d] != 3 or other.shape[d] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} and "

@@ -30,10 +30,6 @@ def _default_rtol(A, atol, rtol):
     return rtol
 
 
-def _tol_args(atol, rtol):
-    return (0.0 if atol is None else atol), rtol
-
-
 def _pinv(a, atol, rtol, hermitian):
     if hermitian:
         v, w = lax.linalg.eigh(_from_triangle(a, False), symmetrize_input=True)
@@ -122,7 +118,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     """torch.linalg.matrix_norm: 'fro', 'nuc', inf, -inf, 1, -1, 2, -2 over the two ``dim``s."""
     _check_float("linalg.matrix_norm", A)
     if A.ndim < 2:
-        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     if dtype is not None:
         A = A.to(dtype)
     dims = tuple(_wrap_dim(d, A.ndim) for d in dim)

@@ -212,7 +212,7 @@ def tensordot(a, b, dims=2, out=None):
         da = (da,) if isinstance(da, int) else tuple(da)
         db = (db,) if isinstance(db, int) else tuple(db)
         if len(da) != len(db):
-            raise RuntimeError(f"both dimension lists should have same length")
+            raise RuntimeError("both dimension lists should have same length")
         da = tuple(_wrap_dim(d, a.ndim) for d in da)
         db = tuple(_wrap_dim(d, b.ndim) for d in db)
     for x, y in zip(da, db):
@@ -282,7 +282,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         raise RuntimeError(f"cdist only supports floating-point dtypes, X{1 if not x1.dtype.is_floating_point else 2} "
                            f"got: {x1.dtype if not x1.dtype.is_floating_point else x2.dtype}")
     if p < 0:
-        raise RuntimeError(f"cdist only supports non-negative p values")
+        raise RuntimeError("cdist only supports non-negative p values")
     _check_same_dtype("cdist", x1, x2, "X1", "X2")
     batch = np.broadcast_shapes(tuple(x1.shape[:-2]), tuple(x2.shape[:-2]))
     a = x1.expand(*batch, *x1.shape[-2:])

@@ -123,7 +123,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
                            f"{repeats.shape[0]} and input.size({d}) = {x.shape[d]}")
     if output_size is None:
         if not _eager(repeats):
-            from ..compile.errors import raise_untraceable
+            from .._errors import raise_untraceable
             raise_untraceable("repeat_interleave with tensor repeats and no output_size")
         r = np.asarray(repeats._value)
         if r.size and r.min() < 0:

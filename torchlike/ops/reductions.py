@@ -60,7 +60,7 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise RuntimeError(f"renorm: expected a floating point or complex input, but got {input.dtype}")
     if p < 0:
-        raise RuntimeError(f"renorm: non-positive-norm not supported")
+        raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
     if input.ndim <= 1:
@@ -168,7 +168,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 @public(method=True)
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
-    notnan = logical_not_nan = ~input.isnan()
+    notnan = ~input.isnan()
     return nansum(input, dim, keepdim, dtype=dtype) / notnan.sum(dim, keepdim)
 
 
@@ -337,7 +337,7 @@ def _var_args(input, dim, unbiased, keepdim, correction):
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
-        raise RuntimeError(f"std and var only support floating point and complex dtypes")
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     return dict(dims=_axes(dims_of(dim, input.ndim), input.ndim), correction=correction, keepdim=keepdim)
 
 

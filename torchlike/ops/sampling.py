@@ -22,7 +22,7 @@ def _gen(generator):
 def _fill_host(self, arr):
     from .creation import _place
     if isinstance(self._value, jax.core.Tracer):
-        from ..compile.errors import raise_untraceable
+        from .._errors import raise_untraceable
         raise_untraceable("in-place random fills (host sampling)")
     value = Tensor._wrap(_place(np.asarray(arr).astype(self.dtype.np), self.device))
     self._check_inplace()

@@ -24,11 +24,6 @@ def _eager(*ts):
     return all(not isinstance(t._value, jax.core.Tracer) for t in ts if isinstance(t, Tensor))
 
 
-def _as_tensor(v, like):
-    from .creation import tensor
-    return v if isinstance(v, Tensor) else tensor(v, dtype=like.dtype)
-
-
 def _check_index_dtype(name, index):
     if index.dtype is not D.int64:
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
@@ -145,7 +140,7 @@ def _src_arg(input, src, value):
     if src is None:
         raise TypeError("scatter() missing required argument 'src' or 'value'")
     if isinstance(src, Tensor) and src.dtype is not input.dtype:
-        raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype")
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     return src
 
 
@@ -206,7 +201,7 @@ def _index_checks(name, input, dim, index, source=None):
         a = np.asarray(index._value)
         if a.min() < -size or a.max() >= size:
             bad = a.max() if a.max() >= size else a.min()
-            raise IndexError(f"index out of range in self" if name != "index_fill" else
+            raise IndexError("index out of range in self" if name != "index_fill" else
                              f"index {int(bad)} is out of bounds for dimension {d} with size {size}")
     return d
 
@@ -312,7 +307,7 @@ def index_put_(input, indices, values, accumulate=False):
 def masked_select(input, mask, *, out=None):
     """1-d tensor of the elements where the (broadcast) bool ``mask`` is True."""
     if mask.dtype is not D.bool:
-        raise RuntimeError(f"masked_select: expected BoolTensor for mask")
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
     shape = tuple(np.broadcast_shapes(tuple(input.shape), tuple(mask.shape)))
     x = input.expand(*shape) if tuple(input.shape) != shape else input
     m = mask.expand(*shape) if tuple(mask.shape) != shape else mask

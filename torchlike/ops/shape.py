@@ -44,7 +44,6 @@ def infer_shape(shape, numel, name="view"):
 
 
 _reshape = Op("view", lambda x, shape: jnp.reshape(x, shape), saves=False)
-_reshape_r = Op("reshape", lambda x, shape: jnp.reshape(x, shape), saves=False, backward_name="ViewBackward0")
 
 
 @public(function=False, method=True)

@@ -114,7 +114,6 @@ def _searchsorted(seq, x, right, out_dtype, sorter):
     if seq.ndim == 1:
         r = jnp.searchsorted(seq, x, side=side, method="compare_all" if seq.shape[0] <= 64 else "scan")
     else:
-        lead = seq.shape[:-1]
         s2 = seq.reshape(-1, seq.shape[-1])
         x2 = x.reshape(s2.shape[0], -1)
         r = jax.vmap(lambda s, v: jnp.searchsorted(s, v, side=side))(s2, x2).reshape(x.shape)

@@ -95,7 +95,7 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
         err("expected a tensor of floating point or complex values")
     if input.ndim not in (1, 2):
-        err(f"expected a 1D or 2D tensor")
+        err("expected a 1D or 2D tensor")
     if center and pad_mode not in _PAD_MODES:
         raise NotImplementedError(f"Unrecognised padding mode {pad_mode}")
     if n_fft <= 0 or n_fft > padded_len:

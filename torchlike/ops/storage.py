@@ -41,8 +41,7 @@ def resize_(self, *sizes, memory_format=None):
     flat = self._value.reshape(-1)
     if n > flat.size:
         flat = jnp.concatenate([flat, jnp.zeros(n - flat.size, flat.dtype)])
-    self._value = flat[:n].reshape(shape)
-    self._version_box[0] += 1
+    self._write_value(flat[:n].reshape(shape))
     return self
 
 

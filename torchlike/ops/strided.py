@@ -49,7 +49,7 @@ def _check_strided(input, size, stride, offset):
     stride = tuple(int(s) for s in stride)
     offset = 0 if offset is None else int(offset)
     if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape")
+        raise RuntimeError("mismatch in length of strides and shape")
     if any(s < 0 for s in stride):
         raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: "
                            f"{list(stride)}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import itertools
 import warnings
-import weakref
 from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Iterator, Mapping
 
@@ -19,6 +18,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor
 from ..._types import typename as _typename
 from ...autograd import grad_mode
+from ..._handles import RemovableHandle, add_hook
 from ..parameter import Buffer, Parameter, is_lazy
 
 __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
@@ -43,36 +43,7 @@ def _addindent(s_, num_spaces):
     return first + "\n" + "\n".join(num_spaces * " " + line for line in lines)
 
 
-class RemovableHandle:
-    """The handle a ``register_*_hook`` returns; ``remove()`` unregisters the hook (also as a context manager)."""
-
-    _next_id = 0
-
-    def __init__(self, hooks_dict, *, extra_dict=None):
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-        self.extra_dict_ref = ()
-        if isinstance(extra_dict, dict):
-            self.extra_dict_ref = (weakref.ref(extra_dict),)
-        elif isinstance(extra_dict, list):
-            self.extra_dict_ref = tuple(weakref.ref(d) for d in extra_dict)
-
-    def remove(self):
-        d = self.hooks_dict_ref()
-        if d is not None and self.id in d:
-            del d[self.id]
-        for ref in self.extra_dict_ref:
-            extra = ref()
-            if extra is not None and self.id in extra:
-                del extra[self.id]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *args):
-        self.remove()
-
+_compile = None  # torchlike.compile (a layer above nn) registers itself here when it loads
 
 # global hooks (torch.nn.modules.module.register_module_*_hook)
 _global_forward_pre_hooks: dict = OrderedDict()
@@ -85,9 +56,7 @@ _global_parameter_registration_hooks: dict = OrderedDict()
 
 
 def register_module_forward_pre_hook(hook):
-    h = RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[h.id] = hook
-    return h
+    return add_hook(_global_forward_pre_hooks, hook)
 
 
 def register_module_forward_hook(hook, *, always_call=False):
@@ -99,27 +68,19 @@ def register_module_forward_hook(hook, *, always_call=False):
 
 
 def register_module_full_backward_hook(hook):
-    h = RemovableHandle(_global_backward_hooks)
-    _global_backward_hooks[h.id] = hook
-    return h
+    return add_hook(_global_backward_hooks, hook)
 
 
 def register_module_buffer_registration_hook(hook):
-    h = RemovableHandle(_global_buffer_registration_hooks)
-    _global_buffer_registration_hooks[h.id] = hook
-    return h
+    return add_hook(_global_buffer_registration_hooks, hook)
 
 
 def register_module_module_registration_hook(hook):
-    h = RemovableHandle(_global_module_registration_hooks)
-    _global_module_registration_hooks[h.id] = hook
-    return h
+    return add_hook(_global_module_registration_hooks, hook)
 
 
 def register_module_parameter_registration_hook(hook):
-    h = RemovableHandle(_global_parameter_registration_hooks)
-    _global_parameter_registration_hooks[h.id] = hook
-    return h
+    return add_hook(_global_parameter_registration_hooks, hook)
 
 
 def _forward_unimplemented(self, *input):
@@ -369,7 +330,7 @@ class Module:
 
     def to(self, *args, **kwargs):
         """``to(device)``, ``to(dtype)``, ``to(tensor)``, ``to(device, dtype)``: floating tensors change dtype."""
-        device, dtype, non_blocking = None, None, False
+        device, dtype = None, None
         kwargs = dict(kwargs)
         device = kwargs.pop("device", None)
         dtype = kwargs.pop("dtype", None)
@@ -384,7 +345,7 @@ class Module:
             elif isinstance(a, D.dtype) or a in (float, int, complex):
                 dtype = a
             elif isinstance(a, bool):
-                non_blocking = a
+                pass  # non_blocking: transfers here are synchronous
             elif isinstance(a, (str, _dev.device, int)):
                 device = a
             else:
@@ -418,31 +379,21 @@ class Module:
 
     # ------------------------------------------------------------------ hooks
     def register_full_backward_pre_hook(self, hook, prepend=False):
-        handle = RemovableHandle(self._backward_pre_hooks)
-        self._backward_pre_hooks[handle.id] = hook
-        if prepend:
-            self._backward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return add_hook(self._backward_pre_hooks, hook, prepend)
 
     def register_backward_hook(self, hook):
         if self._is_full_backward_hook is True:
             raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single Module. "
                                "Please use only one of them.")
         self._is_full_backward_hook = False
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        return handle
+        return add_hook(self._backward_hooks, hook)
 
     def register_full_backward_hook(self, hook, prepend=False):
         if self._is_full_backward_hook is False:
             raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single Module. "
                                "Please use only one of them.")
         self._is_full_backward_hook = True
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        if prepend:
-            self._backward_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return add_hook(self._backward_hooks, hook, prepend)
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         handle = RemovableHandle(self._forward_pre_hooks, extra_dict=self._forward_pre_hooks_with_kwargs)
@@ -466,16 +417,12 @@ class Module:
         return handle
 
     def register_state_dict_post_hook(self, hook):
-        handle = RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
-        return handle
+        return add_hook(self._state_dict_hooks, hook)
 
     _register_state_dict_hook = register_state_dict_post_hook
 
     def register_state_dict_pre_hook(self, hook):
-        handle = RemovableHandle(self._state_dict_pre_hooks)
-        self._state_dict_pre_hooks[handle.id] = hook
-        return handle
+        return add_hook(self._state_dict_pre_hooks, hook)
 
     def register_load_state_dict_pre_hook(self, hook):
         handle = RemovableHandle(self._load_state_dict_pre_hooks)
@@ -488,9 +435,7 @@ class Module:
         return handle
 
     def register_load_state_dict_post_hook(self, hook):
-        handle = RemovableHandle(self._load_state_dict_post_hooks)
-        self._load_state_dict_post_hooks[handle.id] = hook
-        return handle
+        return add_hook(self._load_state_dict_post_hooks, hook)
 
     # ------------------------------------------------------------------ call
     def _call_impl(self, *args, **kwargs):
@@ -515,7 +460,6 @@ class Module:
         object, with the same ``state_dict`` keys (no ``_orig_mod.`` prefix) and attributes, and its
         hooks run on every call around the compiled forward. Pickling and ``copy.deepcopy`` drop the
         compiled program (the copy runs eagerly), as in torch."""
-        from ...compile import compile as _compile
         compiled = _compile(self, *args, **kwargs)
         if compiled is not self:  # disable=True returns the module itself
             self.__dict__["_compiled_call_impl"] = compiled
@@ -827,7 +771,6 @@ class Module:
                                          "it should be done inplace.")
 
         load(self, state_dict)
-        del load
         if strict:
             if unexpected_keys:
                 error_msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(

@@ -1,4 +1,5 @@
-"""torch.nn.modules.utils: the argument helpers layers and libraries import (``_pair`` ...).
+"""torch.nn.modules.utils: the argument helpers layers and libraries import (``_pair`` ...), and
+``ntuple``, how torchlike's own layers normalise size arguments.
 
 ``_pair(3) == (3, 3)``; an iterable passes through as a tuple (of whatever length it has), as in torch.
 """
@@ -23,6 +24,14 @@ _single = _ntuple(1, "_single")
 _pair = _ntuple(2, "_pair")
 _triple = _ntuple(3, "_triple")
 _quadruple = _ntuple(4, "_quadruple")
+
+
+def ntuple(x, n):
+    """A layer's size argument as an ``n``-tuple: a number is repeated, a one-element sequence too (the
+    functional forms accept ``kernel_size=[3]``), a longer sequence is kept."""
+    if isinstance(x, (list, tuple)) and len(x) == 1 and n > 1:
+        return tuple(x) * n
+    return _ntuple(n)(x)
 
 
 def _reverse_repeat_tuple(t, n):

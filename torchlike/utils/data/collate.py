@@ -28,7 +28,6 @@ __all__ = ["default_collate", "default_convert", "collate", "default_collate_fn_
 
 _BAD_NP = re.compile(r"[SaUO]")
 _ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
-_CONVERT_ERR = "default_convert: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
 
 
 def _Tensor():
