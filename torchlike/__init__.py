@@ -74,3 +74,8 @@ from . import hub, jit, futures, profiler
 from . import _dynamo, _inductor, _logging  # the private names compile tutorials call
 from . import compiler, distributions, library  # noqa: E402
 from ._control_flow import cond  # noqa: E402
+from ._layout import (layout, strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr, sparse_bsc, jagged,
+                      memory_format, contiguous_format, channels_last, channels_last_3d, preserve_format)
+from . import sparse  # noqa: E402
+from .sparse import sparse_coo_tensor, sparse_csr_tensor, spmm  # noqa: E402
+sparse._dispatch.install(__import__(__name__))  # torch.mm/add/sum/... and dense methods accept sparse operands

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _device as _dev
 from . import _dtype as D
+from . import _layout
 from . import _trace_hooks as _trace
 from ._size import Size
 from .autograd import grad_mode
@@ -122,7 +123,7 @@ class Tensor:
     is_meta = False
     is_mkldnn = False
     is_nested = False
-    layout = "torch.strided"
+    layout = _layout.strided
 
     def get_device(self) -> int:
         d = self.device
