@@ -15,8 +15,7 @@ EXCLUDED_PREFIXES = ("torch.distributed", "torch.fx", "torch.export", "torch.onn
 
 # Left out, with the reason (also listed in the README): torchlike has only dense, rectangular
 # tensors (JAX arrays); ragged nested tensors and sparse layouts would need their own kernels.
-LEFT_OUT = {"torch.nested.nested_tensor": "no ragged (nested) tensor layout",
-            "torch.sparse_coo_tensor": "no sparse layout (sparse ops are out of scope, issue 3)"}
+LEFT_OUT = {"torch.nested.nested_tensor": "no ragged (nested) tensor layout"}
 
 
 def _names():

@@ -149,8 +149,18 @@ class SparseTensor(Tensor):
 
     @property
     def grad(self):
+        # torch's gradient of a sparse leaf is the dense gradient masked to the leaf's (coalesced)
+        # pattern; every copy of a repeated index received that same value, so keep one per index
         g = self._vals._grad
-        return None if g is None else SparseTensor._make(self._idx, g, self._shape, self._coalesced)
+        if g is None:
+            return None
+        if self._coalesced:
+            return SparseTensor._make(self._idx, g, self._shape, True)
+        idx = np.asarray(self._idx._value)
+        keys = np.ravel_multi_index(tuple(idx), self._shape[:idx.shape[0]])
+        _, first = np.unique(keys, return_index=True)
+        return SparseTensor._make(_index_tensor(idx[:, first], self.device), Tensor._wrap(g._value[first]),
+                                  self._shape, True)
 
     @grad.setter
     def grad(self, value):
