@@ -79,3 +79,5 @@ from ._layout import (layout, strided, sparse_coo, sparse_csr, sparse_csc, spars
 from . import sparse  # noqa: E402
 from .sparse import sparse_coo_tensor, sparse_csr_tensor, spmm  # noqa: E402
 sparse._dispatch.install(__import__(__name__))  # torch.mm/add/sum/... and dense methods accept sparse operands
+from . import nested  # noqa: E402
+nested._dispatch.install(__import__(__name__), nested._dispatch.functional_modules())  # nested operands
