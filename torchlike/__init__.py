@@ -80,4 +80,6 @@ from . import sparse  # noqa: E402
 from .sparse import sparse_coo_tensor, sparse_csr_tensor, spmm  # noqa: E402
 sparse._dispatch.install(__import__(__name__))  # torch.mm/add/sum/... and dense methods accept sparse operands
 from . import nested  # noqa: E402
+from . import _meta  # noqa: E402
+_meta.install()  # factories, to() and ops understand device="meta"
 nested._dispatch.install(__import__(__name__), nested._dispatch.functional_modules())  # nested operands

@@ -107,7 +107,7 @@ class Tensor:
         try:
             devs = v.devices()
         except AttributeError:
-            return _dev.device("cpu")
+            return _dev.device("meta") if isinstance(v, jax.ShapeDtypeStruct) else _dev.device("cpu")
         return _dev.from_jax_device(next(iter(devs)))
 
     @property
@@ -120,7 +120,11 @@ class Tensor:
 
     is_sparse = False
     is_quantized = False
-    is_meta = False
+    @property
+    def is_meta(self) -> bool:
+        """True for a meta tensor (a value that is a ``jax.ShapeDtypeStruct``: shape and dtype, no data)."""
+        return isinstance(self._value, jax.ShapeDtypeStruct)
+
     is_mkldnn = False
     is_nested = False
     layout = _layout.strided
@@ -302,9 +306,13 @@ class Tensor:
         if isinstance(v, jax.core.Tracer):
             from .compile.errors import raise_untraceable
             raise_untraceable("Tensor.item()")
+        if isinstance(v, jax.ShapeDtypeStruct):
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
         return np.asarray(v).reshape(()).item()
 
     def tolist(self):
+        if isinstance(self._value, jax.ShapeDtypeStruct):
+            raise NotImplementedError("Cannot copy out of meta tensor; no data!")
         if isinstance(self._value, jax.core.Tracer):
             from .compile.errors import raise_untraceable
             raise_untraceable("Tensor.tolist()")
@@ -314,11 +322,14 @@ class Tensor:
         if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if not force and self.device.type != "cpu":
-            raise TypeError(f"can't convert {self.device.type}:{self.device.index or 0} device type tensor to numpy. "
+            where = "meta" if self.device.type == "meta" else f"{self.device.type}:{self.device.index or 0}"
+            raise TypeError(f"can't convert {where} device type tensor to numpy. "
                             "Use Tensor.cpu() to copy the tensor to host memory first.")
         return np.array(self._value)
 
     def __array__(self, dtype=None, copy=None):
+        if isinstance(self._value, jax.ShapeDtypeStruct):
+            raise NotImplementedError("Cannot copy out of meta tensor; no data!")
         a = np.asarray(self._value)
         return a.astype(dtype) if dtype is not None else a
 
@@ -347,6 +358,8 @@ class Tensor:
         if isinstance(v, jax.core.Tracer):
             from .compile.errors import raise_untraceable
             raise_untraceable("bool(tensor) (Python control flow on a tensor value)")
+        if isinstance(v, jax.ShapeDtypeStruct):
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
         return bool(np.asarray(v).reshape(()))
 
     def __float__(self):
@@ -366,6 +379,9 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self, *, tensor_contents=None):
+        if isinstance(self._value, jax.ShapeDtypeStruct):
+            from ._meta import meta_repr
+            return meta_repr(self)
         from ._printing import tensor_repr
         return tensor_repr(self)
 
