@@ -82,4 +82,6 @@ sparse._dispatch.install(__import__(__name__))  # torch.mm/add/sum/... and dense
 from . import nested  # noqa: E402
 from . import _meta  # noqa: E402
 _meta.install()  # factories, to() and ops understand device="meta"
+from . import _strides  # noqa: E402
+_strides.install(__import__(__name__))  # contiguous/clone/to(memory_format=), as_strided strides
 nested._dispatch.install(__import__(__name__), nested._dispatch.functional_modules())  # nested operands

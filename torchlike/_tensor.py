@@ -17,6 +17,7 @@ import numpy as np
 from . import _device as _dev
 from . import _dtype as D
 from . import _layout
+from . import _strides
 from . import _trace_hooks as _trace
 from ._size import Size
 from .autograd import grad_mode
@@ -154,23 +155,39 @@ class Tensor:
         return self.nelement() * self._value.dtype.itemsize
 
     def stride(self, dim=None):
-        """Strides of a contiguous (row-major) tensor, in elements, as torch reports them."""
-        shape = self._value.shape
-        strides, acc = [], 1
-        for s in reversed(shape):
-            strides.append(acc)
-            acc *= max(s, 1)
-        strides = tuple(reversed(strides))
-        return strides if dim is None else strides[_wrap_dim(dim, len(shape))]
+        """Strides in elements, as torch reports them: row-major for a fresh tensor, derived from the
+        base for a view (see ``_strides``)."""
+        strides = self.__dict__.get("_strides") or _strides.contiguous_strides(self._value.shape)
+        return strides if dim is None else strides[_wrap_dim(dim, len(strides))]
 
     def is_contiguous(self, memory_format=None) -> bool:
-        return True
+        """torch's contiguity test of ``stride()`` for ``memory_format`` (default contiguous_format)."""
+        s = self.__dict__.get("_strides")
+        name = "contiguous_format" if memory_format is None else memory_format.name
+        if s is None and name in ("contiguous_format", "preserve_format"):
+            return True
+        return _strides.is_contiguous_as(tuple(self._value.shape), self.stride(), name)
 
     def storage_offset(self) -> int:
-        return 0
+        return self.__dict__.get("_offset", 0)
+
+    def untyped_storage(self):
+        """The memory this tensor views: one per root tensor, shared by its views, detach() and .data."""
+        return _strides.UntypedStorage(self._view[0] if self._view is not None else self)
 
     def data_ptr(self) -> int:
-        return id(self._value)
+        """Fake but consistent address: the storage's plus ``storage_offset() * element_size()``."""
+        return self.untyped_storage().data_ptr() + self.storage_offset() * self.element_size()
+
+    def pin_memory(self, device=None):
+        """A copy marked pinned. XLA manages host buffers itself (a CPU array is already the staging
+        buffer of a device transfer), so pinning changes nothing about speed or placement here."""
+        out = Tensor._wrap(self._value)
+        out._pinned = True
+        return out
+
+    def is_pinned(self, device=None) -> bool:
+        return self.__dict__.get("_pinned", False)
 
     def share_memory_(self):
         """torch moves the storage into shared memory. A JAX array cannot live there, so this warns once
@@ -296,6 +313,7 @@ class Tensor:
         if not isinstance(other, Tensor):
             raise TypeError(f"data must be a Tensor, got {type(other).__name__}")
         self._value = other._value
+        _strides.set_strides(self, other.__dict__.get("_strides"), other.storage_offset())
         self._refresh_views()
 
     # ------------------------------------------------------------------ conversions
@@ -504,6 +522,14 @@ def _wrap_dim(dim, ndim):
 # counter; writing into a view scatters into the root, and every live view is re-derived.
 
 def _make_view(base, op, statics, result):
+    if op is None or op == "data":
+        _strides.set_strides(result, base.__dict__.get("_strides"), base.storage_offset())
+    else:
+        strides, offset = _strides.view_strides(op.name, statics, tuple(base._value.shape), base.stride(),
+                                                base.storage_offset(), tuple(result._value.shape))
+        if strides is None:  # no view of that shape exists (reshape/flatten): the result is a copy, as in torch
+            return result
+        _strides.set_strides(result, strides, offset)
     root, chain = (base._view if base._view is not None else (base, ()))
     result._view = (root, chain + ((op, tuple(sorted(statics.items()))),))
     result._version_box = root._version_box
