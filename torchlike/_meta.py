@@ -106,7 +106,7 @@ def meta_repr(t) -> str:
 
 
 def install():
-    """Teach the factories' placement helpers and ``Tensor.to`` about the meta device. Called once
+    """Teach the factories' placement helpers about the meta device. Called once
     from ``torchlike/__init__``; the op hook is registered by ``activate`` when a meta tensor appears."""
     from ._tensor import Tensor
     from .ops import creation
@@ -128,38 +128,6 @@ def install():
 
     creation._filled, creation._place = _filled, _place
 
-    dense_to = Tensor.to
-
-    def to(self, *args, **kwargs):
-        target = kwargs.get("device")
-        for a in args:
-            if isinstance(a, (str, _dev.device)):
-                target = a
-            elif isinstance(a, Tensor):
-                target = a.device
-        target = None if target is None else _resolve(target)
-        src_meta = isinstance(self._value, MetaValue)
-        if not src_meta and (target is None or target.type != "meta"):
-            return dense_to(self, *args, **kwargs)
-        if src_meta and target is not None and target.type != "meta":
-            raise NotImplementedError(f"Cannot copy out of meta tensor; no data! (to {target} of a meta tensor "
-                                      f"of shape {list(self.shape)}; use Module.to_empty or torch.empty_like)")
-        rest = [a for a in args if not isinstance(a, (str, _dev.device, Tensor))]
-        kw = {k: v for k, v in kwargs.items() if k != "device"}
-        for a in args:
-            if isinstance(a, Tensor):
-                kw.setdefault("dtype", a.dtype)
-        out = self
-        if not src_meta:
-            activate()
-            out = Tensor._wrap(MetaValue(self._value.shape, self._value.dtype))
-        if rest or kw.get("dtype") is not None:
-            out = dense_to(out, *rest, **{k: v for k, v in kw.items() if k in ("dtype", "copy", "non_blocking",
-                                                                               "memory_format")})
-        return out
-
-    to.__doc__ = dense_to.__doc__
-    Tensor.to = to
 
 
 
@@ -177,3 +145,17 @@ def deactivate():
     from . import _intercept
     _intercept.meta_fn = None
     _intercept.refresh()
+
+
+def convert(t, dtype, device):
+    """``Tensor.to`` with a meta source or target: to meta keeps shape (and converts dtype); out of meta
+    raises torch's error (there is no data to copy)."""
+    from ._tensor import Tensor
+    src_meta = isinstance(t._value, MetaValue)
+    if src_meta and device is not None and device.type != "meta":
+        raise NotImplementedError(f"Cannot copy out of meta tensor; no data! (to {device} of a meta tensor of "
+                                  f"shape {list(t.shape)}; use Module.to_empty or torch.empty_like)")
+    if src_meta and (dtype is None or dtype.np == t._value.dtype):
+        return t
+    activate()
+    return Tensor._wrap(MetaValue(t._value.shape, t._value.dtype if dtype is None else dtype.np))

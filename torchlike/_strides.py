@@ -216,9 +216,10 @@ def _dense_permutation(shape, strides):
     return True
 
 
-def _format_strides(t, fmt):
+def format_strides(t, fmt):
+    """torch's strides for a copy of ``t`` in memory format ``fmt`` (None: preserve_format)."""
     shape = tuple(t.shape)
-    name = getattr(fmt, "name", "preserve_format")
+    name = "contiguous_format" if fmt == "contiguous" else getattr(fmt, "name", "preserve_format")
     if name == "channels_last" or name == "channels_last_3d":
         if len(shape) != (4 if name == "channels_last" else 5):
             raise RuntimeError(f"required rank {4 if name == 'channels_last' else 5} tensor to use {name} format "
@@ -242,76 +243,3 @@ def set_strides(t, strides, offset=0):
     else:
         d.pop("_offset", None)
     return t
-
-
-def install(torch_ns):
-    """Bind contiguous/clone/to(memory_format=), empty_strided/as_strided strides, pin_memory."""
-    from ._tensor import Tensor
-    from .ops import shape as S
-
-    dense_clone = S.clone
-
-    def clone(input, *, memory_format=None):
-        """torch.clone: a copy; ``preserve_format`` keeps a dense permuted layout's strides, as torch."""
-        out = dense_clone(input)
-        return set_strides(out, _format_strides(input, memory_format))
-
-    def contiguous(input, memory_format=None):
-        """Tensor.contiguous: ``self`` when already contiguous in ``memory_format``, else a copy that is."""
-        name = getattr(memory_format, "name", "contiguous_format")
-        if input.is_contiguous(memory_format=memory_format):
-            return input
-        return set_strides(dense_clone(input), _format_strides(input, memory_format or _contig()))
-
-    S.clone, S.contiguous = clone, contiguous
-    Tensor.clone, Tensor.contiguous = clone, contiguous
-    torch_ns.clone = clone
-
-    dense_to = Tensor.to
-
-    def to(self, *args, memory_format=None, **kwargs):
-        out = dense_to(self, *args, **kwargs)
-        if memory_format is None or getattr(memory_format, "name", "") == "preserve_format":
-            return out
-        if out.is_contiguous(memory_format=memory_format):
-            return out
-        if out is self:
-            out = dense_clone(self)
-        return set_strides(out, _format_strides(out, memory_format))
-
-    to.__doc__ = dense_to.__doc__
-    Tensor.to = to
-
-    dense_view = Tensor.view
-
-    def view(self, *shape):
-        """Tensor.view: raises torch's error where no view of the new shape exists (e.g. ``x.t().view(-1)``)."""
-        if not (len(shape) == 1 and not isinstance(shape[0], (tuple, list, int))) and "_strides" in self.__dict__:
-            new = S.infer_shape(S._shape_args(shape), self.numel())
-            if compute_view_strides(tuple(self.shape), self.stride(), new) is None:
-                raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
-                                   "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
-        return dense_view(self, *shape)
-
-    view.__doc__ = dense_view.__doc__
-    Tensor.view = view
-
-    for name in ("empty_strided", "as_strided"):
-        dense = getattr(torch_ns, name)
-
-        def strided(*args, _dense=dense, **kwargs):
-            out = _dense(*args, **kwargs)
-            size_i = 1 if _dense.__name__ == "as_strided" else 0
-            stride = args[size_i + 1] if len(args) > size_i + 1 else kwargs["stride"]
-            off = (args[3] if len(args) > 3 else kwargs.get("storage_offset")) if size_i else 0
-            return set_strides(out, tuple(int(s) for s in stride), int(off or 0))
-
-        strided.__name__, strided.__doc__ = dense.__name__, dense.__doc__
-        setattr(torch_ns, name, strided)
-        if name == "as_strided":
-            Tensor.as_strided = strided
-
-
-def _contig():
-    from ._layout import contiguous_format
-    return contiguous_format

@@ -6,9 +6,7 @@ NestedTensor methods and reflected dunders handle the method-call forms.
 """
 from __future__ import annotations
 
-import functools
-
-from .._tensor import Tensor
+from .._routes import route
 from ._jagged import NestedTensor
 
 _METHOD_FUNCTIONS = ("add", "sub", "mul", "div", "matmul", "chunk", "split", "transpose", "softmax", "log_softmax",
@@ -16,17 +14,6 @@ _METHOD_FUNCTIONS = ("add", "sub", "mul", "div", "matmul", "chunk", "split", "tr
                      "sigmoid", "relu", "sqrt", "rsqrt", "square", "neg", "clamp", "pow")
 _ROWWISE_F = ("relu", "gelu", "silu", "tanh", "sigmoid", "leaky_relu", "elu", "dropout", "layer_norm", "rms_norm",
               "softplus", "mish", "hardtanh", "relu6", "glu")
-
-
-def _route(dense_fn, nested_fn, positions=(0, 1)):
-    @functools.wraps(dense_fn)
-    def f(*args, **kwargs):
-        for i in positions:
-            if len(args) > i and isinstance(args[i], NestedTensor):
-                return nested_fn(*args, **kwargs)
-        return dense_fn(*args, **kwargs)
-    f.__wrapped_dense__ = dense_fn
-    return f
 
 
 def _method_call(name):
@@ -50,21 +37,20 @@ def install(torch_ns, functional_modules):
     for name in _METHOD_FUNCTIONS:
         dense = getattr(torch_ns, name, None)
         if dense is not None:
-            setattr(torch_ns, name, _route(dense, _method_call(name)))
+            route(torch_ns, name, dense, _method_call(name), NestedTensor, (0, 1))
     for mod in functional_modules:
         for name in _ROWWISE_F:
             dense = getattr(mod, name, None)
             if dense is not None:
-                setattr(mod, name, _route(dense, NF.rowwise(getattr(dense, "__wrapped_dense__", dense)), (0,)))
+                route(mod, name, dense, NF.rowwise(getattr(dense, "__wrapped_dense__", dense)), NestedTensor, (0,))
         if hasattr(mod, "linear"):
-            mod.linear = _route(mod.linear, NF.linear, (0,))
+            route(mod, "linear", mod.linear, NF.linear, NestedTensor, (0,))
         if hasattr(mod, "scaled_dot_product_attention"):
-            mod.scaled_dot_product_attention = _route(mod.scaled_dot_product_attention,
-                                                      NF.scaled_dot_product_attention, (0, 1, 2))
+            route(mod, "scaled_dot_product_attention", mod.scaled_dot_product_attention,
+                  NF.scaled_dot_product_attention, NestedTensor, (0, 1, 2))
         for name, log in (("softmax", False), ("log_softmax", True)):
             if hasattr(mod, name):
-                setattr(mod, name, _route(getattr(mod, name), _softmax_f(log), (0,)))
-    Tensor.is_nested = False
+                route(mod, name, getattr(mod, name), _softmax_f(log), NestedTensor, (0,))
 
 
 def functional_modules():

@@ -10,9 +10,9 @@ a subclass's reflected operator first.
 """
 from __future__ import annotations
 
-import functools
-
+from .._routes import route
 from .._tensor import Tensor
+from ..ops.declare import public
 from . import _ops
 from ._coo import SparseTensor
 
@@ -43,15 +43,8 @@ def _log_softmax(input, dim, dtype=None, **kw):
 _SPECIAL = {"sum": _sum, "addmm": _addmm, "softmax": _softmax, "log_softmax": _log_softmax}
 
 
-def _route(dense_fn, sparse_fn, positions):
-    @functools.wraps(dense_fn)
-    def f(*args, **kwargs):
-        for i in positions:
-            if len(args) > i and isinstance(args[i], SparseTensor):
-                return sparse_fn(*args, **kwargs)
-        return dense_fn(*args, **kwargs)
-    f.__wrapped_dense__ = dense_fn
-    return f
+def method(fn, name):
+    public(fn, name=name, function=False, method=True)
 
 
 def install(namespace):
@@ -60,18 +53,26 @@ def install(namespace):
         impl = impl or _SPECIAL[name]
         dense = getattr(namespace, name, None)
         if dense is None:
-            setattr(namespace, name, impl)
-        elif not hasattr(dense, "__wrapped_dense__"):
-            setattr(namespace, name, _route(dense, impl, (0, 1, 2) if name == "addmm" else (0, 1)))
+            setattr(namespace, name, impl)  # torch.spmm, torch.smm: sparse-first functions of their own
+        else:
+            route(namespace, name, dense, impl, SparseTensor, (0, 1, 2) if name == "addmm" else (0, 1))
     for name in ("mm", "matmul", "add", "sub", "mul", "__matmul__", "__add__", "__sub__", "__mul__"):
         dense = Tensor.__dict__.get(name)
-        if dense is None or hasattr(dense, "__wrapped_dense__"):
+        if dense is None:
             continue
         base = name.strip("_")
-        impl = _FUNCTIONS.get(base) or _SPECIAL.get(base)
-        setattr(Tensor, name, _route(dense, impl, (1,)))
-    Tensor.to_sparse = _ops.to_sparse
-    Tensor.to_sparse_coo = _ops.to_sparse_coo
-    Tensor.to_sparse_csr = lambda self, dense_dim=None: _ops.to_sparse(self).to_sparse_csr()
-    Tensor.to_dense = lambda self, dtype=None, *, masked_grad=None: self if dtype is None else self.to(dtype)
-    Tensor.is_sparse_csr = False
+        route(Tensor, name, dense, _FUNCTIONS.get(base) or _SPECIAL.get(base), SparseTensor, (1,))
+    method(_ops.to_sparse, name="to_sparse")
+    method(_ops.to_sparse_coo, name="to_sparse_coo")
+    method(_to_sparse_csr, name="to_sparse_csr")
+    method(_to_dense, name="to_dense")
+
+
+def _to_sparse_csr(self, dense_dim=None):
+    """Tensor.to_sparse_csr of a dense 2-d tensor."""
+    return _ops.to_sparse(self).to_sparse_csr()
+
+
+def _to_dense(self, dtype=None, *, masked_grad=None):
+    """Tensor.to_dense of a dense tensor: itself (or converted to ``dtype``)."""
+    return self if dtype is None else self.to(dtype)
