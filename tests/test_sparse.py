@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import torchlike
-from conftest import assert_same, to_np
+from conftest import assert_same
 
 torch = pytest.importorskip("torch")
 warnings.filterwarnings("ignore", "Sparse invariant checks")

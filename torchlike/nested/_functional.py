@@ -43,7 +43,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if not np.array_equal(key._offsets_np, value._offsets_np):
         raise RuntimeError("scaled_dot_product_attention(): key and value must have the same ragged structure")
     q, k, v = (t.to_padded_tensor(0.0) for t in (query, key, value))
-    lq, lk = query._lens(), key._lens()
+    lk = key._lens()
     kmask = np.arange(k.shape[2])[None, :] < lk[:, None]  # (B, Lk)
     mask = np.broadcast_to(kmask[:, None, None, :], (len(lk), 1, q.shape[2], k.shape[2]))
     if is_causal:
