@@ -13,10 +13,9 @@ EXCLUDED_PREFIXES = ("torch.distributed",
                      "torch.ao", "torch.quantization", "torch.nn.quantized",
                      "torch.backends.quantized", "torch.nn.intrinsic", "torch.nn.qat")
 
-# Left out, with the reason (also listed in the README): torchlike has only dense, rectangular
-# tensors (JAX arrays); ragged nested tensors and sparse layouts would need their own kernels.
-LEFT_OUT = {"torch.nested.nested_tensor": "no ragged (nested) tensor layout",
-            "torch.sparse_coo_tensor": "no sparse layout (sparse ops are out of scope, issue 3)"}
+# Left out, with the reason (also listed in the README): none at present (sparse and nested
+# tensors live in torchlike.sparse and torchlike.nested).
+LEFT_OUT = {}
 
 
 def _names():

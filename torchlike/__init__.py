@@ -78,6 +78,15 @@ from . import _C  # torch._C's entry points that libraries probe (usage logging,
 from . import compiler, distributions, library  # noqa: E402
 from ._control_flow import cond  # noqa: E402
 from . import functional  # noqa: E402  (torch.functional: einsum, split, ... by their module path)
+from ._layout import (layout, strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr, sparse_bsc, jagged,
+                      memory_format, contiguous_format, channels_last, channels_last_3d, preserve_format)
+from . import sparse  # noqa: E402
+from .sparse import sparse_coo_tensor, sparse_csr_tensor, spmm  # noqa: E402
+sparse._dispatch.install(__import__(__name__))  # torch.mm/add/sum/... and dense methods accept sparse operands
+from . import nested  # noqa: E402
+from . import _meta  # noqa: E402
+_meta.install()  # factories, to() and ops understand device="meta"
+nested._dispatch.install(__import__(__name__), nested._dispatch.functional_modules())  # nested operands
 
 
 def __getattr__(name):

@@ -118,7 +118,7 @@ def set_default_device(device) -> None:
     _base_device[0] = None
     if device is not None:
         d = _dev.device(device) if not isinstance(device, _dev.device) else _dev.device(device.type, device.index)
-        if d.type != "cpu":
+        if d.type not in ("cpu", "meta"):
             _dev.to_jax_device(d)  # raises for a device JAX does not have
         _base_device[0] = d
         stack.insert(0, d)

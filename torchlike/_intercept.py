@@ -9,6 +9,7 @@ from __future__ import annotations
 autocast_fn = None   # (op, args) -> args, set by torchlike.amp while a region is enabled
 forward_fn = None    # (op, args, statics) -> result, set by autograd.forward_ad inside dual_level
 profile_fn = None    # (op, args, statics, call) -> result, set by torchlike.profiler while it records
+meta_fn = None       # (op, args, statics) -> result or NotImplemented, set once a meta tensor exists (_meta)
 autocast_lower_names = frozenset()  # ops autocast casts down: their dtype-mismatch checks stand aside
 autocast_key = ()    # hashable autocast state; compiled programs are cached per value of it
 
@@ -27,6 +28,10 @@ def _dispatch(op, args, statics):
 
 def _call(op, args, statics):
     from .ops import registry
+    if meta_fn is not None:
+        res = meta_fn(op, args, statics)
+        if res is not NotImplemented:
+            return res
     if autocast_fn is not None:
         args = autocast_fn(op, args)
     if forward_fn is not None:
@@ -37,5 +42,5 @@ def _call(op, args, statics):
 def refresh() -> None:
     """Install or remove the hook after autocast_fn/forward_fn changed."""
     from .ops import registry
-    active = autocast_fn is not None or forward_fn is not None or profile_fn is not None
+    active = autocast_fn is not None or forward_fn is not None or profile_fn is not None or meta_fn is not None
     registry.interceptor = _dispatch if active else None

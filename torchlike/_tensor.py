@@ -15,6 +15,8 @@ import numpy as np
 
 from . import _device as _dev
 from . import _dtype as D
+from . import _layout
+from . import _strides
 from . import _trace_hooks as _trace
 from ._above import above
 from ._handles import add_hook, hooks_of
@@ -112,7 +114,7 @@ class Tensor:
         try:
             devs = v.devices()
         except AttributeError:
-            return _dev.device("cpu")
+            return _dev.device("meta") if isinstance(v, jax.ShapeDtypeStruct) else _dev.device("cpu")
         return _dev.from_jax_device(next(iter(devs)))
 
     @property
@@ -135,10 +137,15 @@ class Tensor:
 
     is_sparse = False
     is_quantized = False
-    is_meta = False
+    @property
+    def is_meta(self) -> bool:
+        """True for a meta tensor (a value that is a ``jax.ShapeDtypeStruct``: shape and dtype, no data)."""
+        return isinstance(self._value, jax.ShapeDtypeStruct)
+
     is_mkldnn = False
     is_nested = False
-    layout = "torch.strided"
+    is_sparse_csr = False
+    layout = _layout.strided
 
     def get_device(self) -> int:
         d = self.device
@@ -165,23 +172,39 @@ class Tensor:
         return self.nelement() * self._value.dtype.itemsize
 
     def stride(self, dim=None):
-        """Strides of a contiguous (row-major) tensor, in elements, as torch reports them."""
-        shape = self._value.shape
-        strides, acc = [], 1
-        for s in reversed(shape):
-            strides.append(acc)
-            acc *= max(s, 1)
-        strides = tuple(reversed(strides))
-        return strides if dim is None else strides[_wrap_dim(dim, len(shape))]
+        """Strides in elements, as torch reports them: row-major for a fresh tensor, derived from the
+        base for a view (see ``_strides``)."""
+        strides = self.__dict__.get("_strides") or _strides.contiguous_strides(self._value.shape)
+        return strides if dim is None else strides[_wrap_dim(dim, len(strides))]
 
     def is_contiguous(self, memory_format=None) -> bool:
-        return True
+        """torch's contiguity test of ``stride()`` for ``memory_format`` (default contiguous_format)."""
+        s = self.__dict__.get("_strides")
+        name = "contiguous_format" if memory_format is None else memory_format.name
+        if s is None and name in ("contiguous_format", "preserve_format"):
+            return True
+        return _strides.is_contiguous_as(tuple(self._value.shape), self.stride(), name)
 
     def storage_offset(self) -> int:
-        return 0
+        return self.__dict__.get("_offset", 0)
+
+    def untyped_storage(self):
+        """The memory this tensor views: one per root tensor, shared by its views, detach() and .data."""
+        return _strides.UntypedStorage(self._view[0] if self._view is not None else self)
 
     def data_ptr(self) -> int:
-        return id(self._value)
+        """Fake but consistent address: the storage's plus ``storage_offset() * element_size()``."""
+        return self.untyped_storage().data_ptr() + self.storage_offset() * self.element_size()
+
+    def pin_memory(self, device=None):
+        """A copy marked pinned. XLA manages host buffers itself (a CPU array is already the staging
+        buffer of a device transfer), so pinning changes nothing about speed or placement here."""
+        out = Tensor._wrap(self._value)
+        out._pinned = True
+        return out
+
+    def is_pinned(self, device=None) -> bool:
+        return self.__dict__.get("_pinned", False)
 
     def share_memory_(self):
         """torch moves the storage into shared memory. A JAX array cannot live there, so this warns once
@@ -301,6 +324,7 @@ class Tensor:
         if not isinstance(other, Tensor):
             raise TypeError(f"data must be a Tensor, got {type(other).__name__}")
         self._value = other._value
+        _strides.set_strides(self, other.__dict__.get("_strides"), other.storage_offset())
         self._refresh_views()
 
     # ------------------------------------------------------------------ conversions
@@ -311,9 +335,13 @@ class Tensor:
         if isinstance(v, jax.core.Tracer):
             from ._errors import raise_untraceable
             raise_untraceable("Tensor.item()")
+        if isinstance(v, jax.ShapeDtypeStruct):
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
         return np.asarray(v).reshape(()).item()
 
     def tolist(self):
+        if isinstance(self._value, jax.ShapeDtypeStruct):
+            raise NotImplementedError("Cannot copy out of meta tensor; no data!")
         if isinstance(self._value, jax.core.Tracer):
             from ._errors import raise_untraceable
             raise_untraceable("Tensor.tolist()")
@@ -323,11 +351,14 @@ class Tensor:
         if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if not force and self.device.type != "cpu":
-            raise TypeError(f"can't convert {self.device.type}:{self.device.index or 0} device type tensor to numpy. "
+            where = "meta" if self.device.type == "meta" else f"{self.device.type}:{self.device.index or 0}"
+            raise TypeError(f"can't convert {where} device type tensor to numpy. "
                             "Use Tensor.cpu() to copy the tensor to host memory first.")
         return np.array(self._value)
 
     def __array__(self, dtype=None, copy=None):
+        if isinstance(self._value, jax.ShapeDtypeStruct):
+            raise NotImplementedError("Cannot copy out of meta tensor; no data!")
         a = np.asarray(self._value)
         return a.astype(dtype) if dtype is not None else a
 
@@ -356,6 +387,8 @@ class Tensor:
         if isinstance(v, jax.core.Tracer):
             from ._errors import raise_untraceable
             raise_untraceable("bool(tensor) (Python control flow on a tensor value)")
+        if isinstance(v, jax.ShapeDtypeStruct):
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
         return bool(np.asarray(v).reshape(()))
 
     def __float__(self):
@@ -375,6 +408,9 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self, *, tensor_contents=None):
+        if isinstance(self._value, jax.ShapeDtypeStruct):
+            from ._meta import meta_repr
+            return meta_repr(self)
         return above.repr(self)
 
     def __format__(self, spec):
@@ -494,6 +530,14 @@ def _wrap_dim(dim, ndim):
 # counter; writing into a view scatters into the root, and every live view is re-derived.
 
 def _make_view(base, op, statics, result):
+    if op is None or op == "data":
+        _strides.set_strides(result, base.__dict__.get("_strides"), base.storage_offset())
+    else:
+        strides, offset = _strides.view_strides(op.name, statics, tuple(base._value.shape), base.stride(),
+                                                base.storage_offset(), tuple(result._value.shape))
+        if strides is None:  # no view of that shape exists (reshape/flatten): the result is a copy, as in torch
+            return result
+        _strides.set_strides(result, strides, offset)
     root, chain = (base._view if base._view is not None else (base, ()))
     result._view = (root, chain + ((op, tuple(sorted(statics.items()))),))
     result._version_box = root._version_box

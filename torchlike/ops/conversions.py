@@ -43,7 +43,11 @@ def _parse_to(args, kwargs):
 @method
 def to(self, *args, **kwargs):
     """``to(device)``, ``to(dtype)``, ``to(other)``, ``to(device, dtype)``; returns self when nothing changes."""
+    fmt = kwargs.get("memory_format")
     dtype, device, copy = _parse_to(args, dict(kwargs))
+    if device is not None and device.type == "meta" or isinstance(self._value, jax.ShapeDtypeStruct):
+        from .. import _meta
+        return _meta.convert(self, dtype, device)
     out = self
     if device is not None and not isinstance(self._value, jax.core.Tracer):
         jd = _dev.cpu_jax_device() if device.type == "cpu" else _dev.to_jax_device(device)
@@ -53,6 +57,8 @@ def to(self, *args, **kwargs):
         out = apply(_convert, out, dtype=dtype.np)
     elif copy and out is self:
         out = shape.clone(self)
+    if fmt is not None and fmt.name != "preserve_format" and not out.is_contiguous(memory_format=fmt):
+        out = shape.contiguous(out, fmt)  # torch's strides model (``_strides``); XLA keeps its own layout
     return out
 
 

@@ -8,6 +8,7 @@ import math
 import jax.numpy as jnp
 
 from .. import _dtype as D
+from .. import _strides
 from .._tensor import Tensor, _make_view, _wrap_dim
 from .declare import public
 from .out import write_out
@@ -52,6 +53,10 @@ def view(input, *shape):
     if len(shape) == 1 and isinstance(shape[0], D.dtype):
         return _view_dtype(input, shape[0])
     shape = infer_shape(_shape_args(shape), input.numel())
+    if "_strides" in input.__dict__ and _strides.compute_view_strides(tuple(input.shape), input.stride(),
+                                                                      shape) is None:
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                           "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
     return view_op(_reshape, input, shape=shape)
 
 
@@ -455,7 +460,11 @@ def movedim(input, source, destination):
 
 @public(function=False, method=True)
 def contiguous(input, memory_format=None):
-    return input
+    """``input`` when already contiguous in ``memory_format`` (torch's strides model, ``_strides``), else a
+    copy that is."""
+    if input.is_contiguous(memory_format=memory_format):
+        return input
+    return _strides.set_strides(apply(_clone, input), _strides.format_strides(input, memory_format or "contiguous"))
 
 
 _clone = Op("clone", lambda x: jnp.array(x, copy=True), saves=False)
@@ -463,4 +472,5 @@ _clone = Op("clone", lambda x: jnp.array(x, copy=True), saves=False)
 
 @public(method=True)
 def clone(input, *, memory_format=None):
-    return apply(_clone, input)
+    """A copy; ``preserve_format`` (the default) keeps a dense permuted layout's strides, as torch."""
+    return _strides.set_strides(apply(_clone, input), _strides.format_strides(input, memory_format))

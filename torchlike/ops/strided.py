@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _strides
 from .declare import public
 from .out import write_out
 from .registry import Op, apply
@@ -15,9 +16,10 @@ from .registry import Op, apply
 
 @public
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    """Zero-filled (JAX has no uninitialised memory); the strides are not represented."""
+    """Zero-filled (JAX has no uninitialised memory); reports ``stride`` (torch's strides model, ``_strides``)."""
     from .creation import zeros
-    return zeros(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+    out = zeros(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+    return _strides.set_strides(out, tuple(int(s) for s in stride))
 
 
 @public
@@ -70,9 +72,10 @@ _as_strided = Op("as_strided", lambda x, size, stride, offset:
 
 @public(method=True)
 def as_strided(input, size, stride, storage_offset=None):
-    """torch's ``as_strided`` read over the contiguous storage of ``input``; returns a copy."""
+    """torch's ``as_strided`` read over the contiguous storage of ``input``; returns a copy that reports
+    the requested strides and offset (writes to it do not reach ``input``)."""
     size, stride, offset = _check_strided(input, size, stride, storage_offset)
-    return apply(_as_strided, input, size=size, stride=stride, offset=offset)
+    return _strides.set_strides(apply(_as_strided, input, size=size, stride=stride, offset=offset), stride, offset)
 
 
 @public

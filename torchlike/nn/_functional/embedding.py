@@ -41,7 +41,7 @@ def _check_indices(input, num, fn="embedding"):
     if input.dtype not in (D.int64, D.int32):
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                            f"Long, Int; but got {input.type()} instead (while checking arguments for {fn})")
-    if not isinstance(input._value, jax.core.Tracer) and input.numel():
+    if not isinstance(input._value, (jax.core.Tracer, jax.ShapeDtypeStruct)) and input.numel():  # no data: traced/meta
         v = np.asarray(input._value)
         if v.min() < 0 or v.max() >= num:
             raise IndexError("index out of range in self")

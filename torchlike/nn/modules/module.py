@@ -325,8 +325,8 @@ class Module:
         return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
 
     def to_empty(self, *, device=None, recurse=True):
-        from ...ops.creation import empty_like
-        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
+        from ...ops.creation import zeros_like  # torch.empty_like is its alias (zero-filled storage)
+        return self._apply(lambda t: zeros_like(t, device=device), recurse=recurse)
 
     def to(self, *args, **kwargs):
         """``to(device)``, ``to(dtype)``, ``to(tensor)``, ``to(device, dtype)``: floating tensors change dtype."""

@@ -61,9 +61,10 @@ class TransformerEncoderLayer(Module):
         if isinstance(activation, str):
             activation = _get_activation_fn(activation)
         from .activation import GELU, ReLU
-        if activation is _FA.relu or isinstance(activation, ReLU):
+        plain = getattr(activation, "__wrapped_dense__", activation)  # F.relu may carry a nested-tensor route
+        if plain is getattr(_FA.relu, "__wrapped_dense__", _FA.relu) or isinstance(activation, ReLU):
             self.activation_relu_or_gelu = 1
-        elif activation is _FA.gelu or isinstance(activation, GELU):
+        elif plain is getattr(_FA.gelu, "__wrapped_dense__", _FA.gelu) or isinstance(activation, GELU):
             self.activation_relu_or_gelu = 2
         else:
             self.activation_relu_or_gelu = 0

@@ -1,0 +1,145 @@
+"""Strides, storage offsets, contiguity, memory formats, view errors, reshape copies and storage identity
+against torch 2.13 — the memory model torch code observes (physical layout stays XLA's)."""
+import numpy as np
+import pytest
+
+import torchlike
+
+torch = pytest.importorskip("torch")
+
+# every view op, as (name, f(module, x)) over x = arange(24).reshape(2, 3, 4)
+VIEWS = [
+    ("t_of_2d", lambda m, x: x[0].t()),
+    ("transpose", lambda m, x: x.transpose(0, 2)),
+    ("permute", lambda m, x: x.permute(2, 0, 1)),
+    ("movedim", lambda m, x: m.movedim(x, 0, -1)),
+    ("mT", lambda m, x: x.mT),
+    ("narrow", lambda m, x: x.narrow(2, 1, 2)),
+    ("select", lambda m, x: x.select(1, 2)),
+    ("slice_step", lambda m, x: x[:, ::2, 1:]),
+    ("index_mix", lambda m, x: x[1, None, :, 2]),
+    ("ellipsis", lambda m, x: x[..., 1]),
+    ("unsqueeze", lambda m, x: x.unsqueeze(1)),
+    ("squeeze", lambda m, x: x[:, :1].squeeze(1)),
+    ("expand", lambda m, x: x[:, :1].expand(5, 2, 3, 4)),
+    ("view", lambda m, x: x.view(6, 4)),
+    ("view_of_permuted", lambda m, x: x.permute(1, 0, 2).view(3, 2, 2, 2)),
+    ("flatten", lambda m, x: x.flatten(1)),
+    ("unflatten", lambda m, x: x.unflatten(2, (2, 2))),
+    ("diagonal", lambda m, x: x.diagonal(0, 1, 2)),
+    ("diagonal_offset", lambda m, x: x.diagonal(1, 1, 2)),
+    ("unfold", lambda m, x: x.unfold(2, 2, 1)),
+    ("split", lambda m, x: x.split(2, dim=2)[1]),
+    ("chunk", lambda m, x: x.chunk(3, dim=1)[2]),
+    ("unbind", lambda m, x: x.unbind(1)[1]),
+    ("view_chain", lambda m, x: x.transpose(0, 1)[1:].unsqueeze(0).expand(2, 2, 2, 4)),
+    ("detach", lambda m, x: x.transpose(0, 2).detach()),
+    ("real_view", lambda m, x: x.view(-1)[3:9:2]),
+]
+
+
+def _x(m):
+    return m.arange(24.0).reshape(2, 3, 4)
+
+
+@pytest.mark.parametrize("name,f", VIEWS, ids=[v[0] for v in VIEWS])
+def test_view_strides_offset_and_contiguity(name, f):
+    o, t = f(torchlike, _x(torchlike)), f(torch, _x(torch))
+    assert tuple(o.shape) == tuple(t.shape)
+    assert o.stride() == t.stride(), (o.stride(), t.stride())
+    assert o.storage_offset() == t.storage_offset()
+    assert o.is_contiguous() == t.is_contiguous()
+    np.testing.assert_array_equal(o.numpy(), t.numpy())
+    base_o, base_t = _x(torchlike), _x(torch)
+    assert (f(torchlike, base_o).untyped_storage().data_ptr() == base_o.untyped_storage().data_ptr())
+    assert (f(torch, base_t).untyped_storage().data_ptr() == base_t.untyped_storage().data_ptr())
+
+
+@pytest.mark.parametrize("shape_fn", [lambda x: x.t(), lambda x: x[::2, 1:], lambda x: x.t()[1:]])
+def test_view_raises_where_torch_cannot_view(shape_fn):
+    xo, xt = torchlike.arange(12.0).reshape(3, 4), torch.arange(12.0).reshape(3, 4)
+    vt = shape_fn(xt)
+    with pytest.raises(RuntimeError, match="view size is not compatible") as ref:
+        vt.view(-1)
+    with pytest.raises(type(ref.value), match="view size is not compatible"):
+        shape_fn(xo).view(-1)
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda x: x, (4, 3)), (lambda x: x.t(), (12,)), (lambda x: x.t(), (2, 2, 3)), (lambda x: x[:, :2], (6,)),
+    (lambda x: x.unsqueeze(0).expand(2, 3, 4), (2, 12)), (lambda x: x[1:], (8,)),
+])
+def test_reshape_copies_exactly_where_torch_copies(make, shape):
+    res = []
+    for m in (torchlike, torch):
+        x = m.arange(12.0).reshape(3, 4)
+        r = make(x).reshape(*shape)
+        shares = r.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
+        r.fill_(100.0)
+        res.append((shares, r.stride(), x.numpy().copy()))
+    assert res[0][0] == res[1][0]
+    assert res[0][1] == res[1][1]
+    np.testing.assert_array_equal(res[0][2], res[1][2])  # writes through the result reach x iff torch's do
+
+
+@pytest.mark.parametrize("fmt", ["channels_last", "contiguous_format", "preserve_format"])
+def test_memory_formats(fmt):
+    a = np.random.default_rng(0).standard_normal((2, 3, 4, 5)).astype(np.float32)
+    o, t = torchlike.tensor(a), torch.tensor(a)
+    fo, ft = getattr(torchlike, fmt), getattr(torch, fmt)
+    assert repr(fo) == repr(ft)
+    if fmt != "preserve_format":
+        co, ct = o.contiguous(memory_format=fo), t.contiguous(memory_format=ft)
+        assert co.stride() == ct.stride()
+        for name in ("contiguous_format", "channels_last"):
+            assert co.is_contiguous(memory_format=getattr(torchlike, name)) == \
+                ct.is_contiguous(memory_format=getattr(torch, name))
+        assert (co is o) == (ct is t)
+    cl_o, cl_t = o.to(memory_format=torchlike.channels_last), t.to(memory_format=torch.channels_last)
+    assert cl_o.stride() == cl_t.stride()
+    assert cl_o.clone(memory_format=fo).stride() == cl_t.clone(memory_format=ft).stride()
+    assert cl_o.to(memory_format=fo).stride() == cl_t.to(memory_format=ft).stride()
+    assert cl_o.contiguous().stride() == cl_t.contiguous().stride()
+    np.testing.assert_array_equal(cl_o.numpy(), cl_t.numpy())
+    o5, t5 = torchlike.zeros(1, 2, 3, 4, 5), torch.zeros(1, 2, 3, 4, 5)
+    assert o5.contiguous(memory_format=torchlike.channels_last_3d).stride() == \
+        t5.contiguous(memory_format=torch.channels_last_3d).stride()
+
+
+def test_contiguous_copies_only_when_needed():
+    for m in (torchlike, torch):
+        x = m.arange(12.0).reshape(3, 4)
+        assert x.contiguous() is x
+        c = x.t().contiguous()
+        assert c.stride() == (3, 1) and c.is_contiguous()
+        assert c.untyped_storage().data_ptr() != x.untyped_storage().data_ptr()
+
+
+def test_empty_strided_and_as_strided():
+    eo, et = torchlike.empty_strided((2, 3), (1, 2)), torch.empty_strided((2, 3), (1, 2))
+    assert eo.stride() == et.stride() and eo.is_contiguous() == et.is_contiguous()
+    xo, xt = torchlike.arange(12.0), torch.arange(12.0)
+    ao, at = xo.as_strided((2, 2), (1, 4), 1), xt.as_strided((2, 2), (1, 4), 1)
+    assert ao.stride() == at.stride() and ao.storage_offset() == at.storage_offset()
+    np.testing.assert_array_equal(ao.numpy(), at.numpy())
+    ao, at = torchlike.as_strided(xo, (3, 2), (2, 1)), torch.as_strided(xt, (3, 2), (2, 1))
+    assert ao.stride() == at.stride() and ao.is_contiguous() == at.is_contiguous()
+
+
+def test_data_ptr_and_storage_identity():
+    for m in (torchlike, torch):
+        x = m.arange(12.0).reshape(3, 4)
+        assert x[1].data_ptr() - x.data_ptr() == 4 * x.element_size()
+        assert x.t().data_ptr() == x.data_ptr() and x.detach().data_ptr() == x.data_ptr()
+        assert x.data.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
+        assert x.clone().data_ptr() != x.data_ptr()
+        assert m.arange(12.0).data_ptr() != x.data_ptr()
+        assert x.untyped_storage().nbytes() == 48
+
+
+def test_pin_memory():
+    x = torchlike.ones(3)
+    assert not x.is_pinned()
+    p = x.pin_memory()
+    assert p.is_pinned() and not x.is_pinned()
+    np.testing.assert_array_equal(p.numpy(), x.numpy())

@@ -1,0 +1,245 @@
+"""Strides, storage offsets, memory formats and storage identity as torch code observes them.
+
+JAX arrays have no strides (XLA picks physical layouts), but torch programs read them: ``stride()``,
+``is_contiguous()``, ``x.t().view(12)`` failing, ``reshape`` copying exactly when a view is
+impossible (which decides whether writes reach the original), ``data_ptr()`` equality as "shares
+memory". This module keeps that model: a fresh tensor is row-major contiguous (or channels-last when
+made so), and a view's strides and storage offset follow from its base's by torch's rules for each
+view op (``view_strides``), including torch's ``computeStride`` for ``view``/``reshape``. A tensor
+stores them only when they differ from the default (``_strides``/``_offset`` in its ``__dict__``).
+Strides of results of non-view ops are always contiguous here (torch may keep an input's
+permuted layout for pointwise results); physical layout stays XLA's business throughout.
+"""
+from __future__ import annotations
+
+import math
+
+
+def contiguous_strides(shape):
+    strides, acc = [], 1
+    for s in reversed(shape):
+        strides.append(acc)
+        acc *= max(s, 1)
+    return tuple(reversed(strides))
+
+
+def channels_last_strides(shape):
+    """torch's strides for channels_last (4-d) / channels_last_3d (5-d): channels innermost."""
+    n = len(shape)
+    order = [1] + list(range(n - 1, 1, -1)) + [0]  # innermost first: C, W, H, (D), N
+    strides = [0] * n
+    acc = 1
+    for d in order:
+        strides[d] = acc
+        acc *= max(shape[d], 1)
+    return tuple(strides)
+
+
+def is_contiguous_as(shape, strides, fmt_name="contiguous_format"):
+    """torch's is_contiguous(memory_format): dims of size 1 do not constrain strides."""
+    n = len(shape)
+    if fmt_name == "channels_last" and n != 4 or fmt_name == "channels_last_3d" and n != 5:
+        return False
+    if math.prod(shape) == 0:
+        return True
+    order = (list(range(n - 1, -1, -1)) if fmt_name in ("contiguous_format", "preserve_format")
+             else [1] + list(range(n - 1, 1, -1)) + [0])
+    expected = 1
+    for d in order:
+        if shape[d] != 1:
+            if strides[d] != expected:
+                return False
+            expected *= shape[d]
+    return True
+
+
+def compute_view_strides(oldshape, oldstride, newshape):
+    """torch's computeStride: strides of ``newshape`` viewing (oldshape, oldstride), or None when no
+    view exists (a dim of the new shape would span two non-adjacent chunks of memory)."""
+    if not oldshape:
+        return (1,) * len(newshape)
+    numel = math.prod(oldshape)
+    if numel == 0:
+        return tuple(oldstride) if tuple(oldshape) == tuple(newshape) else contiguous_strides(newshape)
+    newstride = [0] * len(newshape)
+    view_d = len(newshape) - 1
+    chunk_base_stride = oldstride[-1]
+    tensor_numel = view_numel = 1
+    for tensor_d in range(len(oldshape) - 1, -1, -1):
+        tensor_numel *= oldshape[tensor_d]
+        if tensor_d == 0 or (oldshape[tensor_d - 1] != 1
+                             and oldstride[tensor_d - 1] != tensor_numel * chunk_base_stride):
+            while view_d >= 0 and (view_numel < tensor_numel or newshape[view_d] == 1):
+                newstride[view_d] = view_numel * chunk_base_stride
+                view_numel *= newshape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if tensor_d > 0:
+                chunk_base_stride = oldstride[tensor_d - 1]
+                tensor_numel = view_numel = 1
+    if view_d != -1:
+        return None
+    return tuple(newstride)
+
+
+def _index_strides(spec, shape, strides, offset):
+    """Strides/offset after basic indexing (ints, slices, None, Ellipsis) as torch computes them."""
+    n_real = sum(1 for s in spec if s[0] in ("i", "s"))
+    out_shape, out_strides = [], []
+    d = 0
+    pending_none = 0
+
+    def flush_none():
+        nonlocal pending_none
+        for _ in range(pending_none):
+            out_shape.append(1)
+            out_strides.append(shape[d] * strides[d] if d < len(shape) else 1)
+        pending_none = 0
+
+    for s in spec:
+        tag = s[0]
+        if tag == "n":
+            pending_none += 1
+            continue
+        flush_none()
+        if tag == "e":
+            for _ in range(len(shape) - n_real):
+                out_shape.append(shape[d]), out_strides.append(strides[d])
+                d += 1
+        elif tag == "i":
+            offset += s[1] * strides[d]
+            d += 1
+        elif tag == "s":
+            start, stop, step = slice(s[1], s[2], s[3]).indices(shape[d])
+            length = len(range(start, stop, step))
+            if length:
+                offset += start * strides[d]
+            out_shape.append(length), out_strides.append(strides[d] * step)
+            d += 1
+    flush_none()
+    while d < len(shape):
+        out_shape.append(shape[d]), out_strides.append(strides[d])
+        d += 1
+    return tuple(out_strides), offset
+
+
+def view_strides(op_name, statics, shape, strides, offset, new_shape):
+    """(strides, offset) of the result of view op ``op_name`` over a base with (shape, strides, offset);
+    strides None means the view is impossible (the op's result is then a copy)."""
+    st = dict(statics)
+    if op_name in ("view", "reshape"):
+        return compute_view_strides(tuple(shape), tuple(strides), tuple(new_shape)), offset
+    if op_name == "transpose":
+        s = list(strides)
+        s[st["d0"]], s[st["d1"]] = s[st["d1"]], s[st["d0"]]
+        return tuple(s), offset
+    if op_name == "permute":
+        return tuple(strides[d] for d in st["dims"]), offset
+    if op_name == "expand":
+        lead = len(new_shape) - len(shape)
+        return tuple(0 if i < lead or (shape[i - lead] == 1 and new_shape[i] != 1) else strides[i - lead]
+                     for i in range(len(new_shape))), offset
+    if op_name == "narrow":
+        return tuple(strides), offset + st["start"] * strides[st["dim"]]
+    if op_name == "select":
+        d = st["dim"]
+        return tuple(strides[:d]) + tuple(strides[d + 1:]), offset + st["index"] * strides[d]
+    if op_name == "index":
+        return _index_strides(st["spec"], shape, strides, offset)
+    if op_name == "diagonal":
+        off = st["offset"]
+        d1, d2 = st.get("d1", st.get("dim1")), st.get("d2", st.get("dim2"))
+        keep = tuple(s for i, s in enumerate(strides) if i not in (d1, d2))
+        diag_len = new_shape[-1] if new_shape else 0
+        start = (off * strides[d2] if off >= 0 else -off * strides[d1]) if diag_len else 0
+        return keep + (strides[d1] + strides[d2],), offset + start
+    if op_name == "unfold":
+        d = st["dim"]
+        s = list(strides)
+        s[d] = strides[d] * st["step"] if len(shape) else 1
+        return tuple(s) + ((strides[d] if len(shape) else 1),), offset
+    return contiguous_strides(new_shape), 0
+
+
+class UntypedStorage:
+    """What ``Tensor.untyped_storage()`` returns: identity and size of the memory a tensor views.
+
+    Tensors that share memory in torch's model (a tensor and its views, ``detach()``, ``.data``)
+    share one root and so report the same ``data_ptr()``; ``nbytes()`` is the root's size.
+    """
+
+    def __init__(self, root):
+        self._root = root
+
+    def data_ptr(self):
+        return _base_address(self._root)
+
+    def nbytes(self):
+        return self._root.nelement() * self._root.element_size()
+
+    def size(self):
+        return self.nbytes()
+
+    __len__ = size
+
+    def element_size(self):
+        return 1
+
+    @property
+    def device(self):
+        return self._root.device
+
+    def __eq__(self, other):
+        return isinstance(other, UntypedStorage) and other.data_ptr() == self.data_ptr()
+
+    def __hash__(self):
+        return hash(self.data_ptr())
+
+    def __repr__(self):
+        return f"torchlike.UntypedStorage(nbytes={self.nbytes()}, data_ptr={self.data_ptr():#x})"
+
+
+def _base_address(root):
+    # a stable, 64-byte-aligned fake address per root storage (its version box lives as long as it)
+    return (id(root._version_box) & 0xFFFFFFFFFFFF) << 6
+
+
+def _dense_permutation(shape, strides):
+    """True when (shape, strides) is a permutation of contiguous strides (non-overlapping and dense)."""
+    dims = sorted((i for i in range(len(shape)) if shape[i] != 1), key=lambda i: strides[i])
+    expected = 1
+    for i in dims:
+        if strides[i] != expected:
+            return False
+        expected *= shape[i]
+    return True
+
+
+def format_strides(t, fmt):
+    """torch's strides for a copy of ``t`` in memory format ``fmt`` (None: preserve_format)."""
+    shape = tuple(t.shape)
+    name = "contiguous_format" if fmt == "contiguous" else getattr(fmt, "name", "preserve_format")
+    if name == "channels_last" or name == "channels_last_3d":
+        if len(shape) != (4 if name == "channels_last" else 5):
+            raise RuntimeError(f"required rank {4 if name == 'channels_last' else 5} tensor to use {name} format "
+                               f"(got a tensor of shape {list(shape)})")
+        return channels_last_strides(shape)
+    if name == "preserve_format":
+        s = t.stride()
+        return s if _dense_permutation(shape, s) else contiguous_strides(shape)
+    return contiguous_strides(shape)
+
+
+def set_strides(t, strides, offset=0):
+    """Record torch-visible strides/offset on ``t`` (nothing stored for the contiguous default)."""
+    d = t.__dict__
+    if strides is None or tuple(strides) == contiguous_strides(tuple(t._value.shape)):
+        d.pop("_strides", None)
+    else:
+        d["_strides"] = tuple(strides)
+    if offset:
+        d["_offset"] = offset
+    else:
+        d.pop("_offset", None)
+    return t
