@@ -8,7 +8,12 @@ gradient different from the one JAX derives passes ``vjp=(fwd_with_residuals, bw
 installed with ``jax.custom_vjp`` so eager, traced and compiled code all use it.
 
 Positional arguments to ``apply`` are the dynamic inputs (Tensors, Python scalars or None);
-keyword arguments are static attributes and must be hashable.
+keyword arguments are static attributes and must be hashable. Static attributes an op names in
+``dynamic`` (integer positions: an index, a slice start) are runtime operands instead, so one
+compiled program serves every value: they must not change the output's shape.
+
+Compiled programs are cached per op and configuration, at most ``MAX_PROGRAMS`` per op (the oldest
+is dropped on insert: no bookkeeping on a hit); JAX bounds its own per-shape caches.
 """
 from __future__ import annotations
 
@@ -42,8 +47,9 @@ class Op:
     """
 
     def __init__(self, name, fwd, *, promote="none", n_promote=None, vjp=None, backward_name=None,
-                 saves=True, saves_result=False, differentiable=True, check=None):
+                 saves=True, saves_result=False, differentiable=True, check=None, dynamic=()):
         self.name = name
+        self.dynamic = tuple(dynamic)  # statics passed as int64 operands, not compile-key entries
         self.promote = promote
         self.n_promote = n_promote
         self.saves = saves
@@ -82,7 +88,7 @@ def _with_custom_vjp(fwd, fwd_res, bwd):
         f.defvjp(lambda *a: fwd_res(*a, **statics), lambda res, g: bwd(res, g, **statics))
         return f
 
-    cached = functools.lru_cache(maxsize=None)(lambda items: make(dict(items)))
+    cached = functools.lru_cache(maxsize=512)(lambda items: make(dict(items)))
 
     def wrapped(*arrays, **statics):
         return cached(tuple(sorted(statics.items())))(*arrays)
@@ -172,11 +178,17 @@ def _same_dtype_fast(op, args, n):
 
 def _build(op, statics, casts, diff_idx):
     fwd = op.plain_fwd if _hooks.forward_mode else op.fwd
+    dyn = op.dynamic
 
     def call(*arrays):
+        if dyn:  # the trailing operands are the dynamic attributes' values
+            n = len(arrays) - len(dyn)
+            arrays, statics_ = arrays[:n], {**statics, **dict(zip(dyn, arrays[n:]))}
+        else:
+            statics_ = statics
         if casts is not None:
             arrays = [a if c is None or a is None else jnp.asarray(a, c) for a, c in zip(arrays, casts)]
-        return fwd(*arrays, **statics)
+        return fwd(*arrays, **statics_)
 
     if not diff_idx:
         return jax.jit(call, keep_unused=True)
@@ -192,12 +204,24 @@ def _build(op, statics, casts, diff_idx):
     return jax.jit(fwd_vjp, keep_unused=True)
 
 
+MAX_PROGRAMS = 512  # jitted configurations kept per op
+
+
 def _jitted(op, statics, casts, diff_idx):
     key = (tuple(sorted(statics.items())) if statics else (), casts, diff_idx, _hooks.forward_mode > 0)
     fn = op._cache.get(key)
     if fn is None:
-        fn = op._cache[key] = _build(op, statics, casts, diff_idx)
+        cache = op._cache
+        if len(cache) >= MAX_PROGRAMS:
+            del cache[next(iter(cache))]
+        fn = cache[key] = _build(op, statics, casts, diff_idx)
     return fn
+
+
+def _split_dynamic(op, statics):
+    """(statics without the op's dynamic attributes, their values as int64 operands)."""
+    rest = dict(statics)
+    return rest, tuple(np.asarray(rest.pop(n), np.int64) for n in op.dynamic)
 
 
 # Set by torchlike._intercept while autocast or forward-mode AD is active: called as
@@ -233,9 +257,13 @@ def _apply(op, *args, **statics):
     if diff_idx and casts is not None:
         # a cast to a non-float dtype (e.g. comparisons) has no gradient
         diff_idx = tuple(i for i in diff_idx if casts[i] is None or casts[i] in INEXACT)
-    fn = _jitted(op, statics, casts, diff_idx)
+    if op.dynamic:
+        key_statics, operands = _split_dynamic(op, statics)
+        fn = _jitted(op, key_statics, casts, diff_idx)
+    else:
+        fn, operands = _jitted(op, statics, casts, diff_idx), ()
     try:
-        res = fn(*arrays)
+        res = fn(*arrays, *operands)
     except (TypeError, ValueError) as e:
         if op.check is not None:
             op.check(*args)
