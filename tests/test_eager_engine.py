@@ -112,3 +112,104 @@ def test_per_op_program_cache_is_bounded(monkeypatch):
         assert op(x, k=k).tolist() == [k, k]
     assert len(op._cache) == 4
     assert [key[0] for key in op._cache] == [(("k", k),) for k in range(6, 10)]  # the newest kept
+
+
+# ---------------------------------------------------------------- integer positions are operands
+def _count(xla_compiles, fn, n):
+    del xla_compiles[:]
+    fn(n)
+    return len(xla_compiles)
+
+
+def _positions_loop(make):
+    """Compiles for ``make(i)`` over the first 3 positions vs the next 30: the latter must compile nothing."""
+    def run(xla_compiles):
+        for i in range(3):
+            make(i)
+        del xla_compiles[:]
+        for i in range(3, 33):
+            make(i)
+        return len(xla_compiles)
+    return run
+
+
+@pytest.mark.parametrize("name,make", [
+    ("x[i]", lambda x, i: x[i]),
+    ("x[i, 2] and x[-i]", lambda x, i: (x[i, 2], x[-i - 1])),
+    ("x[i:i+3]", lambda x, i: x[i:i + 3]),
+    ("x[:, i] and x[..., i]", lambda x, i: (x[:, i % 5], x[..., i % 5])),
+    ("select", lambda x, i: x.select(0, i)),
+    ("narrow", lambda x, i: torchlike.narrow(x, 0, i, 2)),
+    ("x[i] = v", lambda x, i: x.__setitem__(i, float(i))),
+    ("x[i].add_(1)", lambda x, i: x[i].add_(1)),
+    ("backward of x[i]", lambda x, i: (x[i] * 2).sum().backward()),
+    ("backward of narrow", lambda x, i: x.narrow(0, i, 4).exp().sum().backward()),
+])
+def test_integer_positions_compile_once_per_shape(name, make, xla_compiles):
+    x = torchlike.arange(40 * 5, dtype=torchlike.float32).reshape(40, 5)
+    if "backward" in name:
+        x.requires_grad_()
+    assert _positions_loop(lambda i: make(x, i))(xla_compiles) == 0, name
+
+
+def test_unbind_split_iteration_one_program_per_shape(xla_compiles):
+    """``for row in t``, unbind, split and chunk of any length are one program each (forward and backward),
+    not one per piece: a length of 7 and one of 19 cost the same number of compiles."""
+    counts = []
+    for n in (7, 19):
+        x = torchlike.randn(n, 3, requires_grad=True)
+        seq = torchlike.randn(2, n, 4, requires_grad=True)
+        del xla_compiles[:]
+        rows = list(x)
+        parts = seq.split(1, dim=1)
+        chunks = seq.chunk(3, dim=1)
+        assert len(rows) == n and len(parts) == n and parts[0].shape == (2, 1, 4)
+        forward = len(xla_compiles)
+        torchlike.stack(rows).sum().backward()
+        torchlike.cat(parts, 1).sum().backward()
+        counts.append((forward, len(xla_compiles)))
+        assert x.grad.tolist() == [[1.0] * 3] * n and seq.grad.tolist() == [[[1.0] * 4] * n] * 2
+        step = -(-n // 3)
+        assert [c.shape[1] for c in chunks] == [min(step, n - i) for i in range(0, n, step)]
+    assert counts[0] == counts[1] and counts[0][0] <= 3, counts
+
+
+def test_positions_match_torch_values_grads_and_errors():
+    import torch
+    a = np.random.default_rng(0).standard_normal((5, 6, 4))
+    cases = [lambda m, x: x[3], lambda m, x: x[-2, 1:5:2], lambda m, x: x[1:4, None, -1],
+             lambda m, x: x[..., 2:], lambda m, x: x.select(1, -3), lambda m, x: m.narrow(x, 2, 1, 3),
+             lambda m, x: x.unbind(1)[4], lambda m, x: x.split([2, 3, 1], 1)[1], lambda m, x: list(x)[-1],
+             lambda m, x: x.chunk(2, 2)[1]]
+    for k, f in enumerate(cases):
+        xt, xl = torch.tensor(a, requires_grad=True), torchlike.tensor(a, requires_grad=True)
+        rt, rl = f(torch, xt), f(torchlike, xl)
+        assert tuple(rt.shape) == tuple(rl.shape)
+        if k >= 4:  # (x[...] names one node for the whole index where torch names its last step)
+            assert rt.grad_fn.name() == rl.grad_fn.name()
+        np.testing.assert_array_equal(rt.detach().numpy(), rl.detach().numpy())
+        (rt.exp() * 3).sum().backward()
+        (rl.exp() * 3).sum().backward()
+        np.testing.assert_allclose(xt.grad.numpy(), xl.grad.numpy(), rtol=1e-12)
+    for m in (torch, torchlike):
+        x = m.tensor(a)
+        x[2] = 1.5
+        x[-1, 1:5:2] = m.ones(2, 4)
+        x.unbind(1)[3].mul_(0)
+        x.split(2, 2)[1].add_(1)
+        x[1:3][0, 2] += 10
+        if m is torch:
+            want = x.numpy()
+        else:
+            np.testing.assert_array_equal(x.numpy(), want)
+    for bad, exc in [(lambda m: m.zeros(3, 2)[3], IndexError), (lambda m: m.zeros(3, 2)[0, -3], IndexError),
+                     (lambda m: m.zeros(3).select(0, -4), IndexError),
+                     (lambda m: m.narrow(m.zeros(3), 0, 2, 2), RuntimeError),
+                     (lambda m: m.zeros(()).unbind(0), IndexError),
+                     (lambda m: m.zeros(5).split([2, -1, 4]), RuntimeError)]:
+        msgs = []
+        for m in (torch, torchlike):
+            with pytest.raises(exc) as e:
+                bad(m)
+            msgs.append(str(e.value))
+        assert msgs[0] == msgs[1]

@@ -224,6 +224,48 @@ def _split_dynamic(op, statics):
     return rest, tuple(np.asarray(rest.pop(n), np.int64) for n in op.dynamic)
 
 
+def split_chain(chain):
+    """A view chain ((op, statics items), ...) as (compile key, positions): the key leaves out each op's
+    ``dynamic`` attributes, whose integer values come back flattened, so code jitted per chain (reading
+    or writing a view through its base) compiles once per shape, whatever the positions."""
+    key, flat = [], []
+    for op, items in chain:
+        dyn = getattr(op, "dynamic", ())
+        if not dyn:
+            key.append((op, items))
+            continue
+        kept, layout = [], []
+        for k, v in items:
+            if k not in dyn:
+                kept.append((k, v))
+            elif isinstance(v, tuple):
+                layout.append((k, len(v)))
+                flat.extend(v)
+            else:
+                layout.append((k, None))
+                flat.append(v)
+        key.append((op, tuple(kept), tuple(layout)))
+    return tuple(key), tuple(flat)
+
+
+def join_chain(key, flat):
+    """Inverse of :func:`split_chain`; ``flat`` may be a traced int64 vector."""
+    chain, j = [], 0
+    for entry in key:
+        if len(entry) == 2:
+            chain.append(entry)
+            continue
+        op, kept, layout = entry
+        items = dict(kept)
+        for k, n in layout:
+            if n is None:
+                items[k], j = flat[j], j + 1
+            else:
+                items[k], j = tuple(flat[j + i] for i in range(n)), j + n
+        chain.append((op, tuple(sorted(items.items()))))
+    return tuple(chain)
+
+
 # Set by torchlike._intercept while autocast or forward-mode AD is active: called as
 # ``interceptor(op, args, statics)`` in place of the plain path; None costs one global read.
 interceptor = None
