@@ -4,7 +4,8 @@
 dtypes match torch's (int64 indices, float64 numpy inputs); set ``TORCHLIKE_X64=0`` before import
 to leave JAX in 32-bit mode (TPU-first use: int64/float64 then become 32-bit). On Linux, glibc is
 also told to keep freed memory for reuse (see ``_host_memory``; ``TORCHLIKE_KEEP_HOST_MEMORY=0``
-leaves malloc alone).
+leaves malloc alone). Compiled XLA programs are kept on disk so a script's second run does not
+compile again (see ``_compile_cache``; ``TORCHLIKE_CACHE_DIR`` moves the cache, ``=0`` disables it).
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ if _os.environ.get("TORCHLIKE_X64", "1") != "0":
     _jax.config.update("jax_enable_x64", True)
 
 from . import _host_memory  # glibc keeps freed blocks for reuse (TORCHLIKE_KEEP_HOST_MEMORY=0 opts out)
+from . import _compile_cache  # compiled XLA programs persist on disk (TORCHLIKE_CACHE_DIR=0 opts out)
+_compile_cache.enable()
 
 from .version import __version__  # a str comparing like torch.__version__ (TorchVersion)
 from . import version

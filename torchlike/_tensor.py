@@ -582,10 +582,15 @@ _view_jit_cache = {}
 
 
 def _view_value(chain, value):
-    fn = _view_jit_cache.get(chain)
+    """Re-read a view from its base: one program per chain shape, positions as operands."""
+    from .ops.registry import MAX_PROGRAMS, join_chain, split_chain
+    key, pos = split_chain(chain)
+    fn = _view_jit_cache.get(key)
     if fn is None:
-        fn = _view_jit_cache[chain] = jax.jit(_chain_fn(chain))
-    return fn(value)
+        if len(_view_jit_cache) >= MAX_PROGRAMS:
+            del _view_jit_cache[next(iter(_view_jit_cache))]
+        fn = _view_jit_cache[key] = jax.jit(lambda v, p: _chain_fn(join_chain(key, p))(v))
+    return fn(value, np.asarray(pos, np.int64))
 
 
 def _write_through(view, result):

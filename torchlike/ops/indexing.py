@@ -17,7 +17,7 @@ from .._above import above as _above
 from .._tensor import Tensor, _chain_fn, _make_view, _wrap_dim
 from .declare import public
 from .out import write_out
-from .registry import Op, apply
+from .registry import Op, apply, join_chain, split_chain
 
 
 def _unravel(i, shape):
@@ -176,16 +176,114 @@ def _build_index(spec, arrays):
     return tuple(out)
 
 
-_basic = Op("index", lambda x, spec: x[_build_index(spec, ())], saves=False, backward_name="SliceBackward0")
+# ---------------------------------------------------------------- basic indexing, positions as operands
+def dynamic_spec(shape, spec):
+    """A basic index (ints, slices, None, Ellipsis; no tensors) as (layout, positions): the layout has one
+    entry per dimension of ``shape`` or inserted axis, and is all a compiled program depends on; the
+    integer positions (an int index, a slice's start) are passed as runtime operands, so ``x[i]`` and
+    ``x[i:i + 5]`` compile once per shape whatever ``i`` is.
+
+    Layout items: ('i',) take the position, dropping the dim; ('d', length, step) a slice from the
+    position; ('f',) the whole dim; ('n',) a new axis."""
+    consumed = sum(s[0] in ("i", "s") for s in spec)
+    layout, pos = [], []
+    dim = 0
+    for s in spec:
+        tag = s[0]
+        if tag == "e":
+            layout.extend([("f",)] * (len(shape) - consumed))
+            dim += len(shape) - consumed
+        elif tag == "n":
+            layout.append(("n",))
+        elif tag == "i":
+            layout.append(("i",))
+            pos.append(s[1])
+            dim += 1
+        else:
+            size = shape[dim]
+            start, stop, step = slice(s[1], s[2], s[3]).indices(size)
+            length = len(range(start, stop, step))
+            if start == 0 and step == 1 and length == size:
+                layout.append(("f",))
+            else:
+                layout.append(("d", length, step))
+                pos.append(start)
+            dim += 1
+    layout.extend([("f",)] * (len(shape) - dim))
+    return tuple(layout), tuple(pos)
 
 
+def _region(x, layout, pos):
+    """Slice ``x`` by the layout, keeping every indexed dim (an int index leaves a dim of size 1)."""
+    j = dim = 0
+    for item in layout:
+        tag = item[0]
+        if tag == "n":
+            continue
+        if tag == "i":
+            x = jax.lax.dynamic_slice_in_dim(x, pos[j], 1, axis=dim)
+            j += 1
+        elif tag == "d":
+            _, length, step = item
+            x = jax.lax.dynamic_slice_in_dim(x, pos[j], (length - 1) * step + 1 if length else 0, axis=dim)
+            if step > 1:
+                x = jax.lax.slice_in_dim(x, 0, None, step, axis=dim)
+            j += 1
+        dim += 1
+    return x
+
+
+def _result_index(layout):
+    return tuple(0 if s[0] == "i" else None if s[0] == "n" else slice(None) for s in layout)
+
+
+def _basic_fwd(x, layout, pos):
+    return _region(x, layout, pos)[_result_index(layout)]
+
+
+def _basic_put(x, v, layout, pos):
+    """``x`` with ``v`` (broadcast to the indexing result) written into the basic index's region."""
+    region_shape = _region_shape(x.shape, layout)
+    out_shape = tuple(n for n, s in zip(_with_new_axes(region_shape, layout), layout) if s[0] != "i")
+    v = jnp.broadcast_to(jnp.asarray(v).astype(x.dtype), out_shape).reshape(region_shape)
+    if all(s[0] != "d" or s[2] == 1 for s in layout):
+        starts, j = [], 0
+        for s in layout:
+            if s[0] in ("i", "d"):
+                starts.append(pos[j])
+                j += 1
+            elif s[0] == "f":
+                starts.append(0)
+        return jax.lax.dynamic_update_slice(x, v, starts)
+    flat = _region(jnp.arange(x.size).reshape(x.shape), layout, pos)
+    return x.reshape(-1).at[flat.reshape(-1)].set(v.reshape(-1)).reshape(x.shape)
+
+
+def _region_shape(shape, layout):
+    out, dim = [], 0
+    for s in layout:
+        if s[0] == "n":
+            continue
+        out.append(1 if s[0] == "i" else s[1] if s[0] == "d" else shape[dim])
+        dim += 1
+    return tuple(out)
+
+
+def _with_new_axes(region_shape, layout):
+    """The region's shape with size-1 entries where the layout inserts axes (aligned with the layout)."""
+    it = iter(region_shape)
+    return tuple(1 if s[0] == "n" else next(it) for s in layout)
+
+
+_basic = Op("index", _basic_fwd, saves=False, backward_name="SliceBackward0", dynamic=("pos",))
 _advanced = Op("index", lambda x, *idx, spec: x[_build_index(spec, idx)], backward_name="IndexBackward0")
 
 
 def getitem(x, idx):
     spec, tensors = parse_index(x, idx)
     if not tensors:
-        return _make_view(x, _basic, {"spec": spec}, apply(_basic, x, spec=spec))
+        layout, pos = dynamic_spec(x.shape, spec)
+        return _make_view(x, _basic, {"layout": layout, "pos": pos}, apply(_basic, x, layout=layout, pos=pos))
     return apply(_advanced, x, *tensors, spec=spec)
 
 
@@ -194,8 +292,7 @@ def _put(x, v, *idx, spec):
 
 
 _index_put = Op("index_put", _put, backward_name="IndexPutBackward0")
-
-
+_basic_index_put = Op("index_put", _basic_put, backward_name="IndexPutBackward0", dynamic=("pos",))
 _mask_put = Op("index_put", lambda x, v, mask: jnp.where(mask, jnp.asarray(v).astype(x.dtype), x),
                backward_name="MaskedFillBackward0")
 
@@ -217,7 +314,11 @@ def setitem(x, idx, value):
                 if not isinstance(x._value, jax.core.Tracer) else None
             if target is not None:
                 _check_setitem_shape(value.shape, target.shape)
-        new = apply(_index_put, x, value, *tensors, spec=spec)
+        if tensors:
+            new = apply(_index_put, x, value, *tensors, spec=spec)
+        else:
+            layout, pos = dynamic_spec(x.shape, spec)
+            new = apply(_basic_index_put, x, value, layout=layout, pos=pos)
     x._assign(new)
 
 
@@ -240,12 +341,15 @@ def _view_scatter(base, v, chain):
     return base.reshape(-1).at[idx.reshape(-1)].set(v.reshape(-1)).reshape(base.shape)
 
 
-_view_scatter_op = Op("view_scatter", _view_scatter, saves=False, backward_name="CopySlices")
+_view_scatter_op = Op("view_scatter", lambda base, v, chain, pos: _view_scatter(base, v, join_chain(chain, pos)),
+                      saves=False, backward_name="CopySlices", dynamic=("pos",))
 
 
 def view_scatter(root, value, chain):
-    """A new value for ``root`` with ``value`` written where the view ``chain`` reads from."""
-    return apply(_view_scatter_op, root, value, chain=chain)
+    """A new value for ``root`` with ``value`` written where the view ``chain`` reads from (the chain's
+    positions are runtime operands: one program per shape)."""
+    key, pos = split_chain(chain)
+    return apply(_view_scatter_op, root, value, chain=key, pos=pos)
 
 
 @public(method=True)

@@ -8,7 +8,12 @@ gradient different from the one JAX derives passes ``vjp=(fwd_with_residuals, bw
 installed with ``jax.custom_vjp`` so eager, traced and compiled code all use it.
 
 Positional arguments to ``apply`` are the dynamic inputs (Tensors, Python scalars or None);
-keyword arguments are static attributes and must be hashable.
+keyword arguments are static attributes and must be hashable. Static attributes an op names in
+``dynamic`` (integer positions: an index, a slice start) are runtime operands instead, so one
+compiled program serves every value: they must not change the output's shape.
+
+Compiled programs are cached per op and configuration, at most ``MAX_PROGRAMS`` per op (the oldest
+is dropped on insert: no bookkeeping on a hit); JAX bounds its own per-shape caches.
 """
 from __future__ import annotations
 
@@ -46,8 +51,9 @@ class Op:
     """
 
     def __init__(self, name, fwd, *, promote="none", n_promote=None, vjp=None, backward_name=None,
-                 saves=True, saves_result=False, differentiable=True, check=None):
+                 saves=True, saves_result=False, differentiable=True, check=None, dynamic=()):
         self.name = name
+        self.dynamic = tuple(dynamic)  # statics passed as int64 operands, not compile-key entries
         self.promote = promote
         self.n_promote = n_promote
         self.saves = saves
@@ -91,7 +97,7 @@ def _with_custom_vjp(fwd, fwd_res, bwd):
         f.defvjp(lambda *a: fwd_res(*a, **statics), lambda res, g: bwd(res, g, **statics))
         return f
 
-    cached = functools.lru_cache(maxsize=None)(lambda items: make(dict(items)))
+    cached = functools.lru_cache(maxsize=512)(lambda items: make(dict(items)))
 
     def wrapped(*arrays, **statics):
         return cached(tuple(sorted(statics.items())))(*arrays)
@@ -179,12 +185,18 @@ def _same_dtype_fast(op, args, n):
 
 # ---------------------------------------------------------------------------------- apply
 
-def caller(fwd, statics, casts):
-    """``call(*arrays)``: the op's forward on its input arrays, after the promotion ``casts``."""
+def caller(fwd, statics, casts, dynamic=()):
+    """``call(*arrays)``: the op's forward on its input arrays, after the promotion ``casts``; with
+    ``dynamic`` attribute names, the trailing arrays are those attributes' values (runtime operands)."""
     def call(*arrays):
+        if dynamic:  # the trailing operands are the dynamic attributes' values
+            n = len(arrays) - len(dynamic)
+            arrays, statics_ = arrays[:n], {**statics, **dict(zip(dynamic, arrays[n:]))}
+        else:
+            statics_ = statics
         if casts is not None:
             arrays = [a if c is None or a is None else jnp.asarray(a, c) for a, c in zip(arrays, casts)]
-        return fwd(*arrays, **statics)
+        return fwd(*arrays, **statics_)
     return call
 
 
@@ -201,7 +213,7 @@ def of_inputs(call, arrays, idx):
 
 
 def _build(op, statics, casts, diff_idx):
-    call = caller(op.plain_fwd if _hooks.forward_mode else op.fwd, statics, casts)
+    call = caller(op.plain_fwd if _hooks.forward_mode else op.fwd, statics, casts, op.dynamic)
     if not diff_idx:
         return jax.jit(call, keep_unused=True)
 
@@ -211,12 +223,66 @@ def _build(op, statics, casts, diff_idx):
     return jax.jit(fwd_vjp, keep_unused=True)
 
 
+MAX_PROGRAMS = 512  # jitted configurations kept per op
+
+
 def _jitted(op, statics, casts, diff_idx):
     key = (tuple(sorted(statics.items())) if statics else (), casts, diff_idx, _hooks.forward_mode > 0)
     fn = op._cache.get(key)
     if fn is None:
-        fn = op._cache[key] = _build(op, statics, casts, diff_idx)
+        cache = op._cache
+        if len(cache) >= MAX_PROGRAMS:
+            del cache[next(iter(cache))]
+        fn = cache[key] = _build(op, statics, casts, diff_idx)
     return fn
+
+
+def _split_dynamic(op, statics):
+    """(statics without the op's dynamic attributes, their values as int64 operands)."""
+    rest = dict(statics)
+    return rest, tuple(np.asarray(rest.pop(n), np.int64) for n in op.dynamic)
+
+
+def split_chain(chain):
+    """A view chain ((op, statics items), ...) as (compile key, positions): the key leaves out each op's
+    ``dynamic`` attributes, whose integer values come back flattened, so code jitted per chain (reading
+    or writing a view through its base) compiles once per shape, whatever the positions."""
+    key, flat = [], []
+    for op, items in chain:
+        dyn = getattr(op, "dynamic", ())
+        if not dyn:
+            key.append((op, items))
+            continue
+        kept, layout = [], []
+        for k, v in items:
+            if k not in dyn:
+                kept.append((k, v))
+            elif isinstance(v, tuple):
+                layout.append((k, len(v)))
+                flat.extend(v)
+            else:
+                layout.append((k, None))
+                flat.append(v)
+        key.append((op, tuple(kept), tuple(layout)))
+    return tuple(key), tuple(flat)
+
+
+def join_chain(key, flat):
+    """Inverse of :func:`split_chain`; ``flat`` may be a traced int64 vector."""
+    chain, j = [], 0
+    for entry in key:
+        if len(entry) == 2:
+            chain.append(entry)
+            continue
+        op, kept, layout = entry
+        items = dict(kept)
+        for k, n in layout:
+            if n is None:
+                items[k], j = flat[j], j + 1
+            else:
+                items[k], j = tuple(flat[j + i] for i in range(n)), j + n
+        chain.append((op, tuple(sorted(items.items()))))
+    return tuple(chain)
 
 
 # Set by torchlike._intercept while autocast or forward-mode AD is active: called as
@@ -252,9 +318,13 @@ def _apply(op, *args, **statics):
     if diff_idx and casts is not None:
         # a cast to a non-float dtype (e.g. comparisons) has no gradient
         diff_idx = tuple(i for i in diff_idx if casts[i] is None or casts[i] in INEXACT)
-    fn = _jitted(op, statics, casts, diff_idx)
+    if op.dynamic:
+        key_statics, operands = _split_dynamic(op, statics)
+        fn = _jitted(op, key_statics, casts, diff_idx)
+    else:
+        fn, operands = _jitted(op, statics, casts, diff_idx), ()
     try:
-        res = fn(*arrays)
+        res = fn(*arrays, *operands)
     except (TypeError, ValueError) as e:
         if op.check is not None:
             op.check(*args)
@@ -283,7 +353,7 @@ def _apply(op, *args, **statics):
     if _saved_hooks and op.saves:  # torch.autograd.graph.saved_tensors_hooks: inputs kept packed
         pack, unpack = _saved_hooks[-1]
         node.pack_saved([(i, a) for i, a in enumerate(args) if isinstance(a, Tensor)], pack, unpack,
-                        lambda arrs: fn(*arrs)[1])
+                        lambda arrs: fn(*arrs, *operands)[1])
     wrapped = []
     for nr, o in enumerate(outs):
         t = Tensor._wrap(o)
@@ -302,8 +372,9 @@ def _apply(op, *args, **statics):
 
 def recompute_vjp(node):
     """arrays -> the VJP of ``node``'s op at those inputs, for a node whose saved inputs were packed."""
-    fn = _jitted(node.op, node.statics, node.casts, node.diff_idx)
-    return lambda arrays: fn(*arrays)[1]
+    statics, operands = _split_dynamic(node.op, node.statics) if node.op.dynamic else (node.statics, ())
+    fn = _jitted(node.op, statics, node.casts, node.diff_idx)
+    return lambda arrays: fn(*arrays, *operands)[1]
 
 
 def _wrap_outputs(res):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import jax
 import jax.numpy as jnp
 
 from .. import _dtype as D
@@ -357,14 +358,11 @@ def _flat(t):
 
 
 # ---------------------------------------------------------------- splitting (views)
-_narrow = Op("narrow", lambda x, dim, start, length: _slice(x, dim, start, start + length), saves=False,
-             backward_name="SliceBackward0")
-
-
-def _slice(x, dim, start, stop):
-    idx = [slice(None)] * x.ndim
-    idx[dim] = slice(start, stop)
-    return x[tuple(idx)]
+# Positions (a narrow's start, a select's index) are runtime operands (``dynamic``): one compiled program
+# per shape, whatever the position. unbind and split are one program returning every piece, each piece
+# registered as the select/narrow view it is.
+_narrow = Op("narrow", lambda x, dim, start, length: jax.lax.dynamic_slice_in_dim(x, start, length, axis=dim),
+             saves=False, backward_name="SliceBackward0", dynamic=("start",))
 
 
 @public(method=True)
@@ -380,13 +378,21 @@ def narrow(input, dim, start, length):
     return view_op(_narrow, input, dim=d, start=start, length=length)
 
 
-_select = Op("select", lambda x, dim, index: _sel(x, dim, index), saves=False)
+_select = Op("select", lambda x, dim, index: jax.lax.dynamic_index_in_dim(x, index, axis=dim, keepdims=False),
+             saves=False, dynamic=("index",))
+_unbind = Op("unbind", lambda x, dim: tuple(jnp.moveaxis(x, dim, 0)), saves=False)
 
 
-def _sel(x, dim, index):
-    idx = [slice(None)] * x.ndim
-    idx[dim] = index
-    return x[tuple(idx)]
+def _split_fwd(x, dim, sizes):
+    out, start = [], 0
+    for n in sizes:
+        out.append(jax.lax.slice_in_dim(x, start, start + n, axis=dim))
+        start += n
+    return tuple(out)
+
+
+_split = Op("split", _split_fwd, saves=False)
+_split_sizes = Op("split_with_sizes", _split_fwd, saves=False)
 
 
 @public(method=True)
@@ -414,11 +420,16 @@ def split(tensor, split_size_or_sections, dim=0):
         if sum(sizes) != size:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
                                f"at dimension {d}), but got split_sizes={sizes}")
+    sizes = tuple(int(s) for s in sizes)
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
+                           f"split_sizes={list(sizes)}")
+    op = _split if isinstance(split_size_or_sections, int) else _split_sizes
+    pieces = apply(op, tensor, dim=d, sizes=sizes)
     out, start = [], 0
-    name = "SplitBackward0" if isinstance(split_size_or_sections, int) else "SplitWithSizesBackward0"
-    for i, s in enumerate(sizes):
-        v = narrow(tensor, d, start, s)
-        v._multi_view = (name, i)  # torch forbids in-place on these when they require grad
+    for i, (s, v) in enumerate(zip(sizes, pieces)):
+        _make_view(tensor, _narrow, {"dim": d, "start": start, "length": s}, v)
+        v._multi_view = (op.backward_name, i)  # torch forbids in-place on these when they require grad
         out.append(v)
         start += s
     return tuple(out)
@@ -435,9 +446,14 @@ def chunk(input, chunks, dim=0):
 
 @public(method=True)
 def unbind(input, dim=0):
+    if input.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = _wrap_dim(dim, input.ndim)
-    out = tuple(select(input, d, i) for i in range(input.shape[d]))
+    if input.shape[d] == 0:
+        return ()
+    out = apply(_unbind, input, dim=d)
     for i, v in enumerate(out):
+        _make_view(input, _select, {"dim": d, "index": i}, v)
         v._multi_view = ("UnbindBackward0", i)  # torch forbids in-place on these when they require grad
     return out
 
