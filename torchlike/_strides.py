@@ -124,6 +124,26 @@ def _index_strides(spec, shape, strides, offset):
     return tuple(out_strides), offset
 
 
+def _spec_of_layout(layout, pos):
+    """A basic index's spec from the (layout, positions) form the index op compiles with
+    (``ops.indexing.dynamic_spec``)."""
+    spec, j = [], 0
+    for item in layout:
+        if item[0] == "i":
+            spec.append(("i", int(pos[j])))
+            j += 1
+        elif item[0] == "d":
+            _, length, step = item
+            start = int(pos[j])
+            spec.append(("s", start, start + (length - 1) * step + 1 if length else start, step))
+            j += 1
+        elif item[0] == "f":
+            spec.append(("s", None, None, None))
+        else:
+            spec.append(("n",))
+    return spec
+
+
 def view_strides(op_name, statics, shape, strides, offset, new_shape):
     """(strides, offset) of the result of view op ``op_name`` over a base with (shape, strides, offset);
     strides None means the view is impossible (the op's result is then a copy)."""
@@ -146,7 +166,8 @@ def view_strides(op_name, statics, shape, strides, offset, new_shape):
         d = st["dim"]
         return tuple(strides[:d]) + tuple(strides[d + 1:]), offset + st["index"] * strides[d]
     if op_name == "index":
-        return _index_strides(st["spec"], shape, strides, offset)
+        spec = st["spec"] if "spec" in st else _spec_of_layout(st["layout"], st["pos"])
+        return _index_strides(spec, shape, strides, offset)
     if op_name == "diagonal":
         off = st["offset"]
         d1, d2 = st.get("d1", st.get("dim1")), st.get("d2", st.get("dim2"))
