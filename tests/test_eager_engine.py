@@ -154,9 +154,12 @@ def test_integer_positions_compile_once_per_shape(name, make, xla_compiles):
 
 def test_unbind_split_iteration_one_program_per_shape(xla_compiles):
     """``for row in t``, unbind, split and chunk of any length are one program each (forward and backward),
-    not one per piece: a length of 7 and one of 19 cost the same number of compiles."""
+    not one per piece: a length of 7 and one of 19 cost the same number of compiles; so do 40 and 50 (beyond
+    ``ONE_PROGRAM_PIECES``, one dynamic select/narrow per piece)."""
+    from torchlike.ops import shape
+    assert shape.ONE_PROGRAM_PIECES < 40
     counts = []
-    for n in (7, 19):
+    for n in (7, 19, 40, 50):
         x = torchlike.randn(n, 3, requires_grad=True)
         seq = torchlike.randn(2, n, 4, requires_grad=True)
         del xla_compiles[:]
@@ -172,6 +175,7 @@ def test_unbind_split_iteration_one_program_per_shape(xla_compiles):
         step = -(-n // 3)
         assert [c.shape[1] for c in chunks] == [min(step, n - i) for i in range(0, n, step)]
     assert counts[0] == counts[1] and counts[0][0] <= 3, counts
+    assert counts[2] == counts[3] and counts[2][0] <= 3, counts
 
 
 def test_positions_match_torch_values_grads_and_errors():

@@ -3,6 +3,7 @@ unsqueeze, expand, flatten, narrow, select, split, chunk, unbind, ...) return te
 views of their base (see ``_tensor._make_view``): in-place changes flow both ways."""
 from __future__ import annotations
 
+import itertools
 import math
 
 import jax
@@ -392,6 +393,7 @@ def _split_fwd(x, dim, sizes):
 
 
 _split = Op("split", _split_fwd, saves=False)
+ONE_PROGRAM_PIECES = 32  # up to this many pieces, unbind/split are one program; beyond, one small program per piece
 _split_sizes = Op("split_with_sizes", _split_fwd, saves=False)
 
 
@@ -425,7 +427,11 @@ def split(tensor, split_size_or_sections, dim=0):
         raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
                            f"split_sizes={list(sizes)}")
     op = _split if isinstance(split_size_or_sections, int) else _split_sizes
-    pieces = apply(op, tensor, dim=d, sizes=sizes)
+    if len(sizes) <= ONE_PROGRAM_PIECES:
+        pieces = apply(op, tensor, dim=d, sizes=sizes)
+    else:  # many pieces: one dynamic narrow per piece (one program per piece size, not per piece)
+        starts = [0, *itertools.accumulate(sizes[:-1])]
+        pieces = [apply(_narrow, tensor, dim=d, start=st, length=n) for st, n in zip(starts, sizes)]
     out, start = [], 0
     for i, (s, v) in enumerate(zip(sizes, pieces)):
         _make_view(tensor, _narrow, {"dim": d, "start": start, "length": s}, v)
@@ -451,7 +457,10 @@ def unbind(input, dim=0):
     d = _wrap_dim(dim, input.ndim)
     if input.shape[d] == 0:
         return ()
-    out = apply(_unbind, input, dim=d)
+    if input.shape[d] <= ONE_PROGRAM_PIECES:
+        out = apply(_unbind, input, dim=d)
+    else:  # many rows: a program with one output per row compiles slowly; one dynamic select per row
+        out = tuple(apply(_select, input, dim=d, index=i) for i in range(input.shape[d]))
     for i, v in enumerate(out):
         _make_view(input, _select, {"dim": d, "index": i}, v)
         v._multi_view = ("UnbindBackward0", i)  # torch forbids in-place on these when they require grad
