@@ -473,3 +473,19 @@ def test_python_level_functions_print_as_torch(rng):
     x, y = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((3, 4)).astype(np.float32)
     assert_same(gm(torchlike.tensor(x), torchlike.tensor(y)), gref(torch.tensor(x), torch.tensor(y)),
                 rtol=1e-5, atol=1e-5)
+
+
+def test_traces_through_layers_and_functions_imported_at_module_level():
+    """Layers traced through (not leaves) call their functional form, and library code may hold a
+    function imported at module level (torchvision's ResNet calls ``flatten``): both are recorded, also
+    where the public name is a routing wrapper (sparse/nested operands)."""
+    def run(m):
+        class NoLeaves(m.fx.Tracer):
+            def is_leaf_module(self, module, qualname):
+                return False
+        model = m.nn.Sequential(m.nn.Linear(3, 2), m.nn.ReLU(), m.nn.Flatten())
+        graph = NoLeaves().trace(model)
+        return [(n.op, getattr(n.target, "__name__", str(n.target))) for n in graph.nodes]
+    assert run(torchlike) == run(torch)
+    gm = torchlike.fx.symbolic_trace(torchlike.vision.models.resnet18())
+    assert any(n.op == "call_function" and n.target.__name__ == "flatten" for n in gm.graph.nodes)

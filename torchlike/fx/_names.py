@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import inspect
 import operator
 import types
 
@@ -69,6 +70,9 @@ def _table() -> dict:
         table = {id(_assert): ("torch._assert", _assert)}
         for _mod, _attr, qual, fn in public_functions():
             table.setdefault(id(fn), (qual, fn))
+            inner = inspect.unwrap(fn)  # what a routing wrapper (sparse/nested operands) calls for dense ones
+            if inner is not fn:
+                table.setdefault(id(inner), (qual, inner))
         _by_id = table
     return _by_id
 

@@ -12,6 +12,7 @@ permanently once a Proxy is used outside a trace (graphs built by hand with ``Pr
 from __future__ import annotations
 
 import functools
+import inspect
 
 from . import _names
 from ._call_style import CALL_STYLE, normalize
@@ -107,9 +108,11 @@ def _targets():
         yield mod, attr, qual, fn
         home = sys.modules.get(getattr(fn, "__module__", None) or "")
         name = getattr(fn, "__name__", None)
-        if home is not None and name and getattr(getattr(home, name, None), "__fx_original__", None) is None \
-                and getattr(home, name, None) is fn:
-            yield home, name, qual, fn
+        at_home = getattr(home, name, None) if home is not None and name else None
+        # the public name and the home's may be wrappers (sparse/nested routing) of one function
+        if at_home is not None and getattr(at_home, "__fx_original__", None) is None \
+                and inspect.unwrap(at_home) is inspect.unwrap(fn):
+            yield home, name, qual, at_home
 
 
 def install(patcher) -> None:
