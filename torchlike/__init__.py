@@ -73,4 +73,5 @@ from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enab
 from . import hub, jit, futures, profiler
 from . import _dynamo, _inductor, _logging  # the private names compile tutorials call
 from . import compiler, distributions, library  # noqa: E402
+from . import masked, signal  # noqa: E402
 from ._control_flow import cond  # noqa: E402
