@@ -15,7 +15,6 @@ import time
 import numpy as np
 from PIL import Image
 
-import torchlike
 from torchlike.utils.data import DataLoader
 from torchlike.vision import datasets, transforms as T
 

@@ -1,5 +1,4 @@
 """Helpers for the nn tests: copy torch weights into torchlike modules, run both, compare."""
-import numpy as np
 import torch
 
 import torchlike

@@ -1,7 +1,6 @@
 """The autograd engine against torch: accumulation, retain_grad, autograd.grad, higher order,
 hooks, grad modes, custom Functions, torch's errors, and running under jax.jit."""
 import gc
-import warnings
 
 import jax
 import numpy as np

@@ -1,5 +1,4 @@
 """torchlike.compile: compiled and eager runs agree; traces are counted; untraceable code is reported."""
-import warnings
 
 import numpy as np
 import pytest

@@ -1,7 +1,6 @@
 """Smaller torch names tutorials use, against torch: distributions, torch.cond, library.custom_op,
 torchvision.io.read_image, compiler.reset, the nn.modules.* locations."""
 import numpy as np
-import pytest
 import torch
 import torch.distributions
 

@@ -34,6 +34,7 @@ def test_sdpa(kind, rng):
     elif kind == "gqa":
         kw = dict(enable_gqa=True)
     outs, grads = [], []
+    mask_np = None  # the bool mask drawn for torch, reused for torchlike
     for lib in (torch, torchlike):
         qs, ks, vs = (_t(a, lib, True) for a in (q, k, v))
         m = {}

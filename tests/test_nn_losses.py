@@ -99,7 +99,7 @@ def test_loss_matches_torch(name):
 
 
 def test_ctc_loss_matches_torch():
-    T, N, C, S = 6, 2, 4, 3
+    T, N, C = 6, 2, 4
     lp = np.log(np.exp(_f(T, N, C)) / np.exp(_f(T, N, C)).sum(-1, keepdims=True) + 1e-3).astype(np.float32)
     lp = lp - np.log(np.exp(lp).sum(-1, keepdims=True))
     targets = np.array([[1, 2, 2], [3, 1, 0]])

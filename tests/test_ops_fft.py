@@ -81,7 +81,6 @@ def test_freq_and_shift(rng):
                                      ("rfftn", {"s": (3, 4)}), ("ihfft", {})])
 def test_grad_real_input(rng, name, kw):
     a = rng.standard_normal((3, 6))
-    w = rng.standard_normal(3)
     x, xr = TL.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
     yo, yr = getattr(TL.fft, name)(x, **kw), getattr(torch.fft, name)(xr, **kw)
     # a real, non-trivial loss of the complex result

@@ -310,7 +310,7 @@ def test_cross_multidot_vecdot_diagonal(rng):
     _check_fn(TL.linalg.cross, torch.linalg.cross, [a, b])
     _check_fn(lambda x, y: TL.cross(x, y, dim=1), lambda x, y: torch.cross(x, y, dim=1), [a, a[::-1].copy()])
     with pytest.warns(UserWarning):
-        r = TL.cross(TL.tensor(a.T.copy()), TL.tensor(a.T.copy() * 2))
+        TL.cross(TL.tensor(a.T.copy()), TL.tensor(a.T.copy() * 2))
     ms = [rng.standard_normal(s) for s in ((3,), (3, 4), (4, 5), (5, 2))]
     _check_fn(lambda *x: TL.linalg.multi_dot(list(x)), lambda *x: torch.linalg.multi_dot(list(x)), ms)
     _check_fn(lambda *x: TL.linalg.multi_dot(list(x)), lambda *x: torch.linalg.multi_dot(list(x)),

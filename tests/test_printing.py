@@ -1,5 +1,4 @@
 """repr/str of tensors equals torch's for the same data."""
-import numpy as np
 import pytest
 import torch
 

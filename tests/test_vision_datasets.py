@@ -2,7 +2,6 @@
 import gzip
 import os
 import pickle
-import shutil
 import struct
 import urllib.request
 

@@ -33,20 +33,19 @@ from ._device import device
 from ._tensor_str import set_printoptions, get_printoptions
 from ._size import Size
 from ._tensor import Tensor
+from . import _printing  # registers Tensor's repr (_above)
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
 from . import autograd
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from . import random
 
-from .ops import methods as _methods  # binds Tensor methods
-from ._functions import *  # noqa: F401,F403  the torch.* function namespace
-from ._functions import __all__ as _fn_all
+from ._functions import *  # noqa: F401,F403  the torch.* op functions, generated from the declarations (ops/)
 from ._types import finfo, iinfo, is_tensor, is_storage, is_floating_point, is_complex, numel, result_type, typename
 from ._legacy import (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, LongTensor, IntTensor, ShortTensor,
                       CharTensor, ByteTensor, BoolTensor)
 from . import cuda, accelerator, backends
-from .ops.reduction import return_types
+from .ops.reductions import return_types
 from . import nn
 import torchlike.nn.functional
 from . import utils

@@ -84,7 +84,8 @@ def _dlpack_device(self):
 
 def _install():
     from ._tensor import Tensor
-    Tensor.to_torch = to_torch
+    from .ops.declare import method
+    method(to_torch)  # x.to_torch(), a torchlike extension (no torch.to_torch)
     Tensor.__dlpack__ = _dlpack
     Tensor.__dlpack_device__ = _dlpack_device
 

@@ -4,55 +4,58 @@
 from __future__ import annotations
 
 from .nn import functional as _F
-from .ops.methods import bind as _bind
-
-__all__ = ["softmax", "log_softmax", "dropout", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-           "conv_transpose2d", "conv_transpose3d", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d",
-           "adaptive_avg_pool1d", "adaptive_max_pool1d", "layer_norm", "group_norm", "batch_norm", "embedding",
-           "pixel_shuffle", "pixel_unshuffle", "prelu", "selu", "celu", "rrelu", "hardshrink", "cosine_similarity",
-           "pairwise_distance", "pdist", "threshold", "bilinear", "alpha_dropout", "feature_dropout", "instance_norm",
-           "native_layer_norm", "channel_shuffle", "logit"]
+from .ops.declare import public as _public
 
 
+@_public(method=True)
 def softmax(input, dim, dtype=None):
     """torch.softmax / Tensor.softmax."""
     return _F.softmax(input, dim, dtype=dtype)
 
 
+@_public(method=True)
 def log_softmax(input, dim, dtype=None):
     """torch.log_softmax / Tensor.log_softmax."""
     return _F.log_softmax(input, dim, dtype=dtype)
 
 
+@_public(torch_inplace=True)  # torch.dropout_ too
 def dropout(input, p, train):
     """torch.dropout(input, p, train) (positional ``train`` as torch's)."""
     return _F.dropout(input, p, train)
 
 
+@_public(torch_inplace=True)  # torch.alpha_dropout_ too
 def alpha_dropout(input, p, train):
     return _F.alpha_dropout(input, p, train)
 
 
+@_public(torch_inplace=True)  # torch.feature_dropout_ too
 def feature_dropout(input, p, train):
     return _F.dropout2d(input, p, train) if input.ndim == 4 else _F.dropout1d(input, p, train)
 
 
+@_public
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True):
     return _F.layer_norm(input, normalized_shape, weight, bias, eps)
 
 
+@_public
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True):
     return _F.group_norm(input, num_groups, weight, bias, eps)
 
 
+@_public
 def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled=True):
     return _F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
+@_public
 def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled=True):
     return _F.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps)
 
 
+@_public
 def native_layer_norm(input, normalized_shape, weight, bias, eps):
     out = _F.layer_norm(input, normalized_shape, weight, bias, eps)
     dims = tuple(range(input.ndim - len(normalized_shape), input.ndim))
@@ -61,29 +64,16 @@ def native_layer_norm(input, normalized_shape, weight, bias, eps):
     return out, mean, rstd
 
 
+@_public
 def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
     return _F.embedding(indices, weight, None if padding_idx == -1 else padding_idx)
 
 
-def logit(input, eps=None):
-    from .ops import pointwise_more
-    return pointwise_more.logit(input, eps)
-
-
-def _alias(name):
-    return getattr(_F, name)
-
-
-(conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, max_pool1d, max_pool2d, max_pool3d,
- avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, pixel_shuffle, pixel_unshuffle, prelu, selu, celu, rrelu,
- hardshrink, cosine_similarity, pairwise_distance, pdist, threshold, bilinear, channel_shuffle) = (
-    _alias(n) for n in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-                        "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "adaptive_avg_pool1d",
-                        "adaptive_max_pool1d", "pixel_shuffle", "pixel_unshuffle", "prelu", "selu", "celu", "rrelu",
-                        "hardshrink", "cosine_similarity", "pairwise_distance", "pdist", "threshold", "bilinear",
-                        "channel_shuffle"))
-
-_bind("softmax", softmax, inplace=False)
-_bind("log_softmax", log_softmax, inplace=False)
-_bind("hardshrink", hardshrink, inplace=False)
-_bind("prelu", prelu, inplace=False)
+for _name in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "max_pool1d",
+              "max_pool2d", "max_pool3d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "pixel_shuffle",
+              "pixel_unshuffle", "cosine_similarity", "pairwise_distance", "pdist", "bilinear", "channel_shuffle"):
+    _public(getattr(_F, _name))  # torch.conv2d is nn.functional.conv2d
+for _name in ("selu", "celu", "rrelu", "threshold"):
+    _public(getattr(_F, _name), torch_inplace=True)  # and torch.selu_, ...
+_public(_F.hardshrink, method=True)
+_public(_F.prelu, method=True)

@@ -11,12 +11,13 @@ import warnings
 import weakref
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from . import _device as _dev
 from . import _dtype as D
 from . import _trace_hooks as _trace
+from ._above import above
+from ._handles import add_hook, hooks_of
 from ._size import Size
 from .autograd import grad_mode
 
@@ -26,6 +27,12 @@ class Tensor:
 
     Legacy constructor forms work as in torch: ``Tensor(2, 3)`` (uninitialised float32 of that
     shape — here zero-filled), ``Tensor([1, 2])`` (float32 data), ``Tensor()`` (empty).
+
+    ``_value`` is a JAX array — or, for tensors made by the data pipeline (dataset transforms,
+    ``default_collate``), a numpy array, so that CPU-side preprocessing does not dispatch a JAX op per
+    sample; the first op on it converts it. Every write to ``_value`` outside tracing goes through
+    :meth:`_write_value` (or :meth:`_assign` for autograd-visible writes), which bumps the version
+    counter and keeps views in step.
     """
 
     __slots__ = ("_value", "_version_box", "__weakref__", "__dict__")
@@ -43,16 +50,15 @@ class Tensor:
 
     # ------------------------------------------------------------------ construction
     def __new__(cls, *args, **kwargs):
-        from .ops import creation
         if len(args) == 1 and isinstance(args[0], Tensor) and not kwargs:
             return args[0]
         device = kwargs.pop("device", None)
         if len(args) == 1 and not isinstance(args[0], int) or not args and "size" not in kwargs:
             data = args[0] if args else []
-            t = creation.tensor(data, dtype=D.get_default_dtype(), device=device)
+            t = above.tensor(data, dtype=D.get_default_dtype(), device=device)
         else:
             size = args if args else kwargs["size"]
-            t = creation.zeros(*size, dtype=D.get_default_dtype(), device=device)
+            t = above.zeros(*size, dtype=D.get_default_dtype(), device=device)
         return cls._wrap(t._value) if cls is not Tensor else t
 
     def __init__(self, *args, **kwargs):
@@ -170,8 +176,7 @@ class Tensor:
     def share_memory_(self):
         """torch moves the storage into shared memory. A JAX array cannot live there, so this warns once
         (other processes get copies: see ``torchlike.multiprocessing``) and returns ``self`` unchanged."""
-        from .multiprocessing import warn_not_shared
-        warn_not_shared()
+        above.warn_not_shared()
         return self
 
     def is_shared(self) -> bool:
@@ -255,21 +260,16 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
             return self.grad_fn._add_pre_hook(self._output_nr, hook)
-        from .autograd.graph import _Handle
-        self._hooks = (self._hooks or []) + [hook]
-        return _Handle(lambda: self._hooks.remove(hook) if hook in self._hooks else None)
+        return add_hook(hooks_of(self, "_hooks"), hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         if self.grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-        from .autograd.graph import _Handle
-        self._post_acc_hooks = (self._post_acc_hooks or []) + [hook]
-        return _Handle(lambda: self._post_acc_hooks.remove(hook))
+        return add_hook(hooks_of(self, "_post_acc_hooks"), hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (torch.Tensor.backward)."""
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        above.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         """A tensor sharing this one's data, outside the graph (in-place changes are seen by both)."""
@@ -299,13 +299,13 @@ class Tensor:
             raise RuntimeError(f"a Tensor with {self.nelement()} elements cannot be converted to Scalar")
         v = self._value
         if isinstance(v, jax.core.Tracer):
-            from .compile.errors import raise_untraceable
+            from ._errors import raise_untraceable
             raise_untraceable("Tensor.item()")
         return np.asarray(v).reshape(()).item()
 
     def tolist(self):
         if isinstance(self._value, jax.core.Tracer):
-            from .compile.errors import raise_untraceable
+            from ._errors import raise_untraceable
             raise_untraceable("Tensor.tolist()")
         return np.asarray(self._value).tolist()
 
@@ -341,10 +341,10 @@ class Tensor:
 
     def __bool__(self):
         if self.nelement() != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         v = self._value
         if isinstance(v, jax.core.Tracer):
-            from .compile.errors import raise_untraceable
+            from ._errors import raise_untraceable
             raise_untraceable("bool(tensor) (Python control flow on a tensor value)")
         return bool(np.asarray(v).reshape(()))
 
@@ -365,8 +365,7 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self, *, tensor_contents=None):
-        from ._printing import tensor_repr
-        return tensor_repr(self)
+        return above.repr(self)
 
     def __format__(self, spec):
         if self._value.ndim == 0 and not isinstance(self._value, jax.core.Tracer):
@@ -374,8 +373,7 @@ class Tensor:
         return format(repr(self), spec)
 
     def __reduce_ex__(self, protocol):
-        from .serialization.pickling import reduce_tensor
-        return reduce_tensor(self)
+        return above.reduce(self)
 
     def __deepcopy__(self, memo):
         if not self.is_leaf:
@@ -419,8 +417,7 @@ class Tensor:
         """
         self._check_inplace()
         if not isinstance(result, Tensor):
-            from .ops import creation
-            result = creation.tensor(result, dtype=self.dtype)
+            result = above.tensor(result, dtype=self.dtype)
         if tuple(result._value.shape) != tuple(self._value.shape):
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                                f"{list(result.shape)}")
@@ -521,10 +518,9 @@ def _rederive(view):
         if not _is_detached(chain):
             view.grad_fn = None
         return
-    from .ops.registry import apply
     t = root
     for op, items in chain:
-        t = apply(op, t, **dict(items))
+        t = above.apply(op, t, **dict(items))
     view._value, view.grad_fn, view._output_nr = t._value, t.grad_fn, t._output_nr
 
 
@@ -539,17 +535,16 @@ def _view_value(chain, value):
 
 
 def _write_through(view, result):
-    from .ops import indexing
     root, chain = view._view
     record = (grad_mode.is_grad_enabled() and not _is_detached(chain)
               and (root.requires_grad or result.requires_grad))
     if record:
-        new_root = indexing.view_scatter(root, result, chain)
+        new_root = above.view_scatter(root, result, chain)
         root._value = new_root._value
         root.grad_fn, root._output_nr = new_root.grad_fn, new_root._output_nr
     else:
         with grad_mode.no_grad():
-            root._value = indexing.view_scatter(root, result, chain)._value
+            root._value = above.view_scatter(root, result, chain)._value
     if not any(op == "data" for op, _ in chain):
         root._version_box[0] += 1
     root._refresh_views()

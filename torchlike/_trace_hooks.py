@@ -47,3 +47,28 @@ class TraceRNG:
         import jax
         self.count += 1
         return jax.random.fold_in(self.key, self.count)
+
+
+@contextlib.contextmanager
+def tracing(tensors, values, key, grads=None):
+    """Trace with each of ``tensors`` holding the matching ``values`` (tracers), optionally ``grads``
+    (Tensors or None) as their ``.grad``, and random draws keyed from ``key``; on exit every tensor's
+    value, grad, grad_fn and output number are put back. Not a write to the tensors (no version bump):
+    ``compile(model)`` and ``compile(step)`` both run their function this way."""
+    global rng
+    saved = [(t._value, t._grad, t.grad_fn, t._output_nr) for t in tensors]
+    prev_rng = rng
+    try:
+        for t, v in zip(tensors, values):
+            t._value = v
+        if grads is not None:
+            for t, g in zip(tensors, grads):
+                t._grad = g
+        rng = TraceRNG(key)
+        yield
+    finally:
+        rng = prev_rng
+        for t, (v, g, fn, nr) in zip(tensors, saved):
+            t._value, t._grad, t.grad_fn = v, g, fn
+            if t._output_nr != nr:
+                t._output_nr = nr

@@ -30,7 +30,7 @@ def _note(kind):
 
 def _untraceable_errors():
     import jax
-    from .compile.errors import UntraceableError
+    from ._errors import UntraceableError
     return (UntraceableError, jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError,
             jax.errors.TracerIntegerConversionError, jax.errors.TracerArrayConversionError)
 

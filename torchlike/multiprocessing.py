@@ -32,6 +32,8 @@ import traceback
 import warnings
 from multiprocessing import *  # noqa: F401,F403  torch re-exports the standard library's namespace
 
+from ._above import above as _above
+
 __all__ = list(multiprocessing.__all__) + [
     "spawn", "start_processes", "ProcessContext", "ProcessException", "ProcessRaisedException",
     "ProcessExitedException", "get_sharing_strategy", "set_sharing_strategy", "get_all_sharing_strategies"]
@@ -221,3 +223,6 @@ def spawn(fn, args=(), nprocs=1, join=True, daemon=False, start_method="spawn"):
                       "start method call torch.multiprocessing.start_processes(fn, args, nprocs, join, daemon, "
                       "start_method)", FutureWarning, stacklevel=2)
     return start_processes(fn, args, nprocs, join, daemon, start_method)
+
+
+_above.warn_not_shared = warn_not_shared  # Tensor.share_memory_

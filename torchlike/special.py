@@ -5,14 +5,11 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.special as jsp
 
-from . import _dtype as D
-from .ops.out import write_out
 from .ops.pointwise import binary, unary
 from .ops.pointwise import exp2, expm1, log1p, round, sigmoid as expit
-from .ops.pointwise_more import (digamma, erf, erfc, erfinv, i0, logit, mvlgamma as multigammaln, polygamma, sinc,
-                                 xlog1py, xlogy)
-from .ops.pointwise_more import lgamma as gammaln
-from .ops.reduction import logsumexp
+from .ops.special import digamma, erf, erfc, erfinv, i0, logit, mvlgamma as multigammaln, polygamma, sinc, xlog1py, xlogy
+from .ops.special import lgamma as gammaln
+from .ops.reductions import logsumexp
 from .ops.registry import Op, apply
 
 __all__ = ["expit", "logit", "erf", "erfc", "erfcx", "erfinv", "gammaln", "digamma", "psi", "polygamma",
@@ -67,6 +64,6 @@ def softmax(input, dim, *, dtype=None):
 def log_softmax(input, dim, *, dtype=None):
     return _softmax_impl(input, dim, dtype, True)
 
-from .ops.special_more import *  # noqa: F401,F403,E402  polynomials, Bessel, Airy
-from .ops import special_more as _special_more  # noqa: E402
-__all__ += [n for n in _special_more.__all__ if not n.startswith("igamma")]
+from .ops.special import *  # noqa: F401,F403,E402  polynomials, Bessel, Airy
+from .ops import special as _special_ops  # noqa: E402
+__all__ += [n for n in _special_ops.__all__ if not n.startswith("igamma")]

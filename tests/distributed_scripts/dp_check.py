@@ -2,7 +2,6 @@
 
 Prints JSON: max parameter differences after 3 SGD steps, eager and under torchlike.compile, and
 where the parameters/outputs live."""
-import copy
 
 import jax
 import numpy as np

@@ -1,5 +1,4 @@
 """Rank 1 fails after the group is up; rank 0 blocks in a collective and must be ended by the launcher."""
-import os
 import sys
 
 import torchlike as torch

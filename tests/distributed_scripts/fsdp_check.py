@@ -1,5 +1,4 @@
 """FSDP over 4 host devices vs single-device training; orbax checkpoint round trip into a plain model."""
-import sys
 import tempfile
 
 import numpy as np

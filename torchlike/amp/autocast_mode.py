@@ -163,7 +163,7 @@ def _cast_args(op, args):
     else:
         return args
     from .._tensor import Tensor
-    from ..ops.methods import _convert
+    from ..ops.conversions import _convert
     from ..ops.registry import _apply
     out = []
     for a in args:

@@ -183,13 +183,13 @@ class GradScaler:
         scale, tracker = self._check_scale_growth_tracker("update")
         if new_scale is not None:
             if isinstance(new_scale, float):
-                scale._value = jnp.asarray(new_scale, jnp.float32)
+                scale._write_value(jnp.asarray(new_scale, jnp.float32))
             else:
                 reason = ("new_scale should be a float or a 1-element torch.cuda.FloatTensor or "
                           "torch.FloatTensor with requires_grad=False.")
                 if not isinstance(new_scale, Tensor) or new_scale.numel() != 1 or new_scale.requires_grad:
                     raise AssertionError(reason)
-                scale._value = jnp.asarray(new_scale._value, jnp.float32).reshape(())
+                scale._write_value(jnp.asarray(new_scale._value, jnp.float32).reshape(()))
         else:
             found = [f._value for st in self._per_optimizer_states.values()
                      for f in st["found_inf_per_device"].values()]
@@ -200,7 +200,8 @@ class GradScaler:
                 combined = combined + f
             s, t = _update_scale(scale._value, tracker._value, combined, jnp.float32(self._growth_factor),
                                  jnp.float32(self._backoff_factor), jnp.int32(self._growth_interval))
-            scale._value, tracker._value = s, t
+            scale._write_value(s)
+            tracker._write_value(t)
         self._per_optimizer_states = defaultdict(_fresh_state)
 
     # ------------------------------------------------------------------ settings and state
@@ -251,13 +252,13 @@ class GradScaler:
                                "instance of GradScaler.")
         self._init_scale = state_dict["scale"]
         if self._scale is not None:
-            self._scale._value = jnp.asarray(state_dict["scale"], jnp.float32)
+            self._scale._write_value(jnp.asarray(state_dict["scale"], jnp.float32))
         self._growth_factor = state_dict["growth_factor"]
         self._backoff_factor = state_dict["backoff_factor"]
         self._growth_interval = state_dict["growth_interval"]
         self._init_growth_tracker = state_dict["_growth_tracker"]
         if self._growth_tracker is not None:
-            self._growth_tracker._value = jnp.asarray(state_dict["_growth_tracker"], jnp.int32)
+            self._growth_tracker._write_value(jnp.asarray(state_dict["_growth_tracker"], jnp.int32))
 
     def __getstate__(self):
         state = self.__dict__.copy()

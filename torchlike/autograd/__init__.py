@@ -40,7 +40,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated)."""
     from .._tensor import Tensor
-    single = isinstance(inputs, Tensor)
     outputs = _seq(outputs)
     inputs = _seq(inputs)
     grads = _seq(grad_outputs) or [None] * len(outputs)
@@ -66,3 +65,6 @@ from . import anomaly_mode, forward_ad, functional  # noqa: E402
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402  (the functions shadow the submodule, as in torch)
 from . import profiler  # noqa: E402
+
+from .._above import above as _above  # noqa: E402
+_above.backward = backward  # Tensor.backward

@@ -63,7 +63,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         for i, t in enumerate(inputs):
             edge = _edge_of(t)
             if edge is None:
-                raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
             capture.setdefault(edge, []).append(i)
 
     # discover the graph and count, per node, how many edges point at it
@@ -112,7 +112,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 if anomaly_mode.enabled:
                     anomaly_mode.check(node, in_grads)
                 if node.hooks:
-                    for h in node.hooks:
+                    for h in list(node.hooks.values()):
                         r = h(_as_tensors(in_grads), _as_tensors(grads))
                         if r is not None:
                             in_grads = [x._value if isinstance(x, Tensor) and not create_graph else x for x in r]
@@ -154,7 +154,7 @@ def _run_pre_hooks(node, grads):
     from .._tensor import Tensor
     if node.pre_hooks:
         for nr, hooks in node.pre_hooks.items():
-            for h in list(hooks):
+            for h in list(hooks.values()):
                 if grads[nr] is None:
                     continue
                 is_t = isinstance(grads[nr], Tensor)

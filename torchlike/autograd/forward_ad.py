@@ -101,13 +101,8 @@ def _jvp_fn(op, statics, casts, idx):
     fn = _jvp_cache.get(key)
     if fn is None:
         def run(arrays, tangents):
-            def f(*d):
-                full = list(arrays)
-                for i, v in zip(idx, d):
-                    full[i] = v
-                if casts is not None:
-                    full = [a if c is None or a is None else jnp.asarray(a, c) for a, c in zip(full, casts)]
-                return op.plain_fwd(*full, **statics)
+            from ..ops.registry import caller, of_inputs
+            f = of_inputs(caller(op.plain_fwd, statics, casts), arrays, idx)
             with _hooks.forward_mode_tracing():
                 return jax.jvp(f, tuple(arrays[i] for i in idx), tangents)[1]
         fn = _jvp_cache[key] = jax.jit(run)

@@ -79,7 +79,7 @@ def _check_v(v, outputs, fn_name, arg):
             raise RuntimeError(f"Mismatch in size for {arg} of the user-provided function at index {i}: the provided "
                                f"v has size {list(vi.shape)} but {arg} has size {list(o.shape)}")
     if len(v) != len(outputs):
-        raise RuntimeError(f"The given v should contain a single Tensor." if len(outputs) == 1 else
+        raise RuntimeError("The given v should contain a single Tensor." if len(outputs) == 1 else
                            f"v has {len(v)} elements but {fn_name} expects {len(outputs)}")
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from collections import OrderedDict
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from .._handles import add_hook, hooks_of
 
 _seq = itertools.count()
 
@@ -39,9 +42,9 @@ class Node:
         self.edges = edges
         self.out_meta = out_meta  # [(shape, np dtype)] per output
         self.seq = next(_seq)
-        self.pre_hooks = None     # {output_nr: [fn]} tensor hooks of non-leaf outputs
+        self.pre_hooks = None     # {output_nr: {handle id: fn}} tensor hooks of non-leaf outputs
         self.retained = None      # {output_nr: weakref(tensor)} for retain_grad()
-        self.hooks = None         # node hooks: fn(grad_inputs, grad_outputs)
+        self.hooks = None         # node hooks {handle id: fn(grad_inputs, grad_outputs)}
 
     def name(self) -> str:
         return type(self).__name__
@@ -51,8 +54,7 @@ class Node:
         return tuple((e[0], e[1]) if e is not None else (None, 0) for e in self.edges)
 
     def register_hook(self, fn):
-        self.hooks = (self.hooks or []) + [fn]
-        return _Handle(lambda: self.hooks.remove(fn))
+        return add_hook(hooks_of(self, "hooks"), fn)
 
     def register_prehook(self, fn):
         return self._add_pre_hook(0, fn)
@@ -60,9 +62,7 @@ class Node:
     def _add_pre_hook(self, nr, fn):
         if self.pre_hooks is None:
             self.pre_hooks = {}
-        lst = self.pre_hooks.setdefault(nr, [])
-        lst.append(fn)
-        return _Handle(lambda: lst.remove(fn) if fn in lst else None)
+        return add_hook(self.pre_hooks.setdefault(nr, OrderedDict()), fn)
 
     def apply(self, grads, create_graph):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -75,26 +75,6 @@ class Node:
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
-
-
-class _Handle:
-    """What register_hook returns: ``.remove()`` unregisters the hook."""
-    _ids = itertools.count()
-
-    def __init__(self, remover):
-        self._remover = remover
-        self.id = next(self._ids)
-
-    def remove(self):
-        if self._remover is not None:
-            self._remover()
-            self._remover = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 @jax.jit
@@ -169,14 +149,14 @@ class AccumulateGrad(Node):
         if g is None:
             return []
         g = g if isinstance(g, Tensor) else Tensor._wrap(g)
-        for hook in list(t._hooks or ()):
+        for hook in list((t._hooks or {}).values()):
             r = hook(g)
             if r is not None:
                 g = r
         if not create_graph:
             g = g.detach()
         accumulate_grad(t, g, create_graph)
-        for hook in list(t._post_acc_hooks or ()):
+        for hook in list((t._post_acc_hooks or {}).values()):
             hook(t)
         return []
 

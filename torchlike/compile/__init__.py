@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import warnings
 
-from .errors import UntraceableError
+from .._errors import UntraceableError
+from ..nn.modules import module as _nn_module
 from .module import OptimizedModule
 from .step import CompiledFunction
 
@@ -49,3 +50,5 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mo
 
 
 __all__ = ["compile", "CompiledFunction", "OptimizedModule", "UntraceableError"]
+
+_nn_module._compile = compile  # nn.Module.compile calls it

@@ -8,7 +8,6 @@ forward, so ``loss.backward()`` runs one program for the model.
 """
 from __future__ import annotations
 
-import jax
 
 from .. import _intercept
 from .. import _trace_hooks as hooks
@@ -26,12 +25,7 @@ def _forward_fn(module, out_info):
         params = list(module.parameters())
         buffers = [b for b in module.buffers()]
         tensors = params + buffers
-        saved = [t._value for t in tensors]
-        prev_rng = hooks.rng
-        try:
-            for t, v in zip(tensors, arrays[:n_p + n_b]):
-                t._value = v
-            hooks.rng = hooks.TraceRNG(arrays[-1])
+        with hooks.tracing(tensors, arrays[:n_p + n_b], arrays[-1]):
             args = [Tensor._wrap(v) for v in arrays[n_p + n_b:-1]]
             a, kw = _join(treedef, static, args)
             with grad_mode.no_grad():
@@ -39,10 +33,6 @@ def _forward_fn(module, out_info):
             out_t, out_static, out_tree = _split(out)
             out_info[meta] = (out_tree, out_static)
             return tuple(t._value for t in out_t) + tuple(b._value for b in buffers)
-        finally:
-            hooks.rng = prev_rng
-            for t, v in zip(tensors, saved):
-                t._value = v
     return fwd
 
 

@@ -15,7 +15,6 @@ import warnings
 
 import jax
 import jax.extend.core
-import jax.numpy as jnp
 import numpy as np
 
 from .. import _intercept
@@ -26,7 +25,7 @@ from .. import random as _random
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from . import donation, xla_cpu
-from .errors import UntraceableError
+from .._errors import UntraceableError
 from .state import Recorder, module_state, optimizer_tensors, reachable, unique
 
 _UNTRACEABLE = (UntraceableError, jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError,
@@ -263,50 +262,40 @@ class CompiledFunction:
 
         def program(vals, grads, arg_vals, lrs, key):
             this.trace_count += 1
-            saved = [(t._value, t._grad, t.grad_fn, t._output_nr) for t in state]
             saved_lrs = [g[k] for g, k in lr_slots]
-            prev_rng = hooks.rng
             try:
-                for t, v, g in zip(state, vals, grads):
-                    t._value = v
-                    t._grad = None if g is None else Tensor._wrap(g)
-                start_grads = [t._grad for t in state]
-                for (g, k), v in zip(lr_slots, lrs):
-                    g[k] = v
-                hooks.rng = hooks.TraceRNG(key)
-                targs = []
-                for v, (rg, cls) in zip(arg_vals, arg_flags):
-                    t = Tensor._wrap(v)
-                    if rg:
-                        t._requires_grad = True
-                    targs.append(t)
-                a, kw = _join(treedef, static, targs)
-                out = this.fn(*a, **kw)
-                out_t, out_static, out_tree = _split(out)
-                out_info["tree"], out_info["static"] = out_tree, out_static
-                new_vals = [t._value for t in state]
-                new_grads = [None if t._grad is None else t._grad._value for t in state]
-                if this.donate is True:  # donated inputs are gone: everything comes back (aliased, no copy)
-                    v_idx = g_idx = range(len(state))
-                else:  # state the step left alone is not an output (each output is a copy and a buffer to create)
-                    v_idx = [i for i, (n, o) in enumerate(zip(new_vals, vals)) if n is not o]
-                    g_idx = [i for i, (n, o) in enumerate(zip(new_grads, grads)) if n is not o]
-                out_info["v_idx"], out_info["g_idx"] = tuple(v_idx), tuple(g_idx)
-                # how each written grad came about: accumulated into the .grad tensor the step started
-                # with ("add", written back into that same tensor, as eager backward does), a new .grad
-                # ("new", e.g. after zero_grad()), or untouched (an output only because donate=True)
-                out_info["g_how"] = tuple(
-                    "same" if new_grads[i] is grads[i] else "add" if state[i]._grad is start_grads[i] else "new"
-                    for i in g_idx)
-                out_info["g_bumps"] = tuple(0 if start_grads[i] is None else start_grads[i]._version_box[0]
-                                            for i in g_idx)
-                return [new_vals[i] for i in v_idx], [new_grads[i] for i in g_idx], [t._value for t in out_t]
+                with hooks.tracing(state, vals, key, [None if g is None else Tensor._wrap(g) for g in grads]):
+                    start_grads = [t._grad for t in state]
+                    for (g, k), v in zip(lr_slots, lrs):
+                        g[k] = v
+                    targs = []
+                    for v, (rg, cls) in zip(arg_vals, arg_flags):
+                        t = Tensor._wrap(v)
+                        if rg:
+                            t._requires_grad = True
+                        targs.append(t)
+                    a, kw = _join(treedef, static, targs)
+                    out = this.fn(*a, **kw)
+                    out_t, out_static, out_tree = _split(out)
+                    out_info["tree"], out_info["static"] = out_tree, out_static
+                    new_vals = [t._value for t in state]
+                    new_grads = [None if t._grad is None else t._grad._value for t in state]
+                    if this.donate is True:  # donated inputs are gone: everything comes back (aliased, no copy)
+                        v_idx = g_idx = range(len(state))
+                    else:  # state the step left alone is not an output (each output is a copy and a buffer to create)
+                        v_idx = [i for i, (n, o) in enumerate(zip(new_vals, vals)) if n is not o]
+                        g_idx = [i for i, (n, o) in enumerate(zip(new_grads, grads)) if n is not o]
+                    out_info["v_idx"], out_info["g_idx"] = tuple(v_idx), tuple(g_idx)
+                    # how each written grad came about: accumulated into the .grad tensor the step started
+                    # with ("add", written back into that same tensor, as eager backward does), a new .grad
+                    # ("new", e.g. after zero_grad()), or untouched (an output only because donate=True)
+                    out_info["g_how"] = tuple(
+                        "same" if new_grads[i] is grads[i] else "add" if state[i]._grad is start_grads[i] else "new"
+                        for i in g_idx)
+                    out_info["g_bumps"] = tuple(0 if start_grads[i] is None else start_grads[i]._version_box[0]
+                                                for i in g_idx)
+                    return [new_vals[i] for i in v_idx], [new_grads[i] for i in g_idx], [t._value for t in out_t]
             finally:
-                hooks.rng = prev_rng
-                for t, (v, g, fn, nr) in zip(state, saved):
-                    t._value, t._grad, t.grad_fn = v, g, fn
-                    if nr:
-                        t._output_nr = nr
                 for (g, k), v in zip(lr_slots, saved_lrs):
                     g[k] = v
 

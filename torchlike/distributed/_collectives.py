@@ -101,7 +101,7 @@ def _program(kind, arg, mesh):
 def _run(kind, arg, value):
     """Run a collective on this process's array ``value``; returns this process's piece of the result."""
     if isinstance(value, jax.core.Tracer):
-        from ..compile.errors import raise_untraceable
+        from .._errors import raise_untraceable
         raise_untraceable("torch.distributed collective")
     mesh = rank_mesh()
     mine = mesh.devices.flat[_state.rank] if not _state.uses_jax_distributed else \

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 
 import jax
-import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec as P
 
 from .. import _trace_hooks as hooks

@@ -45,7 +45,7 @@ class Normal(Distribution):
         return 0.5 + 0.5 * math.log(2 * math.pi) + self.scale.log()
 
     def cdf(self, value):
-        from ..ops.pointwise_more import erf
+        from ..ops.special import erf
         return 0.5 * (1 + erf((value - self.loc) / (self.scale * math.sqrt(2))))
 
     def _repr_args(self):

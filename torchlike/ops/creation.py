@@ -1,4 +1,4 @@
-"""Tensor creation: from data, filled, ranges, and random draws from torch's generator.
+"""Tensor creation: from data, filled, ranges, scalar_tensor, and random draws from torch's generator.
 
 New tensors live on the CPU unless ``device=`` says otherwise (torch's default), also when JAX's
 own default device is an accelerator. dtypes are inferred as torch infers them: Python ints ->
@@ -6,7 +6,6 @@ int64, Python floats -> the default dtype, numpy arrays keep their dtype.
 """
 from __future__ import annotations
 
-import builtins
 import math
 import numbers
 import warnings
@@ -18,9 +17,20 @@ import numpy as np
 from .. import _device as _dev
 from .. import _dtype as D
 from .. import random as _random
+from .._above import above as _above
 from .._tensor import Tensor
-from ..autograd import grad_mode
+from .declare import public
 from .out import write_out as _out
+
+
+@public
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """A 0-d tensor holding ``s``, of the default float dtype unless ``dtype`` is given."""
+    from .creation import tensor
+    if isinstance(s, Tensor):
+        s = s.item()
+    return tensor(s, dtype=D.get_default_dtype() if dtype is None else dtype, device=device,
+                  requires_grad=requires_grad)
 
 
 def _place(arr, device):
@@ -102,6 +112,7 @@ def _to_numpy_nested(data):
     return data
 
 
+@public
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """torch.tensor: copy ``data`` into a new leaf tensor, inferring the dtype as torch does."""
     if isinstance(data, Tensor):
@@ -130,6 +141,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     return _finish(_place(value, device), requires_grad)
 
 
+@public
 def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor):
         out = data
@@ -141,6 +153,7 @@ def as_tensor(data, dtype=None, device=None):
     return tensor(data, dtype=dtype, device=device)
 
 
+@public
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     t = as_tensor(obj, dtype=dtype, device=device)
     if requires_grad:
@@ -148,6 +161,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     return t
 
 
+@public
 def from_numpy(ndarray):
     """A tensor with the array's dtype and shape (a copy: JAX arrays are immutable)."""
     if not isinstance(ndarray, np.ndarray):
@@ -173,22 +187,26 @@ def _filled(size, fill, dtype, device, requires_grad):
     return _finish(value, requires_grad)
 
 
+@public
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False, **kw):
     t = _filled(_size(size, kw), 0, _dtype_or_default(dtype), device, requires_grad)
     return _out(t, out)
 
 
+@public
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False, **kw):
     t = _filled(_size(size, kw), 1, _dtype_or_default(dtype), device, requires_grad)
     return _out(t, out)
 
 
+@public
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None, **kw):
     """Uninitialised in torch; zero-filled here (JAX has no uninitialised memory)."""
     return zeros(*size, out=out, dtype=dtype, device=device, requires_grad=requires_grad, **kw)
 
 
+@public
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
@@ -200,19 +218,19 @@ def _like(t, dtype, device):
     return (t.dtype if dtype is None else D.to_dtype(dtype)), (t.device if device is None else device)
 
 
+@public(aliases=('empty_like',))
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dt, dev = _like(input, dtype, device)
     return _filled(tuple(input.shape), 0, dt, dev, requires_grad)
 
 
+@public
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dt, dev = _like(input, dtype, device)
     return _filled(tuple(input.shape), 1, dt, dev, requires_grad)
 
 
-empty_like = zeros_like
-
-
+@public
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dt, dev = _like(input, dtype, device)
     return _filled(tuple(input.shape), fill_value, dt, dev, requires_grad)
@@ -222,6 +240,7 @@ def _num(x):
     return x.item() if isinstance(x, Tensor) else x
 
 
+@public
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """torch.arange: values start + i*step for i < ceil((end-start)/step), computed in double."""
     start, end, step = _num(start), _num(end), _num(step)
@@ -256,6 +275,7 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
     return _finish(_place((start + np.arange(n) * step).astype(dt.np), device), requires_grad)
 
 
+@public
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """torch.linspace: the first half counted up from start, the second half down from end."""
     start, end = _num(start), _num(end)
@@ -282,6 +302,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _out(_finish(_place(arr.astype(dt.np), device), requires_grad), out)
 
 
+@public
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     dt = _dtype_or_default(dtype)
     exps = linspace(start, end, steps, dtype=D.float64)._value
@@ -289,17 +310,17 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     return _out(_finish(_place(arr.astype(dt.np), device), requires_grad), out)
 
 
+@public
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     dt = _dtype_or_default(dtype)
     return _out(_finish(_place(np.eye(n, n if m is None else m, dtype=dt.np), device), requires_grad), out)
 
 
-# ------------------------------------------------------------------------- random
-
 def _gen(generator):
     return _random.default_generator if generator is None else generator
 
 
+@public
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False, **kw):
     dt = _dtype_or_default(dtype)
@@ -309,6 +330,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
     return _out(_finish(_place(arr, device), requires_grad), out)
 
 
+@public
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, **kw):
     dt = _dtype_or_default(dtype)
@@ -318,16 +340,19 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     return _out(_finish(_place(arr, device), requires_grad), out)
 
 
+@public
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dt, dev = _like(input, dtype, device)
     return rand(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
+@public
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dt, dev = _like(input, dtype, device)
     return randn(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
+@public
 def randint(*args, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw):
     """randint(high, size) or randint(low, high, size)."""
     if "size" in kw:
@@ -348,6 +373,7 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
     return _out(_finish(_place(arr.astype(dt.np), device), requires_grad), out)
 
 
+@public
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
                  memory_format=None):
     if high is None:
@@ -356,6 +382,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
     return randint(low, high, tuple(input.shape), dtype=dt, device=dev)
 
 
+@public
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False):
     dt = D.int64 if dtype is None else D.to_dtype(dtype)
@@ -363,6 +390,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     return _out(_finish(_place(arr.astype(dt.np), device), requires_grad), out)
 
 
+@public
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
            requires_grad=False):
     """normal(mean, std, size) with floats, or with tensor mean/std (broadcast together)."""
@@ -374,7 +402,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         ref = mean if isinstance(mean, Tensor) else std
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         if isinstance(s, (int, float)) and s < 0 or isinstance(std, Tensor) and bool(np.any(np.asarray(s) < 0)):
-            raise RuntimeError(f"normal expects all elements of std >= 0.0")
+            raise RuntimeError("normal expects all elements of std >= 0.0")
         dt = ref._value.dtype
         if isinstance(std, Tensor):
             arr = g.normal(shape, dt, 0.0, 1.0) * np.asarray(s, dt)
@@ -389,6 +417,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     return _out(_finish(_place(arr, device), requires_grad), out)
 
 
+@public
 def bernoulli(input, p=None, *, generator=None, out=None):
     """Draw 0/1 with probability ``input`` (or ``p``), in input's dtype."""
     probs = np.asarray(input._value) if p is None else np.full(input.shape, p, np.float64)
@@ -399,6 +428,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     return _out(Tensor._wrap(_place(arr, input.device)), out)
 
 
+@public
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
     probs = np.asarray(input._value, np.float64)
     if probs.ndim not in (1, 2):
@@ -435,7 +465,11 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     return _out(Tensor._wrap(_place(res, input.device)), out)
 
 
+@public
 def poisson(input, generator=None):
     rng = np.random.default_rng(int(_gen(generator).randint(0, 2 ** 62, (1,))[0]))
     arr = rng.poisson(np.asarray(input._value)).astype(input._value.dtype)
     return Tensor._wrap(_place(arr, input.device))
+
+
+_above.tensor, _above.zeros = tensor, zeros  # Tensor(data) and Tensor._assign(non-Tensor) use them

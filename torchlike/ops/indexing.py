@@ -1,5 +1,6 @@
 """Indexing: ``x[idx]`` and ``x[idx] = v`` with ints, slices, None, Ellipsis, bool masks and integer
-tensors (NumPy/torch advanced-indexing rules), plus the scatter that writes a view back into its base.
+tensors (NumPy/torch advanced-indexing rules), the scatter that writes a view back into its base,
+and gather, index_select, masked_fill, nonzero(_static), argwhere, unravel_index.
 
 Basic indexing (ints, slices, None, Ellipsis) returns a view. Bool masks have data-dependent
 shapes: eagerly they become integer indices on the host; ``x[mask] = v`` with a broadcastable ``v``
@@ -12,8 +13,55 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, _chain_fn, _make_view
+from .._above import above as _above
+from .._tensor import Tensor, _chain_fn, _make_view, _wrap_dim
+from .declare import public
+from .out import write_out
 from .registry import Op, apply
+
+
+def _unravel(i, shape):
+    out = []
+    for s in reversed(shape):
+        out.append(i % s)
+        i = i // s
+    return tuple(reversed(out))
+
+
+_unravel_op = Op("unravel_index", _unravel, differentiable=False)
+
+
+@public
+def unravel_index(indices, shape):
+    """Tuple of coordinate tensors (int64) of flat ``indices`` in an array of ``shape``."""
+    from .creation import tensor
+    if isinstance(shape, int):
+        shape = (shape,)
+    shape = tuple(int(s) for s in shape)
+    if not isinstance(indices, Tensor):
+        indices = tensor(indices)
+    if indices.dtype.is_floating_point or indices.dtype.is_complex or indices.dtype is D.bool:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    if any(s < 0 for s in shape):
+        raise ValueError("'shape' cannot have negative values, but got " + str(shape))
+    return apply(_unravel_op, indices.long(), shape=shape)
+
+
+def _nonzero_static(x, size, fill_value):
+    if x.ndim == 0:
+        return jnp.zeros((size, 0), jnp.int64)
+    return jnp.stack(jnp.nonzero(x, size=size, fill_value=fill_value), axis=1).astype(jnp.int64)
+
+
+_nonzero_static_op = Op("nonzero_static", _nonzero_static, differentiable=False)
+
+
+@public(method=True)
+def nonzero_static(input, *, size, fill_value=-1):
+    """``nonzero`` padded with ``fill_value`` rows (or truncated) to exactly ``size`` rows."""
+    if size < 0:
+        raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, but got {size}")
+    return apply(_nonzero_static_op, input, size=int(size), fill_value=int(fill_value))
 
 
 def _is_int(k):
@@ -87,7 +135,7 @@ def parse_index(x, idx):
                                          f"not match the shape of the indexed tensor [{', '.join(map(str, x.shape))}] "
                                          f"at index {dim + j}")
             if isinstance(k._value, jax.core.Tracer):
-                from ..compile.errors import raise_untraceable
+                from .._errors import raise_untraceable
                 raise_untraceable("indexing with a boolean mask (its result has a data-dependent shape)")
             nz = np.nonzero(np.asarray(k._value))
             for a in nz:
@@ -129,6 +177,8 @@ def _build_index(spec, arrays):
 
 
 _basic = Op("index", lambda x, spec: x[_build_index(spec, ())], saves=False, backward_name="SliceBackward0")
+
+
 _advanced = Op("index", lambda x, *idx, spec: x[_build_index(spec, idx)], backward_name="IndexBackward0")
 
 
@@ -144,6 +194,8 @@ def _put(x, v, *idx, spec):
 
 
 _index_put = Op("index_put", _put, backward_name="IndexPutBackward0")
+
+
 _mask_put = Op("index_put", lambda x, v, mask: jnp.where(mask, jnp.asarray(v).astype(x.dtype), x),
                backward_name="MaskedFillBackward0")
 
@@ -179,7 +231,6 @@ def _check_setitem_shape(vshape, tshape):
                            f"broadcast to indexing result of shape [{', '.join(map(str, tshape))}]")
 
 
-# ---------------------------------------------------------------- writing views back
 def _view_scatter(base, v, chain):
     f = _chain_fn(chain)
     v = v.astype(base.dtype)
@@ -197,11 +248,11 @@ def view_scatter(root, value, chain):
     return apply(_view_scatter_op, root, value, chain=chain)
 
 
-# ---------------------------------------------------------------- first index ops
+@public(method=True)
 def nonzero(input, *, as_tuple=False):
     """Indices of non-zero elements (host computation: the result's size depends on the data)."""
     if isinstance(input._value, jax.core.Tracer):
-        from ..compile.errors import raise_untraceable
+        from .._errors import raise_untraceable
         raise_untraceable("torch.nonzero (its result has a data-dependent shape)")
     nz = np.nonzero(np.asarray(input._value))
     if as_tuple:
@@ -213,6 +264,7 @@ def nonzero(input, *, as_tuple=False):
     return Tensor._wrap(jnp.asarray(np.stack(nz, 1) if nz else np.zeros((0, 0)), jnp.int64))
 
 
+@public(method=True)
 def argwhere(input):
     return nonzero(input)
 
@@ -220,6 +272,7 @@ def argwhere(input):
 _masked_fill = Op("masked_fill", lambda x, m, v: jnp.where(m, jnp.asarray(v).astype(x.dtype), x))
 
 
+@public(method=True, inplace=True)
 def masked_fill(input, mask, value):
     """Fill where ``mask`` (bool, broadcastable) is True; ``value`` a number or 0-d tensor."""
     if mask.dtype is not D.bool:
@@ -233,8 +286,8 @@ def masked_fill(input, mask, value):
 _gather = Op("gather", lambda x, idx, dim: jnp.take_along_axis(x, idx, axis=dim))
 
 
+@public(method=True)
 def gather(input, dim, index, *, sparse_grad=False, out=None):
-    from .._tensor import _wrap_dim
     if index.dtype is not D.int64:
         raise RuntimeError("gather(): Expected dtype int64 for index")
     d = _wrap_dim(dim, input.ndim)
@@ -247,16 +300,17 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
                 raise RuntimeError(f"Size does not match at dimension {k} expected index {list(index.shape)} to be "
                                    f"smaller than self {list(input.shape)} apart from dimension {d}")
         x = getitem(input, tuple(slice(0, index.shape[k]) if k != d else slice(None) for k in range(input.ndim)))
-    from .out import write_out
     return write_out(apply(_gather, x, index, dim=d), out)
 
 
 _index_select = Op("index_select", lambda x, idx, dim: jnp.take(x, idx, axis=dim))
 
 
+@public(method=True)
 def index_select(input, dim, index, *, out=None):
-    from .._tensor import _wrap_dim
-    from .out import write_out
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     return write_out(apply(_index_select, input, index.reshape(-1), dim=_wrap_dim(dim, input.ndim)), out)
+
+
+_above.view_scatter = view_scatter  # Tensor writes a view back into its base with it

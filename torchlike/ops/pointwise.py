@@ -1,7 +1,8 @@
 """Pointwise (elementwise) operations, with torch's type promotion and broadcasting errors.
 
-Each op is defined once with :func:`unary`/:func:`binary` (an :class:`Op` plus its public function);
-``ops/methods.py`` binds them as Tensor methods, operators and in-place ``_`` variants.
+Each op is defined once with :func:`unary`/:func:`binary` (an :class:`Op` plus its public function)
+or as a function declared with :func:`~.declare.public`; the declaration generates its ``torch.*``
+name, Tensor method and in-place twins (``operators.py`` maps Python's operators onto them).
 """
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from jax import lax
 
 from .. import _dtype as D
 from .._tensor import Tensor
-from .registry import Op, apply
+from .declare import public
 from .out import write_out
+from .registry import Op, apply
 
 
 def _check_broadcast(a, b):
@@ -27,8 +29,18 @@ def _check_broadcast(a, b):
                                f"non-singleton dimension {max(len(sa), len(sb)) - i}")
 
 
+_DECL_KEYS = ("function", "method", "inplace", "torch_inplace", "aliases")
+
+
+def _split_decl(kw):
+    return {k: kw.pop(k) for k in _DECL_KEYS if k in kw}
+
+
 def unary(name, f, promote="float", **kw):
-    """Define ``name(input, *, out=None)`` from a JAX function of one array."""
+    """Define ``name(input, *, out=None)`` from a JAX function of one array. Keywords of
+    :func:`~.declare.public` (``method=True, inplace=True, ...``) declare its public names; the rest
+    go to :class:`Op`."""
+    decl = _split_decl(kw)
     o = Op(name, f, promote=promote, **kw)
 
     def fn(input, *, out=None):
@@ -36,11 +48,13 @@ def unary(name, f, promote="float", **kw):
 
     fn.__name__ = fn.__qualname__ = name
     fn.op = o
-    return fn
+    return public(fn, **decl) if decl else fn
 
 
 def binary(name, f, promote="same", **kw):
-    """Define ``name(input, other, *, out=None)`` from a JAX function of two arrays."""
+    """Define ``name(input, other, *, out=None)`` from a JAX function of two arrays (keywords as
+    :func:`unary`)."""
+    decl = _split_decl(kw)
     o = Op(name, f, promote=promote, check=_check_broadcast, **kw)
 
     def fn(input, other, *, out=None):
@@ -48,7 +62,7 @@ def binary(name, f, promote="same", **kw):
 
     fn.__name__ = fn.__qualname__ = name
     fn.op = o
-    return fn
+    return public(fn, **decl) if decl else fn
 
 
 def _is_bool(x):
@@ -69,6 +83,7 @@ def _scaled(other, alpha):
     return other * alpha
 
 
+@public(method=True, inplace=True)
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other."""
     if not isinstance(input, Tensor):  # scalar + tensor
@@ -79,6 +94,7 @@ def add(input, other, *, alpha=1, out=None):
     return r if out is None else write_out(r, out)
 
 
+@public(method=True, inplace=True, aliases=('subtract',))
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other (bool tensors cannot be subtracted, as in torch)."""
     if _is_bool(input) and _is_bool(other):
@@ -87,15 +103,13 @@ def sub(input, other, *, alpha=1, out=None):
     return write_out(apply(_sub, input, _scaled(other, alpha)), out)
 
 
-subtract = sub
-
-
+@public
 def rsub(input, other, *, alpha=1):
     return sub(other, _scaled(input, alpha)) if isinstance(other, Tensor) else apply(_sub, other, _scaled(input, alpha))
 
 
 mul = _mul
-multiply = mul
+public(mul, method=True, inplace=True, aliases=('multiply',))
 
 _true_div = Op("div", jnp.true_divide, promote="float", check=_check_broadcast)
 
@@ -116,6 +130,7 @@ _trunc_div_op = Op("div", _trunc_div, promote="same")
 _floor_div_op = Op("div", _floor_div, promote="same")
 
 
+@public(method=True, inplace=True, aliases=('divide', 'true_divide'))
 def div(input, other, *, rounding_mode=None, out=None):
     """True division (ints give the default float), or 'trunc' / 'floor' rounding in input dtype."""
     if rounding_mode is None:
@@ -140,17 +155,14 @@ def _check_int_zero(input, other):
         raise RuntimeError("ZeroDivisionError")
 
 
-divide = div
-true_divide = div
-
-
+@public(method=True, inplace=True)
 def floor_divide(input, other, *, out=None):
     _check_int_zero(input, other)
     return write_out(apply(_floor_div_op, input, other), out)
 
 
-remainder = binary("remainder", jnp.remainder)
-fmod = binary("fmod", jnp.fmod)
+remainder = binary("remainder", jnp.remainder, method=True, inplace=True)
+fmod = binary("fmod", jnp.fmod, method=True, inplace=True)
 
 
 def _pow(a, b):
@@ -160,6 +172,7 @@ def _pow(a, b):
 _pow_op = Op("pow", _pow, promote="same")
 
 
+@public(method=True, inplace=True)
 def pow(input, exponent, *, out=None):
     """input ** exponent; integer tensors to negative integer powers raise, as in torch."""
     if isinstance(input, Tensor) and not (input.dtype.is_floating_point or input.dtype.is_complex):
@@ -169,7 +182,7 @@ def pow(input, exponent, *, out=None):
     return write_out(apply(_pow_op, input, exponent), out)
 
 
-float_power = binary("float_power", lambda a, b: jnp.power(a.astype(jnp.float64), b.astype(jnp.float64)), promote="none")
+float_power = binary("float_power", lambda a, b: jnp.power(a.astype(jnp.float64), b.astype(jnp.float64)), promote="none", method=True, inplace=True)
 
 
 def _neg(x):
@@ -179,6 +192,7 @@ def _neg(x):
 _neg_op = Op("neg", _neg, promote="none", saves=False)
 
 
+@public(method=True, inplace=True, torch_inplace=True, aliases=('negative',))
 def neg(input, *, out=None):
     if input.dtype is D.bool:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
@@ -186,55 +200,56 @@ def neg(input, *, out=None):
     return write_out(apply(_neg_op, input), out)
 
 
-negative = neg
-positive = lambda input: input  # noqa: E731
+@public(method=True)
+def positive(input):
+    """``input`` itself (torch.positive; an error for bool tensors in torch, not checked here)."""
+    return input
 
-abs = unary("abs", jnp.abs, promote="none")
-absolute = abs
-sign = unary("sign", jnp.sign, promote="none")
-sgn = sign
-exp = unary("exp", saves_result=True, f=jnp.exp)
-exp2 = unary("exp2", jnp.exp2)
-expm1 = unary("expm1", jnp.expm1)
-log = unary("log", jnp.log)
-log1p = unary("log1p", jnp.log1p)
-log2 = unary("log2", jnp.log2)
-log10 = unary("log10", jnp.log10)
-sqrt = unary("sqrt", saves_result=True, f=jnp.sqrt)
-rsqrt = unary("rsqrt", saves_result=True, f=lax.rsqrt)
-square = unary("square", jnp.square, promote="none")
-reciprocal = unary("reciprocal", jnp.reciprocal)
-sin = unary("sin", jnp.sin)
-cos = unary("cos", jnp.cos)
-tan = unary("tan", jnp.tan)
-asin = unary("asin", jnp.arcsin)
-acos = unary("acos", jnp.arccos)
-atan = unary("atan", jnp.arctan)
-sinh = unary("sinh", jnp.sinh)
-cosh = unary("cosh", jnp.cosh)
-tanh = unary("tanh", saves_result=True, f=jnp.tanh)
-asinh = unary("asinh", jnp.arcsinh)
-acosh = unary("acosh", jnp.arccosh)
-atanh = unary("atanh", jnp.arctanh)
+abs = unary("abs", jnp.abs, promote="none", method=True, inplace=True, torch_inplace=True)
+public(abs, name="absolute", method=True, inplace=True)  # no torch.absolute_
+sign = unary("sign", jnp.sign, promote="none", method=True, inplace=True, aliases=('sgn',))
+exp = unary("exp", saves_result=True, f=jnp.exp, method=True, inplace=True, torch_inplace=True)
+exp2 = unary("exp2", jnp.exp2, method=True, inplace=True, torch_inplace=True)
+expm1 = unary("expm1", jnp.expm1, method=True, inplace=True, torch_inplace=True)
+log = unary("log", jnp.log, method=True, inplace=True, torch_inplace=True)
+log1p = unary("log1p", jnp.log1p, method=True, inplace=True, torch_inplace=True)
+log2 = unary("log2", jnp.log2, method=True, inplace=True, torch_inplace=True)
+log10 = unary("log10", jnp.log10, method=True, inplace=True, torch_inplace=True)
+sqrt = unary("sqrt", saves_result=True, f=jnp.sqrt, method=True, inplace=True, torch_inplace=True)
+rsqrt = unary("rsqrt", saves_result=True, f=lax.rsqrt, method=True, inplace=True, torch_inplace=True)
+square = unary("square", jnp.square, promote="none", method=True, inplace=True, torch_inplace=True)
+reciprocal = unary("reciprocal", jnp.reciprocal, method=True, inplace=True, torch_inplace=True)
+sin = unary("sin", jnp.sin, method=True, inplace=True, torch_inplace=True)
+cos = unary("cos", jnp.cos, method=True, inplace=True, torch_inplace=True)
+tan = unary("tan", jnp.tan, method=True, inplace=True, torch_inplace=True)
+asin = unary("asin", jnp.arcsin, method=True, inplace=True, torch_inplace=True, aliases=('arcsin',))
+acos = unary("acos", jnp.arccos, method=True, inplace=True, torch_inplace=True, aliases=('arccos',))
+atan = unary("atan", jnp.arctan, method=True, inplace=True, torch_inplace=True, aliases=('arctan',))
+sinh = unary("sinh", jnp.sinh, method=True, inplace=True, torch_inplace=True)
+cosh = unary("cosh", jnp.cosh, method=True, inplace=True, torch_inplace=True)
+tanh = unary("tanh", saves_result=True, f=jnp.tanh, method=True, inplace=True, torch_inplace=True)
+asinh = unary("asinh", jnp.arcsinh, method=True, inplace=True, torch_inplace=True, aliases=('arcsinh',))
+acosh = unary("acosh", jnp.arccosh, method=True, inplace=True, torch_inplace=True, aliases=('arccosh',))
+atanh = unary("atanh", jnp.arctanh, method=True, inplace=True, torch_inplace=True, aliases=('arctanh',))
 arcsin, arccos, arctan = asin, acos, atan
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
-sigmoid = unary("sigmoid", saves_result=True, f=jax.nn.sigmoid)
-floor = unary("floor", lambda x: jnp.floor(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none")
-ceil = unary("ceil", lambda x: jnp.ceil(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none")
-trunc = unary("trunc", lambda x: jnp.trunc(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none")
-fix = trunc
-frac = unary("frac", lambda x: x - jnp.trunc(x), promote="none")
+sigmoid = unary("sigmoid", saves_result=True, f=jax.nn.sigmoid, method=True, inplace=True, torch_inplace=True)
+floor = unary("floor", lambda x: jnp.floor(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none", method=True, inplace=True, torch_inplace=True)
+ceil = unary("ceil", lambda x: jnp.ceil(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none", method=True, inplace=True, torch_inplace=True)
+trunc = unary("trunc", lambda x: jnp.trunc(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none", method=True, inplace=True, torch_inplace=True, aliases=('fix',))
+frac = unary("frac", lambda x: x - jnp.trunc(x), promote="none", method=True, inplace=True, torch_inplace=True)
 
 
 def _relu(x):
     return jnp.maximum(x, jnp.zeros((), x.dtype)) if x.dtype != jnp.bool_ else x
 
 
-relu = unary("relu", _relu, promote="none", saves_result=True)
+relu = unary("relu", _relu, promote="none", saves_result=True, method=True, inplace=True, torch_inplace=True)
 
 _round_op = Op("round", lambda x, decimals: jnp.round(x, decimals), promote="none")
 
 
+@public(method=True, inplace=True, torch_inplace=True)
 def round(input, *, decimals=0, out=None):
     """Round half to even, as torch does; ``decimals`` scales first."""
     return write_out(apply(_round_op, input, decimals=decimals), out)
@@ -252,6 +267,7 @@ def _clamp(x, lo, hi):
 _clamp_op = Op("clamp", _clamp, promote="same")
 
 
+@public(method=True, inplace=True, torch_inplace=True, aliases=('clip',))
 def clamp(input, min=None, max=None, *, out=None):
     """Limit to [min, max] (either may be None, a number or a tensor); min > max gives max."""
     if min is None and max is None:
@@ -259,13 +275,12 @@ def clamp(input, min=None, max=None, *, out=None):
     return write_out(apply(_clamp_op, input, min, max), out)
 
 
-clip = clamp
-
-
+@public(method=True, inplace=True, torch_inplace=True)
 def clamp_min(input, min):
     return clamp(input, min=min)
 
 
+@public(method=True, inplace=True, torch_inplace=True)
 def clamp_max(input, max):
     return clamp(input, max=max)
 
@@ -273,6 +288,11 @@ def clamp_max(input, max):
 _where_vals = Op("where", lambda x, y, c: jnp.where(c, x, y), promote="same", n_promote=2)
 
 
+def _where_method(self, condition, other):
+    return where(condition, self, other)
+
+
+@public(method=_where_method)
 def where(condition, input=None, other=None, *, out=None):
     """where(cond, x, y) elementwise; where(cond) is nonzero(cond, as_tuple=True)."""
     if input is None and other is None:
@@ -290,24 +310,24 @@ def _tn(d):
     return _type_name(d)
 
 
-maximum = binary("maximum", jnp.maximum)
-minimum = binary("minimum", jnp.minimum)
-fmax = binary("fmax", jnp.fmax)
-fmin = binary("fmin", jnp.fmin)
+maximum = binary("maximum", jnp.maximum, method=True)
+minimum = binary("minimum", jnp.minimum, method=True)
+fmax = binary("fmax", jnp.fmax, method=True)
+fmin = binary("fmin", jnp.fmin, method=True)
 
 # ---------------------------------------------------------------- comparisons and logic
-eq = binary("eq", jnp.equal, promote="compare")
-ne = binary("ne", jnp.not_equal, promote="compare")
-lt = binary("lt", jnp.less, promote="compare")
-le = binary("le", jnp.less_equal, promote="compare")
-gt = binary("gt", jnp.greater, promote="compare")
-ge = binary("ge", jnp.greater_equal, promote="compare")
+eq = binary("eq", jnp.equal, promote="compare", method=True, inplace=True)
+ne = binary("ne", jnp.not_equal, promote="compare", method=True, inplace=True, aliases=('not_equal',))
+lt = binary("lt", jnp.less, promote="compare", method=True, inplace=True, aliases=('less',))
+le = binary("le", jnp.less_equal, promote="compare", method=True, inplace=True, aliases=('less_equal',))
+gt = binary("gt", jnp.greater, promote="compare", method=True, inplace=True, aliases=('greater',))
+ge = binary("ge", jnp.greater_equal, promote="compare", method=True, inplace=True, aliases=('greater_equal',))
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
-logical_and = binary("logical_and", jnp.logical_and, promote="none")
-logical_or = binary("logical_or", jnp.logical_or, promote="none")
-logical_xor = binary("logical_xor", jnp.logical_xor, promote="none")
-logical_not = unary("logical_not", jnp.logical_not, promote="none")
+logical_and = binary("logical_and", jnp.logical_and, promote="none", method=True, inplace=True)
+logical_or = binary("logical_or", jnp.logical_or, promote="none", method=True, inplace=True)
+logical_xor = binary("logical_xor", jnp.logical_xor, promote="none", method=True, inplace=True)
+logical_not = unary("logical_not", jnp.logical_not, promote="none", method=True, inplace=True)
 
 
 def _bitwise(name, f):
@@ -325,20 +345,24 @@ def _bitwise(name, f):
 
 
 bitwise_and = _bitwise("bitwise_and", jnp.bitwise_and)
+public(bitwise_and, method=True, inplace=True)
 bitwise_or = _bitwise("bitwise_or", jnp.bitwise_or)
+public(bitwise_or, method=True, inplace=True)
 bitwise_xor = _bitwise("bitwise_xor", jnp.bitwise_xor)
+public(bitwise_xor, method=True, inplace=True)
 _bitwise_not = Op("bitwise_not", jnp.invert)
 
 
+@public(method=True, inplace=True)
 def bitwise_not(input, *, out=None):
     if input.dtype.is_floating_point or input.dtype.is_complex:
         raise TypeError(f"bitwise_not is only supported for integer and boolean tensors, got {input.dtype}")
     return write_out(apply(_bitwise_not, input), out)
 
 
-isnan = unary("isnan", jnp.isnan, promote="none")
-isinf = unary("isinf", jnp.isinf, promote="none")
-isfinite = unary("isfinite", jnp.isfinite, promote="none")
-isposinf = unary("isposinf", jnp.isposinf, promote="none")
-isneginf = unary("isneginf", jnp.isneginf, promote="none")
-signbit = unary("signbit", jnp.signbit, promote="none")
+isnan = unary("isnan", jnp.isnan, promote="none", method=True)
+isinf = unary("isinf", jnp.isinf, promote="none", method=True)
+isfinite = unary("isfinite", jnp.isfinite, promote="none", method=True)
+isposinf = unary("isposinf", jnp.isposinf, promote="none", method=True)
+isneginf = unary("isneginf", jnp.isneginf, promote="none", method=True)
+signbit = unary("signbit", jnp.signbit, promote="none", method=True)

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .. import _trace_hooks as _hooks
+from .._above import above as _above
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import OpNode, get_accumulator, zeros_cotangent
@@ -170,24 +171,34 @@ def _same_dtype_fast(op, args, n):
 
 # ---------------------------------------------------------------------------------- apply
 
-def _build(op, statics, casts, diff_idx):
-    fwd = op.plain_fwd if _hooks.forward_mode else op.fwd
-
+def caller(fwd, statics, casts):
+    """``call(*arrays)``: the op's forward on its input arrays, after the promotion ``casts``."""
     def call(*arrays):
         if casts is not None:
             arrays = [a if c is None or a is None else jnp.asarray(a, c) for a, c in zip(arrays, casts)]
         return fwd(*arrays, **statics)
+    return call
 
+
+def of_inputs(call, arrays, idx):
+    """``f(*d)``: ``call`` on ``arrays`` with ``arrays[i]`` for ``i`` in ``idx`` replaced by ``d`` — the
+    function of the differentiable inputs that ``jax.vjp`` (eager, create_graph) and ``jax.jvp``
+    (forward-mode AD) differentiate."""
+    def f(*d):
+        full = list(arrays)
+        for i, v in zip(idx, d):
+            full[i] = v
+        return call(*full)
+    return f
+
+
+def _build(op, statics, casts, diff_idx):
+    call = caller(op.plain_fwd if _hooks.forward_mode else op.fwd, statics, casts)
     if not diff_idx:
         return jax.jit(call, keep_unused=True)
 
     def fwd_vjp(*arrays):
-        def f(*d):
-            full = list(arrays)
-            for i, v in zip(diff_idx, d):
-                full[i] = v
-            return call(*full)
-        return jax.vjp(f, *[arrays[i] for i in diff_idx])
+        return jax.vjp(of_inputs(call, arrays, diff_idx), *[arrays[i] for i in diff_idx])
 
     return jax.jit(fwd_vjp, keep_unused=True)
 
@@ -307,13 +318,7 @@ def _backward_op(node):
 
     def fwd(*arrays, n_in, statics, casts):
         inputs, cts = list(arrays[:n_in]), arrays[n_in:]
-        def f(*d):
-            full = list(inputs)
-            for i, v in zip(diff_idx, d):
-                full[i] = v
-            if casts is not None:
-                full = [a if c is None or a is None else jnp.asarray(a, c) for a, c in zip(full, casts)]
-            return fwd_op.fwd(*full, **dict(statics))
+        f = of_inputs(caller(fwd_op.fwd, dict(statics), casts), inputs, diff_idx)
         _, vjp = jax.vjp(f, *[inputs[i] for i in diff_idx])
         return tuple(vjp(tuple(cts) if n_in_multi else cts[0]))
 
@@ -347,3 +352,6 @@ def apply_backward_recorded(node, grads):
     res = apply(_backward_op(node), *inputs, *cts, n_in=len(inputs),
                 statics=tuple(sorted(node.statics.items())), casts=casts)
     return list(res) if isinstance(res, tuple) else [res]
+
+
+_above.apply = apply  # Tensor re-derives views with it

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 
 from .. import _dtype as D
 from .._tensor import Tensor, _make_view, _wrap_dim
+from .declare import public
 from .out import write_out
 from .registry import Op, apply
 
@@ -46,6 +47,7 @@ _reshape = Op("view", lambda x, shape: jnp.reshape(x, shape), saves=False)
 _reshape_r = Op("reshape", lambda x, shape: jnp.reshape(x, shape), saves=False, backward_name="ViewBackward0")
 
 
+@public(function=False, method=True)
 def view(input, *shape):
     """Same data, new shape (one -1 inferred). ``view(dtype)`` reinterprets bits."""
     if len(shape) == 1 and isinstance(shape[0], D.dtype):
@@ -54,6 +56,7 @@ def view(input, *shape):
     return view_op(_reshape, input, shape=shape)
 
 
+@public(method=True)
 def reshape(input, *shape):
     shape = infer_shape(_shape_args(shape), input.numel(), "reshape")
     if shape == tuple(input.shape):
@@ -80,10 +83,12 @@ def _view_dtype(x, dtype):
     return apply(_bitcast, x, dtype=dtype.np)
 
 
+@public(function=False, method=True)
 def view_as(input, other):
     return view(input, *other.shape)
 
 
+@public(function=False, method=True)
 def reshape_as(input, other):
     return reshape(input, *other.shape)
 
@@ -91,6 +96,7 @@ def reshape_as(input, other):
 _permute = Op("permute", lambda x, dims: jnp.transpose(x, dims), saves=False)
 
 
+@public(method=True)
 def permute(input, *dims):
     dims = _shape_args(dims)
     if len(dims) != input.ndim:
@@ -106,6 +112,7 @@ def permute(input, *dims):
 _transpose = Op("transpose", lambda x, d0, d1: jnp.swapaxes(x, d0, d1), saves=False)
 
 
+@public(method=True, inplace=True, aliases=('swapaxes', 'swapdims'))
 def transpose(input, dim0, dim1):
     n = input.ndim
     if n == 0:
@@ -116,6 +123,7 @@ def transpose(input, dim0, dim1):
 swapaxes = swapdims = transpose
 
 
+@public(method=True, inplace=True)
 def t(input):
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
@@ -130,6 +138,17 @@ def mT_prop(self):
     return transpose(self, -2, -1)
 
 
+def _H(self):
+    return T_prop(self).conj() if self.is_complex() else T_prop(self)
+
+
+public(T_prop, name="T", function=False, prop=True)
+public(mT_prop, name="mT", function=False, prop=True)
+public(_H, name="H", function=False, prop=True)
+public(mT_prop, name="mH", function=False, prop=True)  # conjugated for complex in torch; transpose only here, as before
+
+
+@public(method=True, inplace=True)
 def squeeze(input, dim=None):
     shape = tuple(input.shape)
     if dim is None:
@@ -141,6 +160,7 @@ def squeeze(input, dim=None):
     return view_op(_reshape, input, shape=new)
 
 
+@public(method=True, inplace=True)
 def unsqueeze(input, dim):
     n = input.ndim + 1
     if not -n <= dim < n:
@@ -151,6 +171,7 @@ def unsqueeze(input, dim):
     return view_op(_reshape, input, shape=tuple(shape))
 
 
+@public(method=True)
 def flatten(input, start_dim=0, end_dim=-1):
     if input.ndim == 0:
         return view_op(_reshape, input, shape=(1,))
@@ -162,6 +183,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     return view_op(_reshape, input, shape=new)
 
 
+@public(method=True)
 def unflatten(input, dim, sizes):
     d = _wrap_dim(dim, input.ndim)
     shape = tuple(input.shape)
@@ -169,6 +191,7 @@ def unflatten(input, dim, sizes):
     return view_op(_reshape, input, shape=shape[:d] + sizes + shape[d + 1:])
 
 
+@public(method=True)
 def ravel(input):
     return flatten(input)
 
@@ -176,6 +199,7 @@ def ravel(input):
 _expand = Op("expand", lambda x, shape: jnp.broadcast_to(x, shape), saves=False)
 
 
+@public(function=False, method=True)
 def expand(input, *sizes):
     sizes = _shape_args(sizes)
     shape = tuple(input.shape)
@@ -202,10 +226,12 @@ def expand(input, *sizes):
     return view_op(_expand, input, shape=tuple(out))
 
 
+@public(function=False, method=True)
 def expand_as(input, other):
     return expand(input, *other.shape)
 
 
+@public(method=True)
 def broadcast_to(input, size):
     return expand(input, *size)
 
@@ -213,6 +239,7 @@ def broadcast_to(input, size):
 _tile = Op("repeat", lambda x, reps: jnp.tile(x, reps))
 
 
+@public(function=False, method=True)
 def repeat(input, *sizes):
     sizes = _shape_args(sizes)
     if len(sizes) < input.ndim:
@@ -220,6 +247,7 @@ def repeat(input, *sizes):
     return apply(_tile, input, reps=sizes)
 
 
+@public(method=True)
 def tile(input, dims):
     dims = tuple(dims)
     if len(dims) < input.ndim:
@@ -232,6 +260,7 @@ _cat = Op("cat", lambda *xs, dim: jnp.concatenate(xs, axis=dim), promote="same",
 _stack = Op("stack", lambda *xs, dim: jnp.stack(xs, axis=dim), promote="same", saves=False)
 
 
+@public(aliases=('concat', 'concatenate'))
 def cat(tensors, dim=0, *, out=None):
     """Concatenate along ``dim``; 1-d empty tensors are skipped, as in torch."""
     tensors = list(tensors)
@@ -256,6 +285,7 @@ def cat(tensors, dim=0, *, out=None):
 concat = concatenate = cat
 
 
+@public
 def stack(tensors, dim=0, *, out=None):
     tensors = list(tensors)
     if not tensors:
@@ -271,36 +301,40 @@ def stack(tensors, dim=0, *, out=None):
     return write_out(apply(_stack, *tensors, dim=dim % n), out)
 
 
+@public
 def hstack(tensors):
     tensors = [atleast_1d(t) for t in tensors]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
+@public(aliases=('row_stack',))
 def vstack(tensors):
     return cat([atleast_2d(t) for t in tensors], 0)
 
 
-row_stack = vstack
-
-
+@public
 def dstack(tensors):
     return cat([atleast_3d(t) for t in tensors], 2)
 
 
+@public
 def column_stack(tensors):
     return hstack([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors])
 
 
+@public
 def atleast_1d(*t):
     r = [x.reshape(1) if x.ndim == 0 else x for x in _flat(t)]
     return r[0] if len(r) == 1 else tuple(r)
 
 
+@public
 def atleast_2d(*t):
     r = [x.reshape(1, 1) if x.ndim == 0 else x.unsqueeze(0) if x.ndim == 1 else x for x in _flat(t)]
     return r[0] if len(r) == 1 else tuple(r)
 
 
+@public
 def atleast_3d(*t):
     def f(x):
         if x.ndim == 0:
@@ -329,6 +363,7 @@ def _slice(x, dim, start, stop):
     return x[tuple(idx)]
 
 
+@public(method=True)
 def narrow(input, dim, start, length):
     d = _wrap_dim(dim, input.ndim)
     size = input.shape[d]
@@ -350,6 +385,7 @@ def _sel(x, dim, index):
     return x[tuple(idx)]
 
 
+@public(method=True)
 def select(input, dim, index):
     if input.ndim == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
@@ -360,6 +396,7 @@ def select(input, dim, index):
     return view_op(_select, input, dim=d, index=index % size)
 
 
+@public(method=True)
 def split(tensor, split_size_or_sections, dim=0):
     d = _wrap_dim(dim, tensor.ndim)
     size = tensor.shape[d]
@@ -383,6 +420,7 @@ def split(tensor, split_size_or_sections, dim=0):
     return tuple(out)
 
 
+@public(method=True)
 def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
@@ -391,6 +429,7 @@ def chunk(input, chunks, dim=0):
     return split(input, step, dim)
 
 
+@public(method=True)
 def unbind(input, dim=0):
     d = _wrap_dim(dim, input.ndim)
     out = tuple(select(input, d, i) for i in range(input.shape[d]))
@@ -399,6 +438,7 @@ def unbind(input, dim=0):
     return out
 
 
+@public(method=True, aliases=('moveaxis',))
 def movedim(input, source, destination):
     src = (source,) if isinstance(source, int) else tuple(source)
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
@@ -414,9 +454,7 @@ def movedim(input, source, destination):
     return permute(input, *perm)
 
 
-moveaxis = movedim
-
-
+@public(function=False, method=True)
 def contiguous(input, memory_format=None):
     return input
 
@@ -424,5 +462,6 @@ def contiguous(input, memory_format=None):
 _clone = Op("clone", lambda x: jnp.array(x, copy=True), saves=False)
 
 
+@public(method=True)
 def clone(input, *, memory_format=None):
     return apply(_clone, input)

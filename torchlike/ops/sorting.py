@@ -8,13 +8,11 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from .. import _dtype as D
-from .._tensor import Tensor, _type_name, _wrap_dim
+from .._tensor import Tensor, _wrap_dim
+from .declare import public
 from .out import write_out
-from .reduction import return_types
+from .reductions import return_types
 from .registry import Op, apply
-
-__all__ = ["sort", "argsort", "msort", "topk", "searchsorted", "bucketize"]
 
 
 def _argsort(x, dim, descending):
@@ -60,6 +58,7 @@ _argsort_op = Op("argsort", lambda x, dim, descending: jnp.zeros((), jnp.int64) 
                  _argsort(x, dim, descending).astype(jnp.int64), differentiable=False)
 
 
+@public(method=True)
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     """(values, indices) sorted along ``dim``. Always stable here (equal elements keep their order),
     which is one of the orders torch may return when ``stable=False``."""
@@ -67,10 +66,12 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     return write_out(return_types.sort(v, i), out)
 
 
+@public(method=True)
 def argsort(input, dim=-1, descending=False, stable=False):
     return apply(_argsort_op, input, dim=_wrap_dim(dim, input.ndim), descending=bool(descending))
 
 
+@public(method=True)
 def msort(input, *, out=None):
     """Sort along dim 0 (values only)."""
     return write_out(sort(input, 0).values, out)
@@ -94,6 +95,7 @@ def _topk(x, k, dim, largest, sorted):
 _topk_op = Op("topk", _topk)
 
 
+@public(method=True)
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     """The ``k`` largest (or smallest) elements along ``dim`` and their indices, in sorted order."""
     d = _wrap_dim(dim, input.ndim)
@@ -112,7 +114,6 @@ def _searchsorted(seq, x, right, out_dtype, sorter):
     if seq.ndim == 1:
         r = jnp.searchsorted(seq, x, side=side, method="compare_all" if seq.shape[0] <= 64 else "scan")
     else:
-        lead = seq.shape[:-1]
         s2 = seq.reshape(-1, seq.shape[-1])
         x2 = x.reshape(s2.shape[0], -1)
         r = jax.vmap(lambda s, v: jnp.searchsorted(s, v, side=side))(s2, x2).reshape(x.shape)
@@ -124,6 +125,7 @@ _searchsorted_op = Op("searchsorted", lambda s, x, sorter, right, out_dtype:
                       differentiable=False)
 
 
+@public
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None, out=None):
     """Indices at which ``input`` would be inserted into the innermost dim of ``sorted_sequence``."""
     if side is not None:
@@ -150,17 +152,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     return write_out(r, out)
 
 
+@public
 def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
     """Bucket index of each element given 1-d ``boundaries``."""
     if boundaries.ndim != 1:
         raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
-
-
-def _bind_methods():
-    from .methods import bind
-    for name in ("sort", "argsort", "msort", "topk"):
-        bind(name, globals()[name], inplace=False)
-
-
-_bind_methods()

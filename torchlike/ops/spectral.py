@@ -8,10 +8,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, _type_name
+from .._tensor import _type_name
+from .declare import public
 from .registry import Op, apply
-
-__all__ = ["stft", "istft"]
 
 _PAD_MODES = {"reflect": "reflect", "constant": "constant", "replicate": "edge", "circular": "wrap"}
 
@@ -72,6 +71,7 @@ def _opt(v):
     return "None" if v is None else str(int(bool(v)))
 
 
+@public(method=True)
 def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=True, pad_mode="reflect",
          normalized=False, onesided=None, return_complex=None, align_to_window=None):
     """torch.stft: (B?, N, T) complex (or (B?, N, T, 2) real with ``return_complex=False``, the deprecated
@@ -95,7 +95,7 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
         err("expected a tensor of floating point or complex values")
     if input.ndim not in (1, 2):
-        err(f"expected a 1D or 2D tensor")
+        err("expected a 1D or 2D tensor")
     if center and pad_mode not in _PAD_MODES:
         raise NotImplementedError(f"Unrecognised padding mode {pad_mode}")
     if n_fft <= 0 or n_fft > padded_len:
@@ -149,6 +149,7 @@ def _istft(spec, w, *, n_fft, hop, win_length, center, normalized, onesided, as_
 _istft_op = Op("istft", _istft, backward_name="IstftBackward0")
 
 
+@public(method=True)
 def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=True, normalized=False,
           onesided=None, length=None, return_complex=False):
     """torch.istft: least-squares inverse of stft (overlap-add divided by the summed squared window);
@@ -207,12 +208,3 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     return apply(_istft_op, input, window, n_fft=int(n_fft), hop=hop, win_length=wl, center=bool(center),
                  normalized=bool(normalized), onesided=onesided, as_complex=bool(return_complex),
                  length=None if length is None else int(length))
-
-
-def _bind_methods():
-    from .methods import bind
-    bind("stft", stft, inplace=False)
-    bind("istft", istft, inplace=False)
-
-
-_bind_methods()

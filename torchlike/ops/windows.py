@@ -6,8 +6,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .creation import _finish, _place
-
-__all__ = ["hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window"]
+from .declare import public
 
 
 def _window(name, n, periodic, dtype, device, requires_grad, fn):
@@ -26,27 +25,32 @@ def _window(name, n, periodic, dtype, device, requires_grad, fn):
     return _finish(_place(w.astype(dt.np), device), requires_grad)
 
 
+@public
 def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None, layout=None, device=None,
                    requires_grad=False):
     return _window("hamming_window", window_length, periodic, dtype, device, requires_grad,
                    lambda k, m: alpha - beta * np.cos(2 * np.pi * k / (m - 1)))
 
 
+@public
 def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, requires_grad=False):
     return _window("hann_window", window_length, periodic, dtype, device, requires_grad,
                    lambda k, m: 0.5 - 0.5 * np.cos(2 * np.pi * k / (m - 1)))
 
 
+@public
 def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, requires_grad=False):
     return _window("blackman_window", window_length, periodic, dtype, device, requires_grad,
                    lambda k, m: 0.42 - 0.5 * np.cos(2 * np.pi * k / (m - 1)) + 0.08 * np.cos(4 * np.pi * k / (m - 1)))
 
 
+@public
 def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, requires_grad=False):
     return _window("bartlett_window", window_length, periodic, dtype, device, requires_grad,
                    lambda k, m: 1 - np.abs(2 * k / (m - 1) - 1))
 
 
+@public
 def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout=None, device=None,
                   requires_grad=False):
     def fn(k, m):

@@ -26,6 +26,7 @@ import numpy as np
 from .. import _dtype as D
 from .. import _profile_record
 from .. import _trace_hooks
+from .._handles import RemovableHandle, add_hook  # noqa: F401  (RemovableHandle: torch.optim.optimizer's name)
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from . import _rules
@@ -46,31 +47,8 @@ _global_pre_hooks: "OrderedDict[int, object]" = OrderedDict()
 _global_post_hooks: "OrderedDict[int, object]" = OrderedDict()
 
 
-class RemovableHandle:
-    """Handle returned by hook registration; ``remove()`` unregisters the hook."""
-    _next_id = 0
+_register = add_hook
 
-    def __init__(self, hooks_dict):
-        self._dict = hooks_dict
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self):
-        self._dict.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-def _register(hooks, hook, prepend=False):
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = hook
-    if prepend:
-        hooks.move_to_end(handle.id, last=False)
-    return handle
 
 
 def register_optimizer_step_pre_hook(hook):
@@ -255,8 +233,7 @@ class Optimizer:
                             g.detach_()
                         else:
                             g.requires_grad_(False)
-                        g._value = jnp.zeros_like(g._value)
-                        g._version_box[0] += 1
+                        g._write_value(jnp.zeros_like(g._value))
 
     # ------------------------------------------------------------------ step
     def step(self, closure=None):
@@ -296,8 +273,7 @@ class Optimizer:
                 st = self.state[p]
                 t = st.get(k)
                 if isinstance(t, Tensor):
-                    t._value = v
-                    t._version_box[0] += 1
+                    t._write_value(v)
                 else:
                     st[k] = Tensor._wrap(v)
 

@@ -19,6 +19,8 @@ import threading
 
 import numpy as np
 
+from .._above import above as _above
+
 # torch's legacy typed-storage class per dtype name; dtypes missing here use UntypedStorage + v3
 STORAGE_TYPES = {
     "float32": "FloatStorage", "float64": "DoubleStorage", "float16": "HalfStorage",
@@ -238,3 +240,6 @@ def dumps_torch(obj, protocol=2):
 
 __all__ = ["reduce_tensor", "TorchPickler", "dumps_torch", "TorchGlobal"]
 _ = collections  # OrderedDict is emitted by name as torch does
+
+
+_above.reduce = reduce_tensor  # Tensor.__reduce_ex__

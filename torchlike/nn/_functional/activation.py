@@ -182,7 +182,7 @@ _gelu_op = Op("gelu", _gelu)
 def gelu(input, approximate="none"):
     _check(input, "gelu")
     if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh.")
+        raise RuntimeError("approximate argument must be either none or tanh.")
     return apply(_gelu_op, input, approximate=approximate)
 
 

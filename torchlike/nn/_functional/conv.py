@@ -44,9 +44,10 @@ def _sizes(shape):
     return "[" + ", ".join(str(s) for s in shape) + "]"
 
 
-def _type_name(t):
+def _cpp_type_name(t):
+    """The C++ scalar name torch's conv dtype-mismatch message uses (float, double, c10::Half, ...)."""
     return {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16"}.get(
-        str(t.dtype).replace("torch.", ""), str(t.dtype).replace("torch.", ""))
+        t.dtype.name, t.dtype.name)
 
 
 def _pad_fn(x, pads, mode):
@@ -172,15 +173,15 @@ def _check_input(input, weight, bias, nd, name, transposed, groups):
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
                            f"input of size: {_sizes(input.shape)}")
     if weight.dim() != nd + 2:
-        raise RuntimeError(f"weight should have at least three dimensions" if weight.dim() < 3 else
+        raise RuntimeError("weight should have at least three dimensions" if weight.dim() < 3 else
                            f"Expected {nd + 2}-dimensional weight for {nd + 2}-dimensional input "
                            f"{_sizes(input.shape)}, but got {weight.dim()}-dimensional weight of size "
                            f"{_sizes(weight.shape)} instead")
     if input.dtype != weight.dtype and not _intercept.autocast_casts("convolution"):
-        raise RuntimeError(f"Input type ({_type_name(input)}) and weight type ({_type_name(weight)}) should be "
+        raise RuntimeError(f"Input type ({_cpp_type_name(input)}) and weight type ({_cpp_type_name(weight)}) should be "
                            f"the same")
     if bias is not None and bias.dtype != input.dtype and not _intercept.autocast_casts("convolution"):
-        raise RuntimeError(f"Input type ({_type_name(input)}) and bias type ({_type_name(bias)}) should be the same")
+        raise RuntimeError(f"Input type ({_cpp_type_name(input)}) and bias type ({_cpp_type_name(bias)}) should be the same")
     unbatched = input.dim() == nd + 1
     c = input.shape[0 if unbatched else 1]
     batched_shape = (1,) + tuple(input.shape) if unbatched else tuple(input.shape)

@@ -183,7 +183,7 @@ def _banded_bwd(stride, dilation, res, g):
     n, c, hgt, wdt = x_shape
     o, _, kh, _ = w.shape
     (sh, sw), (dh, _) = stride, dilation
-    geom = ho, wo, wb, nb, wi = _banded_geometry(x_shape, w.shape, stride, dilation)
+    ho, wo, wb, nb, wi = _banded_geometry(x_shape, w.shape, stride, dilation)
     gp = jnp.pad(g, ((0, 0), (0, 0), (0, 0), (0, nb * wb - wo))) if nb * wb > wo else g
     g2 = jnp.transpose(gp.reshape(n, o, ho, nb, wb), (0, 2, 3, 1, 4))  # (N, Ho, nb, O, wb)
     gm = g2.reshape(n * ho * nb, o * wb)

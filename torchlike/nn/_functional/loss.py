@@ -672,7 +672,7 @@ def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weig
     """``cross_entropy(linear(input, linear_weight, linear_bias), target, ...)`` (torch's reference
     definition); ``linear_weight`` may be (C, in) or (C, d_1, ..., d_K, in) for a K-dimensional loss.
     ``options`` (torch's chunking hints) is accepted; XLA fuses the whole expression itself."""
-    from ...ops.linalg import tensordot
+    from ...ops.products import tensordot
     logits = tensordot(input, linear_weight, dims=([input.ndim - 1], [linear_weight.ndim - 1]))
     if linear_bias is not None:
         logits = logits + linear_bias

@@ -13,7 +13,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from ... import _dtype as D
-from ..._tensor import Tensor
 from ...ops.registry import Op, apply
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "grid_sample", "affine_grid",
@@ -53,7 +52,7 @@ def pad(input, pad, mode="constant", value=None):
             raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
         n = len(pad) // 2
         if n > 3 or input.dim() < n + 1:
-            raise NotImplementedError(f"Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now")
+            raise NotImplementedError("Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now")
         for i in range(n):
             d = input.dim() - 1 - i
             size = input.shape[d]
@@ -393,7 +392,7 @@ def one_hot(tensor, num_classes=-1):
     concrete = not isinstance(v, jax.core.Tracer)
     if num_classes == -1:
         if not concrete:
-            from ...compile.errors import raise_untraceable
+            from ..._errors import raise_untraceable
             raise_untraceable("F.one_hot with num_classes=-1")
         if tensor.numel() == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")

@@ -10,7 +10,7 @@ import warnings
 from ... import _functions as _fn
 from ..parameter import Parameter
 from .._functional import attention as _A
-from .linear import Linear, NonDynamicallyQuantizableLinear
+from .linear import NonDynamicallyQuantizableLinear
 from .module import Module
 
 __all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear"]

@@ -9,14 +9,9 @@ from ... import _functions as _fn
 from ..parameter import Parameter
 from .._functional import conv as _C
 from .module import Module
+from .utils import ntuple as _ntuple
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
-
-
-def _ntuple(v, n):
-    if isinstance(v, (list, tuple)):
-        return tuple(v) if len(v) != 1 or n == 1 else tuple(v) * n
-    return (v,) * n
 
 
 class _ConvNd(Module):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import itertools
 import warnings
-import weakref
 from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Iterator, Mapping
 
@@ -19,6 +18,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor
 from ..._types import typename as _typename
 from ...autograd import grad_mode
+from ..._handles import RemovableHandle
 from ..parameter import Buffer, Parameter, is_lazy
 
 __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
@@ -43,36 +43,7 @@ def _addindent(s_, num_spaces):
     return first + "\n" + "\n".join(num_spaces * " " + line for line in lines)
 
 
-class RemovableHandle:
-    """The handle a ``register_*_hook`` returns; ``remove()`` unregisters the hook (also as a context manager)."""
-
-    _next_id = 0
-
-    def __init__(self, hooks_dict, *, extra_dict=None):
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-        self.extra_dict_ref = ()
-        if isinstance(extra_dict, dict):
-            self.extra_dict_ref = (weakref.ref(extra_dict),)
-        elif isinstance(extra_dict, list):
-            self.extra_dict_ref = tuple(weakref.ref(d) for d in extra_dict)
-
-    def remove(self):
-        d = self.hooks_dict_ref()
-        if d is not None and self.id in d:
-            del d[self.id]
-        for ref in self.extra_dict_ref:
-            extra = ref()
-            if extra is not None and self.id in extra:
-                del extra[self.id]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *args):
-        self.remove()
-
+_compile = None  # torchlike.compile (a layer above nn) registers itself here when it loads
 
 # global hooks (torch.nn.modules.module.register_module_*_hook)
 _global_forward_pre_hooks: dict = OrderedDict()
@@ -369,7 +340,7 @@ class Module:
 
     def to(self, *args, **kwargs):
         """``to(device)``, ``to(dtype)``, ``to(tensor)``, ``to(device, dtype)``: floating tensors change dtype."""
-        device, dtype, non_blocking = None, None, False
+        device, dtype = None, None
         kwargs = dict(kwargs)
         device = kwargs.pop("device", None)
         dtype = kwargs.pop("dtype", None)
@@ -384,7 +355,7 @@ class Module:
             elif isinstance(a, D.dtype) or a in (float, int, complex):
                 dtype = a
             elif isinstance(a, bool):
-                non_blocking = a
+                pass  # non_blocking: transfers here are synchronous
             elif isinstance(a, (str, _dev.device, int)):
                 device = a
             else:
@@ -515,7 +486,6 @@ class Module:
         object, with the same ``state_dict`` keys (no ``_orig_mod.`` prefix) and attributes, and its
         hooks run on every call around the compiled forward. Pickling and ``copy.deepcopy`` drop the
         compiled program (the copy runs eagerly), as in torch."""
-        from ...compile import compile as _compile
         compiled = _compile(self, *args, **kwargs)
         if compiled is not self:  # disable=True returns the module itself
             self.__dict__["_compiled_call_impl"] = compiled
@@ -827,7 +797,6 @@ class Module:
                                          "it should be done inplace.")
 
         load(self, state_dict)
-        del load
         if strict:
             if unexpected_keys:
                 error_msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(

@@ -9,7 +9,8 @@ __all__ = ["ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "Zero
            "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d"]
 
 
-def _ntuple(padding, n):
+def _padding_sizes(padding, n):
+    """(left, right, top, bottom, ...) from an int or a 2*n sequence (not a kernel-size tuple)."""
     if isinstance(padding, int):
         return (padding,) * (2 * n)
     padding = tuple(padding)
@@ -25,7 +26,7 @@ class _PadNd(Module):
 
     def __init__(self, padding):
         super().__init__()
-        self.padding = _ntuple(padding, self._n)
+        self.padding = _padding_sizes(padding, self._n)
 
     def forward(self, input):
         if self._mode != "constant" and input.dim() not in self._dims:
@@ -41,7 +42,7 @@ class _ConstantPadNd(Module):
 
     def __init__(self, padding, value):
         super().__init__()
-        self.padding = _ntuple(padding, self._n)
+        self.padding = _padding_sizes(padding, self._n)
         self.value = value
 
     def forward(self, input):

@@ -11,7 +11,6 @@ import warnings
 import numpy as np
 
 from ... import _functions as _fn
-from ..._tensor import Tensor
 from ..parameter import Parameter
 from .._functional import rnn as _R
 from ..utils import rnn as _U

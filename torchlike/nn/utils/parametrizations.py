@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from ... import random as _random
 from ..._tensor import Tensor
 from ...autograd import grad_mode
 from ...ops.registry import Op, apply

@@ -13,7 +13,6 @@ import contextlib
 from ..._tensor import Tensor
 from ...autograd import grad_mode
 from ..modules.container import ModuleDict, ModuleList
-from ..modules.module import Module
 from ..parameter import Parameter
 
 __all__ = ["register_parametrization", "remove_parametrizations", "is_parametrized", "cached",

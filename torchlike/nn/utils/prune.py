@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._tensor import Tensor
 from ...autograd import grad_mode
-from ..parameter import Parameter
 
 __all__ = ["BasePruningMethod", "Identity", "RandomUnstructured", "L1Unstructured", "identity",
            "random_unstructured", "l1_unstructured", "global_unstructured", "remove", "is_pruned"]

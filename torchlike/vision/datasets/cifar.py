@@ -7,7 +7,7 @@ import pickle
 
 import numpy as np
 
-from .utils import check_integrity, download_and_extract_archive, missing_files_error
+from .utils import download_and_extract_archive, missing_files_error
 from .vision import VisionDataset
 
 __all__ = ["CIFAR10", "CIFAR100"]

@@ -48,8 +48,8 @@ class VisionDataset(Dataset):
             lines.append(f"Root location: {self.root}")
         lines += self.extra_repr().splitlines()
         if self.transform is not None:
-            lines += [f"Transform: " + repr(self.transform).replace("\n", "\n" + " " * self._repr_indent)]
+            lines += ["Transform: " + repr(self.transform).replace("\n", "\n" + " " * self._repr_indent)]
         if self.target_transform is not None:
-            lines += [f"Target transform: " + repr(self.target_transform)]
+            lines += ["Target transform: " + repr(self.target_transform)]
         body = "\n".join(" " * self._repr_indent + l for l in lines)
         return f"Dataset {self.__class__.__name__}\n{body}"

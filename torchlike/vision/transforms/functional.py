@@ -9,10 +9,8 @@ so transforms are safe inside DataLoader workers and return numpy-backed tensors
 from __future__ import annotations
 
 import enum
-import math
 import numbers
 import sys
-import warnings
 
 import numpy as np
 
@@ -97,7 +95,7 @@ def get_dimensions(img):
     if _is_tensor(img):
         s = tuple(img.shape)
         if len(s) < 2:
-            raise TypeError(f"Tensor is not a torch image.")
+            raise TypeError("Tensor is not a torch image.")
         return [1 if len(s) == 2 else s[-3], s[-2], s[-1]]
     _check_img(img)
     return [len(img.getbands()), img.height, img.width]
@@ -257,7 +255,7 @@ def normalize(tensor, mean, std, inplace=False):
         std = std[:, None, None]
     out = _wrap((a - mean) / std, tensor)
     if inplace:
-        tensor._value = out._value
+        tensor._write_value(out._value)
         return tensor
     return out
 
@@ -708,6 +706,6 @@ def erase(img, i, j, h, w, v, inplace=False):
     out = a if (inplace and isinstance(img._value, np.ndarray) and a.flags.writeable) else a.copy()
     out[..., i:i + h, j:j + w] = _np(v) if _is_tensor(v) else v
     if inplace:
-        img._value = out if isinstance(img._value, np.ndarray) else _wrap(out, img)._value
+        img._write_value(out if isinstance(img._value, np.ndarray) else _wrap(out, img)._value)
         return img
     return _wrap(out, img)

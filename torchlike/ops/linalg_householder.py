@@ -5,20 +5,18 @@ from __future__ import annotations
 import collections
 
 import jax.numpy as jnp
-from jax import lax
+from jax._src.lax.linalg import geqrf as _jax_geqrf  # noqa: E402
 
-from .._tensor import Tensor
+from .declare import public
+from .reductions import return_types
 from .registry import Op, apply
-from .reduction import return_types
-
-__all__ = ["geqrf", "orgqr", "ormqr"]
 
 return_types.geqrf = collections.namedtuple("geqrf", ("a", "tau"))
 
-# geqrf is not re-exported by jax.lax.linalg (householder_product is); its primitive lives here
-from jax._src.lax.linalg import geqrf as _jax_geqrf  # noqa: E402
 
 _geqrf = Op("geqrf", lambda a: _jax_geqrf(a), differentiable=False)
+
+
 def _householder_product(a, tau, ncols=None):
     # Q = H_1 ... H_k with H_i = I - tau_i v_i v_i^H, v_i = (0,..,0, 1, a[i+1:, i]); written with jnp
     # (not lax.linalg.householder_product, which has no derivative rule) so gradients exist as in torch
@@ -43,6 +41,7 @@ def _check_float_matrix(name, *ts):
             raise RuntimeError(f"torch.{name}: Expected a floating point or complex tensor as input. Got {t.dtype}")
 
 
+@public(method=True)
 def geqrf(input, *, out=None):
     """(a, tau): R on and above the diagonal of ``a``, Householder vectors below it, and their scales."""
     _check_float_matrix("geqrf", input)
@@ -62,7 +61,7 @@ def householder_product(A, tau, *, out=None):
     return apply(_hh, A, tau)
 
 
-orgqr = householder_product
+public(householder_product, name="orgqr", method=True)  # torch.orgqr is linalg.householder_product
 
 
 def _full_q(a, tau):
@@ -79,17 +78,8 @@ def _ormqr(a, tau, c, left, transpose):
 _ormqr_op = Op("ormqr", _ormqr)
 
 
+@public(method=True)
 def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
     """``Q @ other`` (or ``other @ Q``, with Q^H when ``transpose``) for the Q that geqrf's output encodes."""
     _check_float_matrix("ormqr", input, tau, other)
     return apply(_ormqr_op, input, tau, other, left=bool(left), transpose=bool(transpose))
-
-
-def _bind():
-    from .methods import bind
-    bind("geqrf", geqrf, inplace=False)
-    bind("orgqr", orgqr, inplace=False)
-    bind("ormqr", ormqr, inplace=False)
-
-
-_bind()

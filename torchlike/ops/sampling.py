@@ -1,10 +1,8 @@
-"""Tensor methods that are not ops: in-place random fills drawn from torch's CPU stream
-(``uniform_``, ``normal_``, ``random_``, ``exponential_``, ``geometric_``, ``cauchy_``,
-``log_normal_``, ``bernoulli_``), elementwise Python callbacks (``apply_``, ``map_``) and ``resize_``.
+"""In-place random fills drawn from torch's CPU stream: ``uniform_``, ``normal_``, ``random_``,
+``exponential_``, ``geometric_``, ``cauchy_``, ``log_normal_``, ``bernoulli_``.
 
-Random fills draw on the host from ``torchlike.random.default_generator`` (or ``generator=``) with
-torch's transforms, so a seeded program fills the same numbers as torch where the recipe is known.
-"""
+They draw on the host from ``torchlike.random.default_generator`` (or ``generator=``) with torch's
+transforms, so a seeded program fills the same numbers as torch where the recipe is known."""
 from __future__ import annotations
 
 import jax
@@ -14,6 +12,7 @@ from .. import _dtype as D
 from .. import random as _random
 from .._tensor import Tensor, _type_name
 from ..autograd import grad_mode
+from .declare import public
 
 
 def _gen(generator):
@@ -23,7 +22,7 @@ def _gen(generator):
 def _fill_host(self, arr):
     from .creation import _place
     if isinstance(self._value, jax.core.Tracer):
-        from ..compile.errors import raise_untraceable
+        from .._errors import raise_untraceable
         raise_untraceable("in-place random fills (host sampling)")
     value = Tensor._wrap(_place(np.asarray(arr).astype(self.dtype.np), self.device))
     self._check_inplace()
@@ -36,6 +35,7 @@ def _need_float(self, name):
         raise RuntimeError(f"{name} expects a floating point tensor, got {_type_name(self.dtype)}")
 
 
+@public(function=False, method=True)
 def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
     """Fill with U[from, to) (torch's ``rand`` stream, scaled)."""
     from_ = kw.pop("from", from_)
@@ -45,6 +45,7 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
     return _fill_host(self, _gen(generator).uniform(tuple(self.shape), self.dtype.np, from_, to))
 
 
+@public(function=False, method=True)
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     _need_float(self, "normal_")
     if std < 0:
@@ -52,6 +53,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     return _fill_host(self, _gen(generator).normal(tuple(self.shape), self.dtype.np, mean, std))
 
 
+@public(function=False, method=True)
 def random_(self, from_=None, to=None, *, generator=None, **kw):
     """random_() : integers in [0, 2**mantissa] (floats) or [0, max]; random_(to); random_(from, to)."""
     from_ = kw.pop("from", from_)
@@ -74,6 +76,7 @@ def _u64(self, generator):
     return _gen(generator).uniform(tuple(self.shape), np.float64)
 
 
+@public(function=False, method=True)
 def exponential_(self, lambd=1.0, *, generator=None):
     _need_float(self, "exponential_")
     if lambd <= 0:
@@ -81,6 +84,7 @@ def exponential_(self, lambd=1.0, *, generator=None):
     return _fill_host(self, -np.log1p(-_u64(self, generator)) / lambd)
 
 
+@public(function=False, method=True)
 def geometric_(self, p, *, generator=None):
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
@@ -88,11 +92,13 @@ def geometric_(self, p, *, generator=None):
     return _fill_host(self, np.ceil(np.log(u) / np.log1p(-p)))
 
 
+@public(function=False, method=True)
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     _need_float(self, "cauchy_")
     return _fill_host(self, median + sigma * np.tan(np.pi * (_u64(self, generator) - 0.5)))
 
 
+@public(function=False, method=True)
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     _need_float(self, "log_normal_")
     if std <= 0:
@@ -100,6 +106,7 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     return _fill_host(self, np.exp(_gen(generator).normal(tuple(self.shape), np.float64, mean, std)))
 
 
+@public(function=False, method=True)
 def bernoulli_(self, p=0.5, *, generator=None):
     """Fill with 0/1 drawn with probability ``p`` (a float or a broadcastable tensor)."""
     probs = np.asarray(p._value, np.float64) if isinstance(p, Tensor) else np.float64(p)
@@ -107,49 +114,3 @@ def bernoulli_(self, p=0.5, *, generator=None):
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
     u = _u64(self, generator)
     return _fill_host(self, u < np.broadcast_to(probs, u.shape))
-
-
-def apply_(self, callable):
-    """Apply a Python function to every element, in place (host; CPU tensors only, as in torch)."""
-    a = np.asarray(self._value)
-    out = np.vectorize(callable, otypes=[self.dtype.np])(a) if a.size else a
-    return _fill_host(self, out)
-
-
-def map_(self, tensor, callable):
-    """self[i] = callable(self[i], tensor[i]) with ``tensor`` broadcast to self's shape."""
-    a = np.asarray(self._value)
-    b = np.broadcast_to(np.asarray(tensor._value), a.shape)
-    out = np.vectorize(callable, otypes=[self.dtype.np])(a, b) if a.size else a
-    return _fill_host(self, out)
-
-
-def resize_(self, *sizes, memory_format=None):
-    """Give the tensor a new shape, keeping its first elements (new elements are zero here)."""
-    from .creation import _size
-    import jax.numpy as jnp
-    shape = _size(sizes)
-    if self.requires_grad and grad_mode.is_grad_enabled():
-        raise RuntimeError("cannot resize variables that require grad")
-    if self._view is not None and tuple(shape) != tuple(self.shape):
-        raise RuntimeError("Trying to resize storage that is not resizable")
-    n = int(np.prod(shape, dtype=np.int64))
-    flat = self._value.reshape(-1)
-    if n > flat.size:
-        flat = jnp.concatenate([flat, jnp.zeros(n - flat.size, flat.dtype)])
-    self._value = flat[:n].reshape(shape)
-    self._version_box[0] += 1
-    return self
-
-
-def resize_as_(self, other, memory_format=None):
-    return resize_(self, *other.shape)
-
-
-def _bind():
-    for name in ("uniform_", "normal_", "random_", "exponential_", "geometric_", "cauchy_", "log_normal_",
-                 "bernoulli_", "apply_", "map_", "resize_", "resize_as_"):
-        setattr(Tensor, name, globals()[name])
-
-
-_bind()

@@ -5,8 +5,7 @@ up to float rounding. Dense inputs only (torch's sparse path has no torchlike co
 from __future__ import annotations
 
 from .. import _dtype as D
-
-__all__ = ["svd_lowrank", "pca_lowrank"]
+from .declare import public
 
 
 def _floating_dtype(A):
@@ -15,7 +14,7 @@ def _floating_dtype(A):
 
 def _approximate_basis(A, q, niter, M):
     from .creation import randn
-    from .linalg import linalg_qr
+    from .linalg_decomp import linalg_qr
     niter = 2 if niter is None else niter
     dtype = A.dtype if A.dtype.is_complex else _floating_dtype(A)
     R = randn(A.shape[-1], q, dtype=dtype, device=A.device)
@@ -36,7 +35,7 @@ def _approximate_basis(A, q, niter, M):
 
 
 def _svd_lowrank(A, q=6, niter=2, M=None):
-    from .linalg import linalg_svd
+    from .linalg_decomp import linalg_svd
     q = 6 if q is None else q
     m, n = A.shape[-2:]
     if M is not None:
@@ -57,11 +56,13 @@ def _svd_lowrank(A, q=6, niter=2, M=None):
     return U, S, V
 
 
+@public
 def svd_lowrank(A, q=6, niter=2, M=None):
     """torch.svd_lowrank: (U, S, V) with A - M ~= U diag(S) V^H, rank ``q``, ``niter`` subspace iterations."""
     return _svd_lowrank(A, q=q, niter=niter, M=M)
 
 
+@public
 def pca_lowrank(A, q=None, center=True, niter=2):
     """torch.pca_lowrank: svd_lowrank of A with its column means removed (``center=True``)."""
     m, n = A.shape[-2:]

@@ -1,16 +1,71 @@
 """Reductions: sum, mean, prod, max/min (with torch's (values, indices) namedtuples), arg*, std/var,
-all/any, logsumexp, norm. ``dim`` may be an int, a tuple/list, or None (all dims)."""
+all/any, logsumexp, norm, renorm, sum_to_size and hash_tensor (xor of the elements' 64-bit
+patterns, torch 2.x's ``mode=0``). ``dim`` may be an int, a tuple/list, or None (all dims)."""
 from __future__ import annotations
 
+import builtins
 import collections
+import math
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+from jax import lax
 
 from .. import _dtype as D
 from .._tensor import Tensor, _type_name, _wrap_dim
+from .declare import public
 from .out import write_out
 from .registry import Op, apply
+
+
+@public(name="sum_to_size", function=False, method=True)
+def _sum_to_size(self, *size):
+    """Sum ``self`` down to ``size`` (which ``self`` must be expandable from), keeping dims."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    size = tuple(int(s) for s in size)
+    shape = tuple(self.shape)
+    lead = len(shape) - len(size)
+    if lead < 0 or builtins.any(s != 1 and s != shape[lead + i] for i, s in enumerate(size)):
+        raise RuntimeError(f"size {{{', '.join(map(str, size))}}} is not expandable to size "
+                           f"{{{', '.join(map(str, shape))}}}.")
+    dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size) if s == 1 and shape[lead + i] != 1)
+    if not dims:
+        return self
+    r = self.sum(dims, keepdim=True)
+    return r.reshape(size) if lead else r
+
+
+def _renorm_fwd(x, maxnorm, p, dim):
+    axes = tuple(i for i in range(x.ndim) if i != dim)
+    a = jnp.abs(x)
+    if p == math.inf:
+        n = jnp.max(a, axis=axes, keepdims=True)
+    elif p == 0:
+        n = jnp.sum(a != 0, axis=axes, keepdims=True).astype(x.dtype)
+    else:
+        n = jnp.sum(a ** p, axis=axes, keepdims=True) ** (1.0 / p)
+    factor = jnp.where(n > maxnorm, maxnorm / (n + 1e-7), 1.0).astype(x.dtype)
+    return x * factor
+
+
+_renorm = Op("renorm", _renorm_fwd, promote="none")
+
+
+@public(method=True, inplace=True)
+def renorm(input, p, dim, maxnorm, *, out=None):
+    """Rescale each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` to norm ``maxnorm``
+    (as torch: factor ``maxnorm / (norm + 1e-7)``)."""
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(f"renorm: expected a floating point or complex input, but got {input.dtype}")
+    if p < 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
+    return write_out(apply(_renorm, input, maxnorm=float(maxnorm), p=float(p), dim=_wrap_dim(dim, input.ndim)), out)
 
 
 def _return_type(name, fields=("values", "indices")):
@@ -73,6 +128,7 @@ def _sum(x, dims, keepdim, dtype):
 _sum_op = Op("sum", _sum, saves=False)
 
 
+@public(method=True)
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum; integer and bool inputs sum to int64 unless ``dtype`` is given."""
     dims = _axes(dims_of(dim, input.ndim), input.ndim)
@@ -80,6 +136,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
                            dtype=None if dtype is None else D.to_dtype(dtype).np), out)
 
 
+@public(method=True)
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     return sum(_nan_to(input, 0), dim, keepdim, dtype=dtype)
 
@@ -98,6 +155,7 @@ def _mean(x, dims, keepdim, dtype):
 _mean_op = Op("mean", _mean, saves=False)
 
 
+@public(method=True)
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     dt = D.to_dtype(dtype) if dtype is not None else input.dtype
     if not (dt.is_floating_point or dt.is_complex):
@@ -108,8 +166,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
                            dtype=None if dtype is None else dt.np), out)
 
 
+@public(method=True)
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
-    notnan = logical_not_nan = ~input.isnan()
+    notnan = ~input.isnan()
     return nansum(input, dim, keepdim, dtype=dtype) / notnan.sum(dim, keepdim)
 
 
@@ -122,13 +181,13 @@ def _prod(x, dims, keepdim, dtype):
 _prod_op = Op("prod", _prod)
 
 
+@public(method=True)
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     dims = None if dim is None else dims_of(dim, input.ndim)
     return apply(_prod_op, input, dims=_axes(dims, input.ndim) if dims else None, keepdim=keepdim,
                  dtype=None if dtype is None else D.to_dtype(dtype).np)
 
 
-# ---------------------------------------------------------------- max / min family
 def _check_nonempty(input, name, dim=None):
     if input.numel() == 0:
         if dim is None:
@@ -159,13 +218,24 @@ def _nanarg(f):
 
 
 _argmax_nan = _nanarg(jnp.argmax)
+
+
 _argmin_nan = _nanarg(jnp.argmin)
+
+
 _max_dim = Op("max", lambda x, dim, keepdim: _select_along(x, dim, keepdim, _argmax_nan))
+
+
 _min_dim = Op("min", lambda x, dim, keepdim: _select_along(x, dim, keepdim, _argmin_nan))
+
+
 _max_all = Op("max", lambda x: jnp.max(x))
+
+
 _min_all = Op("min", lambda x: jnp.min(x))
 
 
+@public(method=True)
 def max(input, dim=None, keepdim=False, *, out=None):
     """max(x) -> value; max(x, dim, keepdim) -> (values, indices); max(x, other) -> maximum."""
     if isinstance(dim, Tensor):
@@ -179,6 +249,7 @@ def max(input, dim=None, keepdim=False, *, out=None):
     return write_out(return_types.max(v, i), out)
 
 
+@public(method=True)
 def min(input, dim=None, keepdim=False, *, out=None):
     if isinstance(dim, Tensor):
         from .pointwise import minimum
@@ -192,17 +263,22 @@ def min(input, dim=None, keepdim=False, *, out=None):
 
 
 _amax = Op("amax", lambda x, dims, keepdim: jnp.max(x, axis=dims, keepdims=keepdim))
+
+
 _amin = Op("amin", lambda x, dims, keepdim: jnp.min(x, axis=dims, keepdims=keepdim))
 
 
+@public(method=True)
 def amax(input, dim=(), keepdim=False, *, out=None):
     return write_out(apply(_amax, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim), out)
 
 
+@public(method=True)
 def amin(input, dim=(), keepdim=False, *, out=None):
     return write_out(apply(_amin, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim), out)
 
 
+@public(method=True)
 def aminmax(input, *, dim=None, keepdim=False):
     return return_types.aminmax(amin(input, () if dim is None else dim, keepdim),
                                 amax(input, () if dim is None else dim, keepdim))
@@ -217,6 +293,8 @@ def _arg(x, dim, keepdim, f):
 
 
 _argmax = Op("argmax", lambda x, dim, keepdim: _arg(x, dim, keepdim, _argmax_nan), differentiable=False)
+
+
 _argmin = Op("argmin", lambda x, dim, keepdim: _arg(x, dim, keepdim, _argmin_nan), differentiable=False)
 
 
@@ -225,6 +303,7 @@ def _no_bool(name, input):
         raise RuntimeError(f"{name}(): does not support bool input")
 
 
+@public(method=True)
 def argmax(input, dim=None, keepdim=False):
     """Index of the first maximal value (NaN counts as maximal), as int64."""
     _no_bool("argmax", input)
@@ -233,6 +312,7 @@ def argmax(input, dim=None, keepdim=False):
                  keepdim=keepdim)
 
 
+@public(method=True)
 def argmin(input, dim=None, keepdim=False):
     _no_bool("argmin", input)
     _check_nonempty(input, "argmin", dim)
@@ -240,12 +320,13 @@ def argmin(input, dim=None, keepdim=False):
                  keepdim=keepdim)
 
 
-# ---------------------------------------------------------------- statistics
 def _var(x, dims, correction, keepdim):
     return jnp.var(x, axis=dims, ddof=correction, keepdims=keepdim)
 
 
 _var_op = Op("var", _var)
+
+
 _std_op = Op("std", lambda x, dims, correction, keepdim: jnp.sqrt(_var(x, dims, correction, keepdim)))
 
 
@@ -256,36 +337,44 @@ def _var_args(input, dim, unbiased, keepdim, correction):
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
-        raise RuntimeError(f"std and var only support floating point and complex dtypes")
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     return dict(dims=_axes(dims_of(dim, input.ndim), input.ndim), correction=correction, keepdim=keepdim)
 
 
+@public(method=True)
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """Variance with Bessel's correction by default (``correction=1``)."""
     return write_out(apply(_var_op, input, **_var_args(input, dim, unbiased, keepdim, correction)), out)
 
 
+@public(method=True)
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     return write_out(apply(_std_op, input, **_var_args(input, dim, unbiased, keepdim, correction)), out)
 
 
+@public
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
+@public
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 _all = Op("all", lambda x, dims, keepdim: jnp.all(x, axis=dims, keepdims=keepdim), differentiable=False)
+
+
 _any = Op("any", lambda x, dims, keepdim: jnp.any(x, axis=dims, keepdims=keepdim), differentiable=False)
 
 
+@public(method=True)
 def all(input, dim=None, keepdim=False, *, out=None):
     r = apply(_all, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim)
     return write_out(r if input.dtype is not D.uint8 else r.to(D.uint8), out)
 
 
+@public(method=True)
 def any(input, dim=None, keepdim=False, *, out=None):
     r = apply(_any, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim)
     return write_out(r if input.dtype is not D.uint8 else r.to(D.uint8), out)
@@ -298,6 +387,7 @@ def _logsumexp(x, dims, keepdim):
 _logsumexp_op = Op("logsumexp", _logsumexp, promote="float")
 
 
+@public(method=True)
 def logsumexp(input, dim, keepdim=False, *, out=None):
     return write_out(apply(_logsumexp_op, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim), out)
 
@@ -331,12 +421,54 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return apply(_vector_norm_op, x, ord=float(ord), dims=_axes(dims_of(dim, x.ndim), x.ndim), keepdim=keepdim)
 
 
+@public(method=True)
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """torch.norm: 'fro' / numbers are vector norms over ``dim`` (all dims by default); 'nuc' is
     the nuclear norm of a matrix."""
     if p == "nuc":
-        from . import linalg
-        return linalg.matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim)
+        from .linalg_norms import matrix_norm
+        return matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim)
     if p == "fro" or p is None:
         p = 2
     return write_out(vector_norm(input, p, dim, keepdim, dtype=dtype), out)
+
+
+def _bits64(x):
+    """Each element widened to its 64-bit float/integer equivalent, then read as uint64."""
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        return lax.bitcast_convert_type(x.astype(jnp.float64), jnp.uint64)
+    if x.dtype == jnp.bool_ or jnp.issubdtype(x.dtype, jnp.unsignedinteger):
+        return x.astype(jnp.uint64)
+    return lax.bitcast_convert_type(x.astype(jnp.int64), jnp.uint64)
+
+
+def _hash_xor(x, dims, keepdim):
+    bits = _bits64(x)
+    out = lax.reduce(bits, np.uint64(0), lax.bitwise_xor, dims)
+    if keepdim:
+        out = jnp.expand_dims(out, dims)
+    return out
+
+
+_hash_op = Op("hash_tensor", _hash_xor, differentiable=False)
+
+
+@public(method=True)
+def hash_tensor(input, dim=None, *, keepdim=False, mode=0, out=None):
+    """torch.hash_tensor: xor-reduction (mode 0) of the elements' 64-bit patterns over ``dim``; uint64."""
+    if mode != 0:
+        raise RuntimeError(f"Unknown hash_tensor mode: {mode}")
+    if input.dtype.is_complex:
+        raise RuntimeError(f"hash_tensor not implemented for '{_type_name(input.dtype)}'")
+    dims = dims_of(dim, input.ndim)
+    if input.numel() == 0 and (dim is None or dim == () or dim == []):
+        raise RuntimeError("hash_tensor: Expected reduction dim to be specified for input.numel() == 0. "
+                           "Specify the reduction dim with the 'dim' argument.")
+    for d in dims:
+        if input.shape[d] == 0:
+            raise IndexError(f"hash_tensor: Expected reduction dim {d} to have non-zero size.")
+    res = apply(_hash_op, input, dims=dims, keepdim=bool(keepdim))
+    if out is not None:
+        from .out import write_out
+        return write_out(res, out)
+    return res

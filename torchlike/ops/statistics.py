@@ -1,10 +1,8 @@
-"""Order statistics and counting: median, nanmedian, mode, kthvalue, quantile, nanquantile,
-count_nonzero, unique, unique_consecutive, bincount, histc, histogram.
+"""Order statistics and moments: median, nanmedian, mode, kthvalue, quantile, nanquantile,
+count_nonzero, cov, corrcoef.
 
 Gradients follow torch: ``median(x)`` (no dim) spreads the gradient evenly over the elements equal
-to the result; the dim forms (and kthvalue, mode) send it to the selected index. Ops whose result
-size depends on the data (unique*, bincount, histogram) run on the host (numpy), eagerly.
-"""
+to the result; the dim forms (and kthvalue, mode) send it to the selected index."""
 from __future__ import annotations
 
 import jax
@@ -12,26 +10,77 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, _type_name, _wrap_dim
+from .._tensor import Tensor, _wrap_dim
+from .declare import public
 from .out import write_out
-from .reduction import _return_type, dims_of, return_types
+from .reductions import _return_type, dims_of, return_types
 from .registry import Op, apply
+
+
+def _cov_fwd(x, fw, aw, correction):
+    if not (jnp.issubdtype(x.dtype, jnp.floating) or jnp.iscomplexobj(x)):
+        x = x.astype(D.get_default_dtype().np)
+    x = x.reshape(1, -1) if x.ndim < 2 else x
+    n = x.shape[1]
+    w = None
+    if fw is not None:
+        w = fw.astype(x.real.dtype)
+    if aw is not None:
+        w = aw.astype(x.real.dtype) if w is None else w * aw.astype(x.real.dtype)
+    if w is None:
+        avg = jnp.mean(x, axis=1)
+        wsum = jnp.asarray(n, x.real.dtype)
+        norm = wsum - correction
+    else:
+        wsum = jnp.sum(w)
+        avg = jnp.sum(x * w, axis=1) / wsum
+        norm = wsum - (correction * jnp.sum(w * aw.astype(w.dtype)) / wsum if aw is not None else correction)
+    norm = jnp.maximum(norm, 0)
+    xm = x - avg[:, None]
+    c = (xm * w if w is not None else xm) @ jnp.conj(xm).T / norm
+    return jnp.squeeze(c)
+
+
+_cov = Op("cov", _cov_fwd, promote="none")
+
+
+@public(method=True)
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """Covariance of the rows (variables) of a 1-D or 2-D ``input`` over its columns (observations)."""
+    if input.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
+                           f"{input.ndim} dimensions")
+    return apply(_cov, input, fweights, aweights, correction=int(correction))
+
+
+def _corrcoef_fwd(x):
+    c = _cov_fwd(x, None, None, 1)
+    if c.ndim == 0:
+        return c / c
+    s = jnp.sqrt(jnp.diagonal(c).real)
+    c = c / s[:, None] / s[None, :]
+    return c if jnp.iscomplexobj(c) else jnp.clip(c, -1, 1)
+
+
+_corrcoef = Op("corrcoef", _corrcoef_fwd, promote="none")
+
+
+@public(method=True)
+def corrcoef(input):
+    """Pearson correlation coefficients of the rows of ``input`` (``cov`` normalised, clipped to
+    [-1, 1] for real inputs)."""
+    if input.ndim > 2:
+        raise RuntimeError(f"corrcoef(): expected input to have two or fewer dimensions but got an input with "
+                           f"{input.ndim} dimensions")
+    return apply(_corrcoef, input)
+
 
 return_types.histogram = _return_type("histogram", ("hist", "bin_edges"))
 
-__all__ = ["median", "nanmedian", "mode", "kthvalue", "quantile", "nanquantile", "count_nonzero", "unique",
-           "unique_consecutive", "bincount", "histc", "histogram"]
 
 sg = jax.lax.stop_gradient
 
 
-def _untraceable(name, t):
-    if isinstance(t._value, jax.core.Tracer):
-        from ..compile.errors import raise_untraceable
-        raise_untraceable(f"torch.{name} (its result has a data-dependent shape)")
-
-
-# ---------------------------------------------------------------- median family
 def _spread(x, m):
     """``m`` as the value, with its gradient shared evenly by the entries of x equal to m."""
     mask = (x == sg(m)) | (jnp.isnan(x) & jnp.isnan(sg(m)))
@@ -93,6 +142,8 @@ def _median_dim(x, dim, keepdim, ignore_nan):
 
 
 _median_all_op = Op("median", lambda x, ignore_nan: _median_all(x, ignore_nan))
+
+
 _median_dim_op = Op("median", lambda x, dim, keepdim, ignore_nan: _median_dim(x, dim, keepdim, ignore_nan))
 
 
@@ -101,6 +152,7 @@ def _check_dim_nonempty(input, name, d):
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
+@public(method=True)
 def median(input, dim=None, keepdim=False, *, out=None):
     """median(x): the lower median of all elements (NaN if any is NaN); median(x, dim): (values, indices)."""
     if dim is None:
@@ -111,6 +163,7 @@ def median(input, dim=None, keepdim=False, *, out=None):
     return write_out(return_types.median(v, i), out)
 
 
+@public(method=True)
 def nanmedian(input, dim=None, keepdim=False, *, out=None):
     """median ignoring NaN (NaN only where a row is all NaN)."""
     if dim is None:
@@ -125,6 +178,7 @@ _kth_op = Op("kthvalue", lambda x, k, dim, keepdim: (x, jnp.zeros((), jnp.int64)
              _select_kth(x, dim, keepdim, lambda a: jnp.full(a.shape[:dim] + (1,) + a.shape[dim + 1:], k - 1)))
 
 
+@public(method=True)
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """(values, indices) of the k-th smallest element along ``dim`` (1-based k; NaN counts as largest)."""
     d = _wrap_dim(dim, input.ndim)
@@ -162,6 +216,7 @@ def _mode(x, dim, keepdim):
 _mode_op = Op("mode", _mode)
 
 
+@public(method=True)
 def mode(input, dim=-1, keepdim=False, *, out=None):
     """(values, indices): the most frequent value along ``dim`` (smallest on ties) and its last index."""
     d = _wrap_dim(dim, input.ndim)
@@ -170,7 +225,6 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     return write_out(return_types.mode(v, i), out)
 
 
-# ---------------------------------------------------------------- quantiles
 def _lerp(a, b, w):
     return jnp.where(jnp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
 
@@ -249,181 +303,23 @@ def _quantile_impl(name, input, q, dim, keepdim, interpolation, ignore_nan, out)
                            ignore_nan=ignore_nan, q_scalar=q_scalar), out)
 
 
+@public(method=True)
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
     """q-th quantiles along ``dim`` (all elements when None); NaN anywhere in a row gives NaN."""
     return _quantile_impl("quantile", input, q, dim, keepdim, interpolation, False, out)
 
 
+@public(method=True)
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
     """quantile ignoring NaN values."""
     return _quantile_impl("nanquantile", input, q, dim, keepdim, interpolation, True, out)
 
 
-# ---------------------------------------------------------------- counting
 _count_nonzero = Op("count_nonzero", lambda x, dims: jnp.sum(x != 0, axis=dims, dtype=jnp.int64),
                     differentiable=False)
 
 
+@public(method=True)
 def count_nonzero(input, dim=None):
     dims = dims_of(dim, input.ndim) if input.ndim else None
     return apply(_count_nonzero, input, dims=dims)
-
-
-def _host(t):
-    return np.asarray(t._value)
-
-
-def _from_host(a, dtype, like):
-    from .creation import _place
-    return Tensor._wrap(_place(np.asarray(a).astype(dtype.np), like.device))
-
-
-def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    """Unique elements (sorted), with optional inverse indices and counts (host computation)."""
-    _untraceable("unique", input)
-    a = _host(input)
-    if dim is None:
-        vals, inv, cnt = np.unique(a.reshape(-1), return_inverse=True, return_counts=True)
-        inv = inv.reshape(a.shape)
-    else:
-        d = _wrap_dim(dim, input.ndim)
-        if a.shape[d] == 0:
-            vals, inv, cnt = a, np.zeros(0, np.int64), np.zeros(0, np.int64)
-        else:
-            vals, inv, cnt = np.unique(a, axis=d, return_inverse=True, return_counts=True)
-            inv = inv.reshape(-1)
-    out = [_from_host(vals, input.dtype, input)]
-    if return_inverse:
-        out.append(_from_host(inv, D.int64, input))
-    if return_counts:
-        out.append(_from_host(cnt, D.int64, input))
-    return out[0] if len(out) == 1 else tuple(out)
-
-
-def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
-    """Collapse runs of equal consecutive elements (along ``dim``, or of the flattened input)."""
-    _untraceable("unique_consecutive", input)
-    a = _host(input)
-    if dim is None:
-        flat = a.reshape(-1)
-        if flat.size == 0:
-            starts = np.zeros(0, bool)
-        else:
-            starts = np.concatenate([[True], flat[1:] != flat[:-1]])
-        vals = flat[starts]
-        inv = (np.cumsum(starts) - 1).reshape(a.shape)
-    else:
-        d = _wrap_dim(dim, input.ndim)
-        m = np.moveaxis(a, d, 0).reshape(a.shape[d], -1)
-        if m.shape[0] == 0:
-            starts = np.zeros(0, bool)
-        else:
-            starts = np.concatenate([[True], np.any(m[1:] != m[:-1], axis=1)])
-        vals = np.take(a, np.nonzero(starts)[0], axis=d)
-        inv = np.cumsum(starts) - 1
-    idx = np.nonzero(starts)[0]
-    cnt = np.diff(np.append(idx, len(starts)))
-    out = [_from_host(vals, input.dtype, input)]
-    if return_inverse:
-        out.append(_from_host(inv, D.int64, input))
-    if return_counts:
-        out.append(_from_host(cnt, D.int64, input))
-    return out[0] if len(out) == 1 else tuple(out)
-
-
-def bincount(input, weights=None, minlength=0):
-    """Counts of each non-negative integer in a 1-d tensor (weighted sums with ``weights``)."""
-    _untraceable("bincount", input)
-    if input.ndim != 1:
-        raise RuntimeError(f"bincount only supports 1-d non-negative integral inputs.")
-    if input.dtype.is_floating_point or input.dtype.is_complex or input.dtype is D.bool:
-        raise RuntimeError(f"\"bincount_cpu\" not implemented for '{_type_name(input.dtype)}'")
-    if minlength < 0:
-        raise RuntimeError("minlength should be >= 0")
-    a = _host(input)
-    if a.size and a.min() < 0:
-        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
-    if weights is None:
-        return _from_host(np.bincount(a, minlength=minlength), D.int64, input)
-    if tuple(weights.shape) != tuple(input.shape):
-        raise RuntimeError("weights should be 1-d and have the same length as input")
-    w = _host(weights)
-    dt = weights.dtype if weights.dtype.is_floating_point else D.float64
-    return _from_host(np.bincount(a, weights=w.astype(np.float64), minlength=minlength), dt, input)
-
-
-def _histc(x, bins, lo, hi):
-    flat = x.reshape(-1)
-    if lo == hi == 0.0 and flat.size:
-        fin = jnp.isfinite(flat)
-        lo_v = jnp.min(jnp.where(fin, flat, jnp.inf))
-        hi_v = jnp.max(jnp.where(fin, flat, -jnp.inf))
-    else:
-        lo_v, hi_v = jnp.asarray(lo, x.dtype), jnp.asarray(hi, x.dtype)
-    same = lo_v == hi_v
-    lo_v = jnp.where(same, lo_v - 1, lo_v).astype(x.dtype)
-    hi_v = jnp.where(same, hi_v + 1, hi_v).astype(x.dtype)
-    pos = jnp.floor((flat - lo_v) * bins / (hi_v - lo_v)).astype(jnp.int64)
-    pos = jnp.where(pos == bins, bins - 1, pos)
-    inside = (flat >= lo_v) & (flat <= hi_v)
-    return jnp.zeros(bins, x.dtype).at[jnp.where(inside, pos, bins)].add(1, mode="drop")
-
-
-_histc_op = Op("histc", _histc, differentiable=False)
-
-
-def histc(input, bins=100, min=0, max=0, *, out=None):
-    """Histogram with ``bins`` equal bins over [min, max] (the data's range when both are 0)."""
-    if not input.dtype.is_floating_point:
-        raise RuntimeError(f"\"histogram_cpu\" not implemented for '{_type_name(input.dtype)}'")
-    if bins <= 0:
-        raise RuntimeError("torch.histc: bins must be > 0, but got " + str(bins))
-    if min > max:
-        raise RuntimeError(f"torch.histc: max must be larger than min, but got min {min} max {max}")
-    return write_out(apply(_histc_op, input, bins=int(bins), lo=float(min), hi=float(max)), out)
-
-
-def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
-    """(hist, bin_edges): ``bins`` equal bins over ``range`` (default the data's range) or the given edges."""
-    _untraceable("histogram", input)
-    if not input.dtype.is_floating_point:
-        raise RuntimeError(f"torch.histogram: input tensor and bins tensors should have the same dtype, but got "
-                           f"input {input.dtype}")
-    a = _host(input).reshape(-1)
-    dt = a.dtype
-    if isinstance(bins, Tensor):
-        edges = _host(bins).astype(dt)
-    else:
-        if range is not None:
-            lo, hi = float(range[0]), float(range[1])
-        elif a.size:
-            lo, hi = float(a.min()), float(a.max())
-        else:
-            lo, hi = 0.0, 0.0
-        if lo > hi:
-            raise RuntimeError(f"torch.histogram: min should not exceed max, but got min {lo} max {hi}")
-        if lo == hi:
-            lo, hi = lo - 0.5, hi + 0.5  # torch widens an empty range like this
-        from .creation import linspace
-        edges = np.asarray(linspace(lo, hi, int(bins) + 1, dtype=input.dtype)._value)
-    n = len(edges) - 1
-    pos = np.searchsorted(edges, a, side="right") - 1
-    pos = np.where(a == edges[-1], n - 1, pos)
-    ok = (a >= edges[0]) & (a <= edges[-1])
-    w = np.ones_like(a) if weight is None else _host(weight).reshape(-1).astype(dt)
-    hist = np.zeros(n, np.float64)
-    np.add.at(hist, pos[ok], w[ok].astype(np.float64))
-    if density:
-        hist = hist / (hist.sum() * np.diff(edges.astype(np.float64)))
-    res = return_types.histogram(_from_host(hist, input.dtype, input), _from_host(edges, input.dtype, input))
-    return write_out(res, out)
-
-
-def _bind_methods():
-    from .methods import bind
-    for name in ("median", "nanmedian", "mode", "kthvalue", "quantile", "nanquantile", "count_nonzero", "unique",
-                 "unique_consecutive", "bincount", "histc", "histogram"):
-        bind(name, globals()[name], inplace=False)
-
-
-_bind_methods()

@@ -1,14 +1,15 @@
-"""More of ``torch.special``: orthogonal polynomials, Bessel and Airy functions, and ``torch.igamma``.
+"""Special functions: erf/erfc/erfinv, lgamma/digamma/polygamma/mvlgamma, i0, sinc, logit,
+xlogy/xlog1py (``torch.*`` and Tensor methods), and the rest of ``torch.special``: orthogonal
+polynomials, Bessel and Airy functions, and ``torch.igamma``/``igammac``.
 
-As in torch these are not differentiable (their results never require grad). The polynomials use
-the three-term recurrences torch evaluates (the degree ``n`` is truncated to an integer, negative
-degrees give 0). Bessel functions: ``i0``/``i1``/``i0e``/``i1e`` come from ``jax.scipy.special``;
-J0/J1/Y0/Y1 use their power series for |x| <= 17 and Hankel's asymptotic expansion beyond; K0/K1
-(and the exponentially scaled ones) their series for x <= 2, the trapezoidal rule on ``K_v(x) =
-int_0^inf exp(-x cosh t) cosh(v t) dt`` (geometric convergence) up to 17 and the asymptotic expansion
-above; ``airy_ai`` uses its Maclaurin
-series near 0, ``K_{1/3}`` for x > 2 and the asymptotic expansion for x < -8. All are evaluated in
-float64 and cast back, so float32 results agree with torch's to float32 rounding.
+The ``torch.special``-only functions are, as in torch, not differentiable. The polynomials use the
+three-term recurrences torch evaluates (the degree ``n`` is truncated to an integer, negative degrees
+give 0). Bessel functions: J0/J1/Y0/Y1 use their power series for |x| <= 17 and Hankel's asymptotic
+expansion beyond; K0/K1 (and the exponentially scaled ones) their series for x <= 2, the
+trapezoidal rule on ``K_v(x) = int_0^inf exp(-x cosh t) cosh(v t) dt`` up to 17 and the asymptotic
+expansion above; ``airy_ai`` its Maclaurin series near 0, ``K_{1/3}`` for x > 2 and the asymptotic
+expansion for x < -8. All are evaluated in float64 and cast back, so float32 results agree with
+torch's to float32 rounding.
 """
 from __future__ import annotations
 
@@ -19,10 +20,111 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 import numpy as np
 
-from .methods import bind
+from .._tensor import Tensor
+from .declare import public
 from .out import write_out
+from .pointwise import binary, unary
 from .registry import Op, apply
 
+erf = unary("erf", jax.lax.erf, method=True, inplace=True, torch_inplace=True)
+
+
+erfc = unary("erfc", jax.lax.erfc, method=True, inplace=True, torch_inplace=True)
+
+
+erfinv = unary("erfinv", jax.lax.erf_inv, method=True, inplace=True)
+
+
+lgamma = unary("lgamma", jax.lax.lgamma, method=True, inplace=True)
+
+
+digamma = unary("digamma", jax.lax.digamma, method=True, inplace=True)
+
+
+i0 = unary("i0", jsp.i0, method=True, inplace=True, torch_inplace=True)
+
+
+sinc = unary("sinc", jnp.sinc, method=True, inplace=True, torch_inplace=True)
+
+
+_polygamma = Op("polygamma", lambda x, n: jsp.polygamma(n, x) if n else jax.lax.digamma(x), promote="float")
+
+
+@public(method=lambda self, n: polygamma(n, self), inplace=True)
+def polygamma(n, input, *, out=None):
+    """The n-th derivative of digamma (torch.polygamma(n, input))."""
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    return write_out(apply(_polygamma, input, n=int(n)), out)
+
+
+_mvlgamma = Op("mvlgamma", lambda x, p: jsp.multigammaln(x, p), promote="float")
+
+
+@public(method=True, inplace=True)
+def mvlgamma(input, p, *, out=None):
+    """Multivariate log-gamma of dimension ``p``."""
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    return write_out(apply(_mvlgamma, input, p=int(p)), out)
+
+
+def _logit(x, eps):
+    if eps is not None:
+        x = jnp.clip(x, eps, 1 - eps)
+    return jnp.log(x / (1 - x))
+
+
+_logit_op = Op("logit", _logit, promote="float")
+
+
+@public(method=True, inplace=True, torch_inplace=True)
+def logit(input, eps=None, *, out=None):
+    """log(x / (1 - x)), with x clamped to [eps, 1 - eps] when ``eps`` is given."""
+    return write_out(apply(_logit_op, input, eps=None if eps is None else float(eps)), out)
+
+
+def _unbroadcast(g, shape):
+    """Sum a broadcast cotangent back to an input's shape."""
+    while g.ndim > len(shape):
+        g = g.sum(0)
+    return g.sum(tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1), keepdims=True) \
+        if g.shape != tuple(shape) else g
+
+
+def _xlog_vjp(log):
+    # torch's derivatives: d/dx = log(y) (0 where x == 0 and log's argument is 0), d/dy = x * log'(y)
+    def f(x, y):
+        zero = (x == 0) & (y == (0 if log is jnp.log else -1))
+        r = jnp.where(x == 0, jnp.zeros_like(x), x * log(jnp.where(zero, jnp.ones_like(y) * (log is jnp.log), y)))
+        return jnp.where(jnp.isnan(y), y, r)
+
+    def fwd_res(x, y):
+        return f(x, y), (x, y)
+
+    def bwd(res, g):
+        x, y = res
+        zero = (x == 0) & (y == (0 if log is jnp.log else -1))
+        gx = g * jnp.where(zero, 0, log(jnp.where(zero, jnp.ones_like(y) * (log is jnp.log), y)))
+        gy = g * x / (y if log is jnp.log else 1 + y)
+        return _unbroadcast(gx, x.shape).astype(x.dtype), _unbroadcast(gy, y.shape).astype(y.dtype)
+
+    return f, (fwd_res, bwd)
+
+
+_xlogy_f, _xlogy_vjp = _xlog_vjp(jnp.log)
+
+
+_xlog1py_f, _xlog1py_vjp = _xlog_vjp(jnp.log1p)
+
+
+xlogy = binary("xlogy", _xlogy_f, promote="float", vjp=_xlogy_vjp, method=True, inplace=True, torch_inplace=True)
+
+
+xlog1py = binary("xlog1py", _xlog1py_f, promote="float", vjp=_xlog1py_vjp)  # torch.special.xlog1py only
+
+
+# the torch.special names defined here (torchlike/special.py re-exports them)
 __all__ = ["igamma", "igammac", "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
            "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
            "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "hermite_polynomial_h",
@@ -31,34 +133,36 @@ __all__ = ["igamma", "igammac", "chebyshev_polynomial_t", "chebyshev_polynomial_
            "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0",
            "airy_ai"]
 
+
 _EULER = 0.5772156649015329
 
 
-# ----------------------------------------------------------------------------- igamma
 _igamma = Op("igamma", jsp.gammainc, promote="float")
+
+
 _igammac = Op("igammac", jsp.gammaincc, promote="float")
 
 
 def _check_igamma(a, b, name):
-    from .._tensor import Tensor
     for t in (a, b):
         if isinstance(t, Tensor) and not (t.dtype.is_floating_point):
             raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{str(t.dtype)[6:].capitalize()}'")
 
 
+@public(method=True, inplace=True)
 def igamma(input, other, *, out=None):
     """Regularized lower incomplete gamma P(input, other) (``torch.special.gammainc``)."""
     _check_igamma(input, other, "igamma")
     return write_out(apply(_igamma, input, other), out)
 
 
+@public(method=True, inplace=True)
 def igammac(input, other, *, out=None):
     """Regularized upper incomplete gamma Q(input, other) (``torch.special.gammaincc``)."""
     _check_igamma(input, other, "igammac")
     return write_out(apply(_igammac, input, other), out)
 
 
-# --------------------------------------------------------------------------- polynomials
 def _recurrence(first, second, step):
     """fwd(x, n) evaluating p_n(x) from p_0 = first(x), p_1 = second(x), p_{k+1} = step(k, x, p_k, p_{k-1})."""
     def fwd(x, n):
@@ -90,25 +194,52 @@ def _poly(name, first, second, step):
 
 
 _one = jnp.ones_like
+
+
 _cheb = lambda k, x, q, p: 2 * x * q - p  # noqa: E731
+
+
 _scheb = lambda k, x, q, p: (4 * x - 2) * q - p  # noqa: E731
+
+
 chebyshev_polynomial_t = _poly("chebyshev_polynomial_t", _one, lambda x: x, _cheb)
+
+
 chebyshev_polynomial_u = _poly("chebyshev_polynomial_u", _one, lambda x: 2 * x, _cheb)
+
+
 chebyshev_polynomial_v = _poly("chebyshev_polynomial_v", _one, lambda x: 2 * x - 1, _cheb)
+
+
 chebyshev_polynomial_w = _poly("chebyshev_polynomial_w", _one, lambda x: 2 * x + 1, _cheb)
+
+
 shifted_chebyshev_polynomial_t = _poly("shifted_chebyshev_polynomial_t", _one, lambda x: 2 * x - 1, _scheb)
+
+
 shifted_chebyshev_polynomial_u = _poly("shifted_chebyshev_polynomial_u", _one, lambda x: 4 * x - 2, _scheb)
+
+
 shifted_chebyshev_polynomial_v = _poly("shifted_chebyshev_polynomial_v", _one, lambda x: 4 * x - 3, _scheb)
+
+
 shifted_chebyshev_polynomial_w = _poly("shifted_chebyshev_polynomial_w", _one, lambda x: 4 * x - 1, _scheb)
+
+
 hermite_polynomial_h = _poly("hermite_polynomial_h", _one, lambda x: 2 * x, lambda k, x, q, p: 2 * x * q - 2 * k * p)
+
+
 hermite_polynomial_he = _poly("hermite_polynomial_he", _one, lambda x: x, lambda k, x, q, p: x * q - k * p)
+
+
 laguerre_polynomial_l = _poly("laguerre_polynomial_l", _one, lambda x: 1 - x,
                               lambda k, x, q, p: ((2 * k + 1 - x) * q - k * p) / (k + 1))
+
+
 legendre_polynomial_p = _poly("legendre_polynomial_p", _one, lambda x: x,
                               lambda k, x, q, p: ((2 * k + 1) * x * q - k * p) / (k + 1))
 
 
-# ------------------------------------------------------------------------------- Bessel
 def _unary(name, f):
     def fwd(x):
         return f(x.astype(jnp.float64)).astype(x.dtype)
@@ -123,7 +254,11 @@ def _unary(name, f):
 
 
 _K = np.arange(40, dtype=np.float64)
+
+
 _LOGFACT = np.array([math.lgamma(k + 1) for k in range(42)])
+
+
 _PSI = np.concatenate([[-_EULER], -_EULER + np.cumsum(1.0 / np.arange(1, 42))])  # psi(k + 1), k = 0..41
 
 
@@ -181,6 +316,8 @@ def _bessel_y(n):
 
 
 _T = np.arange(0, 65) * 0.125  # trapezoid nodes for K_v on 2 <= x <= 17 (error ~ exp(x - pi^2 / h))
+
+
 _TW = np.where(_T == 0, 0.5, 1.0) * 0.125
 
 
@@ -229,6 +366,8 @@ def _sph_j0(x):
 
 
 _AI0 = 0.355028053887817239  # Ai(0)
+
+
 _AIP0 = 0.258819403792806798  # -Ai'(0)
 
 
@@ -269,17 +408,36 @@ def _airy_ai(x):
 
 
 bessel_j0 = _unary("bessel_j0", _bessel_j(0))
-bessel_j1 = _unary("bessel_j1", _bessel_j(1))
-bessel_y0 = _unary("bessel_y0", _bessel_y(0))
-bessel_y1 = _unary("bessel_y1", _bessel_y(1))
-modified_bessel_i0 = _unary("modified_bessel_i0", jsp.i0)
-modified_bessel_i1 = _unary("modified_bessel_i1", jsp.i1)
-modified_bessel_k0 = _unary("modified_bessel_k0", _k(0, False))
-modified_bessel_k1 = _unary("modified_bessel_k1", _k(1, False))
-scaled_modified_bessel_k0 = _unary("scaled_modified_bessel_k0", _k(0, True))
-scaled_modified_bessel_k1 = _unary("scaled_modified_bessel_k1", _k(1, True))
-spherical_bessel_j0 = _unary("spherical_bessel_j0", _sph_j0)
-airy_ai = _unary("airy_ai", _airy_ai)
 
-bind("igamma", igamma)
-bind("igammac", igammac)
+
+bessel_j1 = _unary("bessel_j1", _bessel_j(1))
+
+
+bessel_y0 = _unary("bessel_y0", _bessel_y(0))
+
+
+bessel_y1 = _unary("bessel_y1", _bessel_y(1))
+
+
+modified_bessel_i0 = _unary("modified_bessel_i0", jsp.i0)
+
+
+modified_bessel_i1 = _unary("modified_bessel_i1", jsp.i1)
+
+
+modified_bessel_k0 = _unary("modified_bessel_k0", _k(0, False))
+
+
+modified_bessel_k1 = _unary("modified_bessel_k1", _k(1, False))
+
+
+scaled_modified_bessel_k0 = _unary("scaled_modified_bessel_k0", _k(0, True))
+
+
+scaled_modified_bessel_k1 = _unary("scaled_modified_bessel_k1", _k(1, True))
+
+
+spherical_bessel_j0 = _unary("spherical_bessel_j0", _sph_j0)
+
+
+airy_ai = _unary("airy_ai", _airy_ai)

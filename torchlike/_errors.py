@@ -1,4 +1,5 @@
-"""The error raised when traced (compiled) code does something that needs a concrete value."""
+"""The error raised when traced (compiled) code does something that needs a concrete value (a low-level
+module: Tensor, the ops and compile all raise it; ``torchlike.compile.UntraceableError`` re-exports it)."""
 from __future__ import annotations
 
 import traceback
@@ -23,7 +24,7 @@ def _user_frame():
     import jax
     import jaxlib
     libs = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep for m in (jax, jaxlib))
-    pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    pkg = os.path.dirname(os.path.abspath(__file__)) + os.sep
     for fr in reversed(traceback.extract_stack()[:-2]):
         path = os.path.abspath(fr.filename)
         if not path.startswith((pkg,) + libs):

@@ -1,0 +1,118 @@
+"""The op surface is generated from the declarations in ``torchlike/ops`` (``ops/declare.py``):
+
+- every declared op is reachable under each name it declares (``torch.*``, Tensor method, in-place
+  twin ``x.op_``, in-place function ``torch.op_``, aliases), and each of those names is one torch has;
+- where torch gives a declared op a name torchlike lacks (``Tensor.op_``, ``torch.op_``), that is a
+  failure, so in-place twins cannot be forgotten;
+- nothing is reachable without a declaration: every ``torch.*`` function from the op layer and every
+  Tensor method or property outside the Tensor class body is declared.
+"""
+import ast
+import inspect
+from pathlib import Path
+
+import pytest
+
+import torchlike
+from torchlike import _nn_functions  # noqa: F401
+from torchlike.ops import declare
+
+torch = pytest.importorskip("torch")
+
+# torchlike extensions, not torch names (with why)
+EXTENSIONS = {"to_torch": "Tensor.to_torch converts to a real torch.Tensor (interop)"}
+
+# torch names torch gives a declared op that torchlike leaves out (with why)
+NOT_PROVIDED = {"Tensor.as_strided_": "no strides: as_strided is a copy, so there is no in-place restriding",
+                "torch.as_strided_": "as Tensor.as_strided_"}
+
+
+def _tensor_body_names():
+    """Names defined in the Tensor class body (``_tensor.py``): the core, not generated."""
+    src = Path(inspect.getsourcefile(torchlike.Tensor)).read_text()
+    for node in ast.parse(src).body:
+        if isinstance(node, ast.ClassDef) and node.name == "Tensor":
+            names = set()
+            for b in node.body:
+                if isinstance(b, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    names.add(b.name)
+                elif isinstance(b, ast.Assign):
+                    names.update(t.id for t in b.targets if isinstance(t, ast.Name))
+                elif isinstance(b, ast.AnnAssign):
+                    names.add(b.target.id)
+            return names
+    raise AssertionError("no class Tensor in _tensor.py")
+
+
+def _declared_names():
+    functions, methods = set(), set()
+    for d in declare.DECLS:
+        for n in d.names:
+            if d.function:
+                functions.add(n)
+            if d.method is not None or d.prop:
+                methods.add(n)
+            if d.inplace is not None:
+                methods.add(n + "_")
+            if d.torch_inplace is not None:
+                functions.add(n + "_")
+    return functions, methods
+
+
+def test_declarations_are_reachable():
+    T = torchlike.Tensor
+    for d in declare.DECLS:
+        for n in d.names:
+            if d.function:
+                assert getattr(torchlike, n) is d.fn, f"torch.{n} is not the declared {d.fn}"
+            if d.prop:
+                assert isinstance(vars(T)[n], property) and vars(T)[n].fget is d.fn, f"Tensor.{n}"
+            elif d.method is not None:
+                assert vars(T)[n] is d.method, f"Tensor.{n} is not the declared method"
+            if d.inplace is not None:
+                assert callable(vars(T).get(n + "_")), f"Tensor.{n}_ missing"
+            if d.torch_inplace is not None:
+                assert callable(getattr(torchlike, n + "_", None)), f"torch.{n}_ missing"
+
+
+def test_declared_names_are_torch_names():
+    functions, methods = _declared_names()
+    wrong = [f"torch.{n}" for n in functions if not hasattr(torch, n) and n not in EXTENSIONS]
+    wrong += [f"Tensor.{n}" for n in methods if not hasattr(torch.Tensor, n) and n not in EXTENSIONS]
+    assert not wrong, f"declared under names torch does not have: {sorted(wrong)}"
+
+
+def test_every_torch_name_of_a_declared_op_is_provided():
+    """torch's in-place twins of declared ops exist here too (``Tensor.sin_``, ``torch.sin_``)."""
+    functions, methods = _declared_names()
+    missing = []
+    for n in methods:
+        if not n.endswith("_") and hasattr(torch.Tensor, n + "_") and n + "_" not in methods:
+            missing.append(f"Tensor.{n}_")
+    for n in functions:
+        if not n.endswith("_") and hasattr(torch, n + "_") and n + "_" not in functions:
+            missing.append(f"torch.{n}_")
+    missing = sorted(set(missing) - set(NOT_PROVIDED))
+    assert not missing, f"torch has these names of declared ops, torchlike does not: {missing}"
+
+
+def test_nothing_reachable_is_undeclared():
+    functions, methods = _declared_names()
+    T = torchlike.Tensor
+    core = _tensor_body_names()
+    stray = [f"Tensor.{n}" for n in vars(T) if n not in core and not n.startswith("_") and n not in methods]
+    for n in dir(torchlike):
+        v = getattr(torchlike, n)
+        mod = getattr(v, "__module__", "") or ""
+        if callable(v) and not inspect.isclass(v) and (mod.startswith("torchlike.ops") or
+                                                        mod == "torchlike._nn_functions"):
+            if n not in functions:
+                stray.append(f"torch.{n}")
+    assert not stray, f"reachable without a declaration: {sorted(stray)}"
+
+
+def test_declaration_carries_out_and_node_name():
+    d = next(d for d in declare.DECLS if d.name == "sin")
+    assert d.out and d.op.backward_name == "SinBackward0"
+    x = torchlike.tensor([0.5], requires_grad=True)
+    assert torchlike.sin(x).grad_fn.name() == torch.sin(torch.tensor([0.5], requires_grad=True)).grad_fn.name()

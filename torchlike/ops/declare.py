@@ -1,0 +1,119 @@
+"""One declaration per public op: the names torch gives it are generated from here.
+
+An op module writes its public function once and declares, next to it, every name torch gives it::
+
+    @public(method=True, inplace=True, torch_inplace=True, aliases=("arcsin",))
+    def asin(input, *, out=None): ...
+
+which makes ``torch.asin``, ``Tensor.asin``, ``Tensor.asin_``, ``torch.asin_`` and the same four
+for ``arcsin``. ``unary``/``binary`` in ``pointwise.py`` take the same keywords. The declaration
+installs the Tensor attributes at once (a ``setattr`` at import time, nothing per call) and records
+a :class:`Decl`; ``torchlike/__init__.py`` copies :func:`functions` into the ``torch.*`` namespace.
+``tests/test_op_surface.py`` checks that every declared name is reachable and that no Tensor method
+or ``torch.*`` op is reachable without a declaration.
+"""
+from __future__ import annotations
+
+from .._tensor import Tensor
+
+DECLS: list = []  # every Decl, in declaration order
+_FUNCTIONS: dict = {}  # the generated torch.* functions (declared names, aliases, in-place functions)
+
+
+class Decl:
+    """What one declaration says about an op (see :func:`public`)."""
+
+    __slots__ = ("name", "fn", "function", "method", "inplace", "torch_inplace", "aliases", "prop")
+
+    def __init__(self, name, fn, function, method, inplace, torch_inplace, aliases, prop):
+        self.name, self.fn, self.function, self.method = name, fn, function, method
+        self.inplace, self.torch_inplace, self.aliases, self.prop = inplace, torch_inplace, aliases, prop
+
+    @property
+    def names(self):
+        return (self.name,) + tuple(self.aliases)
+
+    @property
+    def op(self):
+        """The registry Op behind the function (its ``backward_name`` is the autograd node name), if one."""
+        return getattr(self.fn, "op", None)
+
+    @property
+    def out(self):
+        """Whether the function takes ``out=``."""
+        import inspect
+        try:
+            return "out" in inspect.signature(self.fn).parameters
+        except (TypeError, ValueError):
+            return False
+
+    def __repr__(self):
+        return f"<decl {self.name}>"
+
+
+def inplace_of(method, name):
+    """``x.name_(...)``: compute ``method(x, ...)`` and write it into ``x`` (``Tensor._assign``:
+    dtype castability, version bump, write-through to views)."""
+    def method_(input, *args, **kwargs):
+        return input._assign(method(input, *args, **kwargs))
+    method_.__name__ = method_.__qualname__ = name
+    return method_
+
+
+def public(fn=None, *, name=None, function=True, method=False, inplace=False, torch_inplace=False,
+           aliases=(), prop=False):
+    """Declare ``fn`` under the names torch gives it.
+
+    function       ``torch.<name>`` is ``fn`` (False: a Tensor-only method such as ``view``)
+    method         ``Tensor.<name>``: True for ``fn`` itself (``self`` is its first argument), or the
+                   method to install when torch's method signature differs (``polygamma(n, self)``)
+    inplace        ``Tensor.<name>_``: True to generate it from the method, or the in-place method
+    torch_inplace  ``torch.<name>_`` (torch has ``torch.relu_``, ``torch.sigmoid_``, ...): the
+                   in-place method as a function; or a function to install under that name
+    aliases        other names that get the same treatment (``arcsin`` for ``asin``)
+    prop           ``Tensor.<name>`` is a property computed by ``fn`` (``x.real``), not a method
+    Returns ``fn``, so it works as a decorator and as a call.
+    """
+    if fn is None:
+        return lambda f: public(f, name=name, function=function, method=method, inplace=inplace,
+                                torch_inplace=torch_inplace, aliases=aliases, prop=prop)
+    name = name or fn.__name__
+    aliases = tuple(aliases)
+    m = None if not method else fn if method is True else method
+    ip = None
+    if inplace:
+        ip = inplace_of(m, name + "_") if inplace is True else inplace
+    tip = None
+    if torch_inplace:
+        tip = torch_inplace if torch_inplace is not True else ip or inplace_of(fn, name + "_")
+    for n in (name,) + aliases:
+        if function:
+            _claim(n, fn)
+        if prop:
+            setattr(Tensor, n, property(fn))
+        elif m is not None:
+            setattr(Tensor, n, m)
+        if ip is not None:
+            setattr(Tensor, n + "_", ip if n == name else inplace_of(m, n + "_"))
+        if tip is not None:
+            _claim(n + "_", tip)
+    DECLS.append(Decl(name, fn, function, m, ip, tip, aliases, prop))
+    return fn
+
+
+def _claim(name, fn):
+    if _FUNCTIONS.get(name, fn) is not fn:
+        raise RuntimeError(f"torch.{name} is declared twice: {_FUNCTIONS[name]} and {fn}")
+    _FUNCTIONS[name] = fn
+
+
+def method(fn=None, **kw):
+    """:func:`public` for a Tensor-only method (no ``torch.<name>``): ``@method(inplace=True)``."""
+    if fn is None:
+        return lambda f: public(f, function=False, method=True, **kw)
+    return public(fn, function=False, method=True, **kw)
+
+
+def functions():
+    """The generated ``torch.*`` op functions, name -> function."""
+    return dict(_FUNCTIONS)
