@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import warnings
 
-import jax.numpy as jnp
 import numpy as np
 
 from .._tensor import Tensor
