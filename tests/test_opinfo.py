@@ -13,10 +13,11 @@ converted through numpy, given to the torchlike counterpart of ``op.op`` and com
 - ``error``: every ``error_inputs`` case raises torch's exception type, with a message that shares a
   key word with torch's expected message.
 
-Default (fast) mode: the first sample input per dtype; forward for float32, int64 and bool (those the
-OpInfo lists on CPU), out=/in-place for the first of those, grad and gradgrad in float64 (float32 when
-the OpInfo has no float64 backward), and the first three error inputs. ``TORCHLIKE_OPINFO_FULL=1`` runs
-every sample for every real dtype both support (and every error input).
+Default (fast) mode: the first sample input; forward, out= and in-place in float32 (the first real dtype
+the OpInfo lists when it has no float32), grad in float64 (float32 when the OpInfo has no float64
+backward), and the first three error inputs. About 3.5 CPU-minutes (XLA compiles ~5 programs per OpInfo);
+``TORCHLIKE_OPINFO_FULL=1`` runs every sample for every real dtype (float32/64, float16, bfloat16, the
+integer types, bool), every error input, and gradgrad (``supports_gradgrad``).
 
 ``tests/data/opinfo_expected_failures.tsv`` lists the known failures (op, variant, check, dtype, reason).
 The list may only shrink: a check fails when it fails and is not listed, and when it is listed and
