@@ -284,7 +284,10 @@ def tolerance(op, dtype):
             if isinstance(tols, dict):
                 for dt, tol in tols.items():
                     if dtype_name(dt) == dtype:
-                        rtol, atol = max(rtol, tol.rtol), max(atol, tol.atol)
+                        if isinstance(tol, float):  # precisionOverride: an atol
+                            atol = max(atol, tol)
+                        else:  # toleranceOverride
+                            rtol, atol = max(rtol, tol.rtol), max(atol, tol.atol)
     return rtol, atol
 
 
