@@ -78,3 +78,15 @@ def test_same_stream_as_torch_for_seeded_init():
         assert_same(ours.weight.detach(), ref.weight.detach())
         assert_same(ours.bias.detach(), ref.bias.detach())
     assert_same(init.uniform_(torchlike.empty(5), -2, 2), tinit.uniform_(torch.empty(5), -2, 2))
+
+
+@pytest.mark.parametrize("args", [(), (0.0, 1.0, -0.5, 0.5), (0.0, 1.0, 1.5, 3.0), (5.0, 2.0, 0.0, 1.0)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_trunc_normal_same_numbers_as_torch(args, dtype):
+    """torch 2.13's rejection sampler (normal redraws, or uniform proposals for narrow intervals):
+    after the same seed, the same values."""
+    torch.manual_seed(0)
+    ref = torch.nn.init.trunc_normal_(torch.empty(5, 7, dtype=getattr(torch, dtype)), *args)
+    torchlike.manual_seed(0)
+    ours = torchlike.nn.init.trunc_normal_(torchlike.empty(5, 7, dtype=getattr(torchlike, dtype)), *args)
+    assert_same(ours, ref, rtol=0, atol=0)

@@ -63,7 +63,7 @@ def test_scatter_errors():
     with pytest.raises(RuntimeError):
         torchlike.scatter(x, 0, torchlike.tensor([[5]]), torchlike.ones(1, 1))
     with pytest.raises(RuntimeError):
-        torchlike.scatter(x, 0, torchlike.tensor([[0]], dtype=torchlike.int32), torchlike.ones(1, 1))
+        torchlike.scatter(x, 0, torchlike.tensor([[0]], dtype=torchlike.int16), torchlike.ones(1, 1))
     with pytest.raises(RuntimeError):
         torchlike.scatter_reduce(x, 0, torchlike.tensor([[0]]), torchlike.ones(1, 1), "max")
 

@@ -79,6 +79,7 @@ from . import _dynamo, _inductor, _logging  # the private names compile tutorial
 from ._symbolic import SymBool, SymFloat, SymInt, sym_float, sym_int, sym_ite, sym_max, sym_min, sym_not
 from . import _C  # torch._C's entry points that libraries probe (usage logging, functorch state, jit flags)
 from . import compiler, distributions, library  # noqa: E402
+from . import masked, signal  # noqa: E402
 from ._control_flow import cond  # noqa: E402
 from . import functional  # noqa: E402  (torch.functional: einsum, split, ... by their module path)
 from ._layout import (layout, strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr, sparse_bsc, jagged,

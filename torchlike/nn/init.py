@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import warnings
 
-import jax.numpy as jnp
 import numpy as np
 
 from .._tensor import Tensor
@@ -102,23 +101,48 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fill with N(mean, std^2) truncated to [a, b] (inverse-CDF method, as torch)."""
+    """Fill with N(mean, std^2) truncated to [a, b], drawing as torch 2.13 does (so a seeded run gives
+    torch's numbers): when the interval holds more than 30% of the mass, normal draws with the
+    out-of-range ones redrawn until none is left; otherwise uniform proposals on [a, b] accepted with
+    probability exp(-(x - mean)^2 / (2 std^2)) relative to the density's peak on [a, b]."""
+    import torchlike as _t
+
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
     if (mean < a - 2 * std) or (mean > b + 2 * std):
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may "
                       "be incorrect.", stacklevel=2)
-    lo = norm_cdf((a - mean) / std)
-    hi = norm_cdf((b - mean) / std)
-    u = jnp.asarray(_draw_uniform(tensor, 2 * lo - 1, 2 * hi - 1, generator))
-    import jax.scipy.special as jss
-    dt = u.dtype
-    v = jss.erfinv(u)
-    v = v * jnp.asarray(std * math.sqrt(2.0), dt)
-    v = v + jnp.asarray(mean, dt)
-    v = jnp.clip(v, jnp.asarray(a, dt), jnp.asarray(b, dt))
-    return _write(tensor, v)
+    with grad_mode.no_grad():
+        if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+            lo, hi = tensor.new_tensor(a).item(), tensor.new_tensor(b).item()  # a, b rounded to the dtype
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                out = (result < lo) | (result > hi)
+                if not out.any():
+                    break
+                result = _t.where(out, _t.empty_like(result).normal_(mean, std, generator=generator), result)
+            if tensor is not result:
+                tensor.copy_(result)
+            return tensor
+        log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+        candidates = _t.empty_like(tensor)
+        accept_buf = _t.empty_like(tensor)
+        tensor.uniform_(a, b, generator=generator)
+        candidates.copy_(tensor)
+        candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+        pending = accept_buf.uniform_(generator=generator).log_().gt(candidates)
+        if pending.any():
+            result = tensor
+            while True:
+                candidates.uniform_(a, b, generator=generator)
+                result = _t.where(pending, candidates, result)
+                candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+                pending = _t.where(pending, accept_buf.uniform_(generator=generator).log_().gt(candidates), pending)
+                if not pending.any():
+                    break
+            tensor.copy_(result)
+        return tensor
 
 
 def constant_(tensor, val):

@@ -6,6 +6,9 @@ int64, Python floats -> the default dtype, numpy arrays keep their dtype.
 """
 from __future__ import annotations
 
+import builtins
+import collections
+import collections.abc
 import math
 import numbers
 import warnings
@@ -81,7 +84,7 @@ def _infer_dtype(data):
             rank = max(rank, D.category(d))
             if D.category(d) >= 2:
                 return None  # mixed: let numpy decide below via the tensors' own dtype
-        elif isinstance(x, (list, tuple)):
+        elif _is_sequence(x):
             stack.extend(x)
         elif isinstance(x, bool) or isinstance(x, np.bool_):
             rank = max(rank, 0)
@@ -99,10 +102,16 @@ def _infer_dtype(data):
             3: D.default_complex()}[rank]
 
 
+def _is_sequence(x):
+    """A Python sequence torch.tensor reads element by element (list, tuple, range, deque, ...)."""
+    return isinstance(x, (list, tuple, builtins.range, collections.deque)) or (
+        isinstance(x, collections.abc.Sequence) and not isinstance(x, (str, bytes)))
+
+
 def _to_numpy_nested(data):
     if isinstance(data, Tensor):
         return np.asarray(data._value)
-    if isinstance(data, (list, tuple)):
+    if _is_sequence(data):
         items = [_to_numpy_nested(x) for x in data]
         if items and isinstance(items[0], np.ndarray):
             shapes = {i.shape for i in items if isinstance(i, np.ndarray)}
@@ -127,7 +136,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         arr = data
         dt = D.to_dtype(dtype) if dtype is not None else D.from_np(arr.dtype)
     else:
-        dt = D.to_dtype(dtype) if dtype is not None else _infer_dtype(data)
+        dt = _dtype_arg(dtype, "tensor") if dtype is not None else _infer_dtype(data)
         try:
             arr = np.array(_to_numpy_nested(data), dtype=None if dt is None else dt.np)
         except ValueError as e:
@@ -175,8 +184,15 @@ def from_numpy(ndarray):
     return Tensor._wrap(_place(ndarray, None))
 
 
-def _dtype_or_default(dtype):
-    return D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
+def _dtype_arg(dtype, name):
+    """A factory's ``dtype=`` argument: torch takes a torch dtype (or a Python type), not a name."""
+    if isinstance(dtype, str):
+        raise TypeError(f"{name}(): argument 'dtype' must be torch.dtype, not str")
+    return D.to_dtype(dtype)
+
+
+def _dtype_or_default(dtype, name="factory"):
+    return D.get_default_dtype() if dtype is None else _dtype_arg(dtype, name)
 
 
 def _filled(size, fill, dtype, device, requires_grad):
@@ -189,13 +205,13 @@ def _filled(size, fill, dtype, device, requires_grad):
 
 @public
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False, **kw):
-    t = _filled(_size(size, kw), 0, _dtype_or_default(dtype), device, requires_grad)
+    t = _filled(_size(size, kw), 0, _dtype_or_default(dtype, "zeros"), device, requires_grad)
     return _out(t, out)
 
 
 @public
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False, **kw):
-    t = _filled(_size(size, kw), 1, _dtype_or_default(dtype), device, requires_grad)
+    t = _filled(_size(size, kw), 1, _dtype_or_default(dtype, "ones"), device, requires_grad)
     return _out(t, out)
 
 
@@ -210,7 +226,7 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    dt = D.to_dtype(dtype) if dtype is not None else D.scalar_dtype(fill_value)
+    dt = _dtype_arg(dtype, "full") if dtype is not None else D.scalar_dtype(fill_value)
     return _out(_filled(_size((size,)), fill_value, dt, device, requires_grad), out)
 
 

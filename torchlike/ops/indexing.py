@@ -8,6 +8,8 @@ stays a ``where`` so it also works inside compiled code.
 """
 from __future__ import annotations
 
+import collections
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -93,7 +95,9 @@ def parse_index(x, idx):
     for k in idx:
         if isinstance(k, Tensor):
             items.append(k)
-        elif isinstance(k, (list, np.ndarray)) or isinstance(k, (bool, np.bool_)):
+        elif isinstance(k, range):  # x[range(n), y], as torch: an integer index tensor
+            items.append(_to_index_tensor(np.arange(k.start, k.stop, k.step, dtype=np.int64)))
+        elif isinstance(k, (list, np.ndarray, collections.deque)) or isinstance(k, (bool, np.bool_)):
             items.append(_to_index_tensor(k))
         else:
             items.append(k)
@@ -392,8 +396,8 @@ _gather = Op("gather", lambda x, idx, dim: jnp.take_along_axis(x, idx, axis=dim)
 
 @public(method=True)
 def gather(input, dim, index, *, sparse_grad=False, out=None):
-    if index.dtype is not D.int64:
-        raise RuntimeError("gather(): Expected dtype int64 for index")
+    if index.dtype not in (D.int64, D.int32):  # torch 2.13 takes int32 indices too
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     d = _wrap_dim(dim, input.ndim)
     if index.ndim != input.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
@@ -414,6 +418,8 @@ _index_select = Op("index_select", lambda x, idx, dim: jnp.take(x, idx, axis=dim
 def index_select(input, dim, index, *, out=None):
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
+    if index.dtype not in (D.int64, D.int32):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
     return write_out(apply(_index_select, input, index.reshape(-1), dim=_wrap_dim(dim, input.ndim)), out)
 
 

@@ -116,6 +116,7 @@ _true_div = Op("div", jnp.true_divide, promote="float", check=_check_broadcast)
 
 def _trunc_div(a, b):
     if jnp.issubdtype(a.dtype, jnp.integer):
+        a, b = jnp.broadcast_arrays(a, b)  # lax.div does not broadcast
         return lax.div(a, jnp.where(b == 0, 1, b))
     return jnp.trunc(a / b)
 
@@ -166,7 +167,26 @@ fmod = binary("fmod", jnp.fmod, method=True, inplace=True)
 
 
 def _pow(a, b):
+    if jnp.issubdtype(a.dtype, jnp.integer) and jnp.issubdtype(b.dtype, jnp.integer):
+        return _int_pow(a, b)
     return jnp.power(a, b)
+
+
+def _int_pow(a, b):
+    """Integer power by square-and-multiply over all exponent bits, wrapping on overflow as torch's
+    (jnp.power stops squaring early, so 2 ** 70 gave 64 instead of torch's 0); negative exponents give
+    0 except for bases 1 and -1, as torch's integer pow."""
+    a, b = jnp.broadcast_arrays(a, b)
+    result = jnp.ones_like(a)
+    base, e = a, jnp.maximum(b, 0)
+    for _ in range(jnp.iinfo(b.dtype).bits - (1 if jnp.issubdtype(b.dtype, jnp.signedinteger) else 0)):
+        result = jnp.where((e & 1) == 1, result * base, result)
+        base = base * base
+        e = e >> 1
+    if jnp.issubdtype(b.dtype, jnp.signedinteger):
+        neg = jnp.where(a == 1, 1, jnp.where(a == -1, jnp.where((b & 1) == 1, -1, 1), 0)).astype(a.dtype)
+        result = jnp.where(b < 0, neg, result)
+    return result
 
 
 _pow_op = Op("pow", _pow, promote="same")

@@ -199,6 +199,8 @@ def _check_nonempty(input, name, dim=None):
 
 def _select_along(x, dim, keepdim, arg):
     # values at the chosen index, so the gradient goes to that element alone (torch's max(dim))
+    if x.ndim == 0:  # torch: the value itself at index 0
+        return x, jnp.zeros((), jnp.int64)
     idx = arg(x, axis=dim, keepdims=True)
     vals = jnp.take_along_axis(x, idx, axis=dim)
     if not keepdim:
@@ -245,7 +247,8 @@ def max(input, dim=None, keepdim=False, *, out=None):
         _check_nonempty(input, "max")
         return apply(_max_all, input)
     _check_nonempty(input, "max", dim)
-    v, i = apply(_max_dim, input, dim=_wrap_dim(dim, input.ndim) if input.ndim else None, keepdim=keepdim)
+    d = _wrap_dim(dim, input.ndim) if input.ndim else (_wrap_dim(dim, 1) and None)  # 0-dim: dim in [-1, 0]
+    v, i = apply(_max_dim, input, dim=d, keepdim=keepdim)
     return write_out(return_types.max(v, i), out)
 
 
@@ -258,7 +261,8 @@ def min(input, dim=None, keepdim=False, *, out=None):
         _check_nonempty(input, "min")
         return apply(_min_all, input)
     _check_nonempty(input, "min", dim)
-    v, i = apply(_min_dim, input, dim=_wrap_dim(dim, input.ndim) if input.ndim else None, keepdim=keepdim)
+    d = _wrap_dim(dim, input.ndim) if input.ndim else (_wrap_dim(dim, 1) and None)  # 0-dim: dim in [-1, 0]
+    v, i = apply(_min_dim, input, dim=d, keepdim=keepdim)
     return write_out(return_types.min(v, i), out)
 
 
@@ -354,11 +358,15 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
 
 @public
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):  # torch.var_mean(x, unbiased): the whole tensor
+        dim, unbiased = None, dim
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 @public
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):  # torch.std_mean(x, unbiased): the whole tensor
+        dim, unbiased = None, dim
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 

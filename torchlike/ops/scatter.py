@@ -59,9 +59,29 @@ def _scatter(x, idx, src, dim, reduce, include_self):
     return r.reshape(()) if squeeze else r
 
 
+@jax.custom_vjp
+def _scatter_set(x, src, g):
+    return x.at[g].set(src)
+
+
+def _scatter_set_fwd(x, src, g):
+    return x.at[g].set(src), (g, x.shape)
+
+
+def _scatter_set_bwd(res, ct):
+    # torch's scatter backward: every source element gets the gradient of the slot it was written to,
+    # duplicates included (XLA's derived one gives it to the winning write alone)
+    g, shape = res
+    touched = jnp.zeros(shape, bool).at[g].set(True)
+    return jnp.where(touched, jnp.zeros_like(ct), ct), ct[g], None
+
+
+_scatter_set.defvjp(_scatter_set_fwd, _scatter_set_bwd)
+
+
 def _scatter_body(x, g, src, reduce, include_self):
     if reduce is None:
-        return x.at[g].set(src)
+        return _scatter_set(x, src, g)
     touched = jnp.zeros(x.shape, bool).at[g].set(True)
     if reduce == "sum":
         base = x if include_self else jnp.where(touched, jnp.zeros_like(x), x)
@@ -110,7 +130,8 @@ _scatter_op = Op("scatter", _scatter, promote="none")
 
 
 def _scatter_checks(name, input, dim, index, src):
-    _check_index_dtype(name, index)
+    if index.dtype not in (D.int64, D.int32):  # torch 2.13 takes int32 indices too
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
     d = _wrap_dim(dim, input.ndim)
     if index.numel() == 0:
         return d

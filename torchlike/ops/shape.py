@@ -118,7 +118,28 @@ def permute(input, *dims):
 _transpose = Op("transpose", lambda x, d0, d1: jnp.swapaxes(x, d0, d1), saves=False)
 
 
-@public(method=True, inplace=True, aliases=('swapaxes', 'swapdims'))
+def _view_in_place(view, name):
+    """``x.<view>_(...)``: torch's in-place view ops (``unsqueeze_``, ``squeeze_``, ``t_``,
+    ``transpose_``) give ``x`` the view's shape, which the generic in-place path (same shape only)
+    refuses; ``x`` takes the view's value and autograd node, and a view stays a view of its base."""
+    def method_(input, *args, **kwargs):
+        from .._tensor import _forgive_own_version
+        input._check_inplace()
+        result = view()(input, *args, **kwargs)
+        _forgive_own_version(result.grad_fn, input._version_box)
+        if input._view is not None and result._view is not None:
+            input._view = result._view  # the same root, read through one more view op
+        input._value = result._value
+        if result.grad_fn is not None:
+            input.grad_fn, input._output_nr = result.grad_fn, result._output_nr
+        input._version_box[0] += 1
+        input._refresh_views()
+        return input
+    method_.__name__ = method_.__qualname__ = name
+    return method_
+
+
+@public(method=True, inplace=_view_in_place(lambda: transpose, "transpose_"))
 def transpose(input, dim0, dim1):
     n = input.ndim
     if n == 0:
@@ -127,9 +148,11 @@ def transpose(input, dim0, dim1):
 
 
 swapaxes = swapdims = transpose
+public(transpose, name="swapaxes", method=True, inplace=_view_in_place(lambda: transpose, "swapaxes_"))
+public(transpose, name="swapdims", method=True, inplace=_view_in_place(lambda: transpose, "swapdims_"))
 
 
-@public(method=True, inplace=True)
+@public(method=True, inplace=_view_in_place(lambda: t, "t_"))
 def t(input):
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
@@ -154,7 +177,7 @@ public(_H, name="H", function=False, prop=True)
 public(mT_prop, name="mH", function=False, prop=True)  # conjugated for complex in torch; transpose only here, as before
 
 
-@public(method=True, inplace=True)
+@public(method=True, inplace=_view_in_place(lambda: squeeze, "squeeze_"))
 def squeeze(input, dim=None):
     shape = tuple(input.shape)
     if dim is None:
@@ -166,7 +189,7 @@ def squeeze(input, dim=None):
     return view_op(_reshape, input, shape=new)
 
 
-@public(method=True, inplace=True)
+@public(method=True, inplace=_view_in_place(lambda: unsqueeze, "unsqueeze_"))
 def unsqueeze(input, dim):
     n = input.ndim + 1
     if not -n <= dim < n:
