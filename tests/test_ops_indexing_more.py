@@ -270,3 +270,19 @@ def test_inplace_method_variants():
     a.put_(torchlike.tensor([0]), torchlike.tensor([9.0])).index_add_(0, torchlike.tensor([1]), torchlike.ones(1, 4))
     b.put_(torch.tensor([0]), torch.tensor([9.0])).index_add_(0, torch.tensor([1]), torch.ones(1, 4))
     assert_same(a, b)
+
+
+def test_zero_dim_boolean_mask_index_as_torch():
+    """``x[mask]`` with a 0-d mask (torchmetrics' R2Score does it) and ``x[True]``: a new leading dim of
+    size 1 or 0, holding a copy."""
+    for flag in (True, False):
+        a = np.arange(6, dtype=np.float32).reshape(2, 3)
+        for m in (torch, torchlike):
+            x, s = m.tensor(a), m.tensor(3.0)
+            r = x[m.tensor(flag)]
+            assert tuple(r.shape) == ((1, 2, 3) if flag else (0, 2, 3))
+            assert s[m.tensor(flag)].tolist() == ([3.0] if flag else [])
+            assert tuple(x[flag].shape) == tuple(r.shape)
+            if flag:
+                r[0, 0, 0] = 100.0
+                assert x[0, 0].item() == 0.0

@@ -283,7 +283,20 @@ _basic = Op("index", _basic_fwd, saves=False, backward_name="SliceBackward0", dy
 _advanced = Op("index", lambda x, *idx, spec: x[_build_index(spec, idx)], backward_name="IndexBackward0")
 
 
+def _scalar_mask(idx):
+    """The value of an index that is one 0-d boolean (``x[True]``, ``x[mask]`` with a 0-d mask), else None."""
+    if isinstance(idx, (bool, np.bool_)):
+        return bool(idx)
+    if isinstance(idx, Tensor) and idx.ndim == 0 and idx.dtype is D.bool and not isinstance(idx._value, jax.core.Tracer):
+        return bool(idx._value)
+    return None
+
+
 def getitem(x, idx):
+    mask = _scalar_mask(idx)
+    if mask is not None:  # as torch: a new leading dim of size 1 (True) or 0 (False)
+        from .shape import unsqueeze
+        return getitem(unsqueeze(x, 0), slice(0, 1 if mask else 0)).clone()  # a copy, as advanced indexing
     spec, tensors = parse_index(x, idx)
     if not tensors:
         layout, pos = dynamic_spec(x.shape, spec)
