@@ -402,8 +402,21 @@ INVALID = [
 ]
 
 
+@pytest.fixture
+def validation_on():
+    """Argument validation enabled in both libraries (its default is global state another test in the
+    same worker process may have changed), restored afterwards."""
+    saved = [(D, D._validate_args) for D in (torch.distributions.Distribution,
+                                              torchlike.distributions.Distribution)]
+    for D, _ in saved:
+        D.set_default_validate_args(True)
+    yield
+    for D, value in saved:
+        D.set_default_validate_args(value)
+
+
 @pytest.mark.parametrize("make", [i[1] for i in INVALID], ids=[i[0] for i in INVALID])
-def test_validation_errors_match_torch(make):
+def test_validation_errors_match_torch(make, validation_on):
     with pytest.raises(ValueError) as ref:
         make(torch.distributions, torch)
     with pytest.raises(ValueError) as ours:

@@ -19,7 +19,6 @@ LEFT_OUT = {
     "max_pool2d_with_indices_backward": _INTERNAL,
     "grid_sampler_2d": _INTERNAL + "; use nn.functional.grid_sample",
     "grid_sampler_3d": _INTERNAL + "; use nn.functional.grid_sample",
-    "torch.ops.aten._safe_softmax.default": _INTERNAL + "; softmax that yields 0 for fully -inf rows",
     "slice": "aten.slice.Tensor only (no torch.slice); torchlike.slice_copy provides it",
 }
 LEFT_OUT_NN = {

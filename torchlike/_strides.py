@@ -176,10 +176,12 @@ def view_strides(op_name, statics, shape, strides, offset, new_shape):
         start = (off * strides[d2] if off >= 0 else -off * strides[d1]) if diag_len else 0
         return keep + (strides[d1] + strides[d2],), offset + start
     if op_name == "unfold":
+        if not len(shape):  # a 0-d input unfolds to one window of one element
+            return (1,), offset
         d = st["dim"]
         s = list(strides)
-        s[d] = strides[d] * st["step"] if len(shape) else 1
-        return tuple(s) + ((strides[d] if len(shape) else 1),), offset
+        s[d] = strides[d] * st["step"]
+        return tuple(s) + (strides[d],), offset
     return contiguous_strides(new_shape), 0
 
 
