@@ -21,6 +21,7 @@ import numpy as np
 from .. import _layout
 from .._size import Size
 from .._tensor import Tensor, _wrap_dim
+from .._values_autograd import AutogradThroughValues
 from ..ops.registry import Op
 
 
@@ -65,7 +66,7 @@ pad_op = Op("to_padded_tensor", _pad, backward_name="ToPaddedTensorBackward0")
 unpad_op = Op("from_padded", _unpad, backward_name="NestedFromPaddedBackward0")
 
 
-class NestedTensor(Tensor):
+class NestedTensor(AutogradThroughValues, Tensor):
     """A jagged nested tensor. Build with ``torch.nested.nested_tensor(..., layout=torch.jagged)``."""
 
     is_nested = True
@@ -153,30 +154,6 @@ class NestedTensor(Tensor):
                 + f", contiguous={self.is_contiguous()})")
 
     # ------------------------------------------------------------------ autograd (through the values)
-    @property
-    def requires_grad(self):
-        return self._vals.requires_grad
-
-    @requires_grad.setter
-    def requires_grad(self, flag):
-        self._vals.requires_grad_(flag)
-
-    def requires_grad_(self, requires_grad=True):
-        self._vals.requires_grad_(requires_grad)
-        return self
-
-    @property
-    def grad_fn(self):
-        return self._vals.grad_fn
-
-    @grad_fn.setter
-    def grad_fn(self, node):
-        self._vals.grad_fn = node
-
-    @property
-    def is_leaf(self):
-        return self._vals.grad_fn is None
-
     @property
     def grad(self):
         g = self._vals._grad

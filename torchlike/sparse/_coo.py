@@ -23,10 +23,11 @@ from .. import _device as _dev
 from .. import _dtype as D
 from .. import _layout
 from .._tensor import Tensor
+from .._values_autograd import AutogradThroughValues
 from . import _kernels as K
 
 
-class SparseTensor(Tensor):
+class SparseTensor(AutogradThroughValues, Tensor):
     """A sparse COO tensor. Build with ``torch.sparse_coo_tensor`` or ``Tensor.to_sparse()``."""
 
     is_sparse = True
@@ -123,30 +124,6 @@ class SparseTensor(Tensor):
         raise RuntimeError("Cannot access data pointer of Tensor that doesn't have storage")
 
     # ------------------------------------------------------------------ autograd (through the values)
-    @property
-    def requires_grad(self):
-        return self._vals.requires_grad
-
-    @requires_grad.setter
-    def requires_grad(self, flag):
-        self.requires_grad_(flag)
-
-    def requires_grad_(self, requires_grad=True):
-        self._vals.requires_grad_(requires_grad)
-        return self
-
-    @property
-    def grad_fn(self):
-        return self._vals.grad_fn
-
-    @grad_fn.setter
-    def grad_fn(self, node):
-        self._vals.grad_fn = node
-
-    @property
-    def is_leaf(self):
-        return self._vals.grad_fn is None
-
     @property
     def grad(self):
         # torch's gradient of a sparse leaf is the dense gradient masked to the leaf's (coalesced)
