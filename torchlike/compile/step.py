@@ -30,23 +30,24 @@ from . import donation, xla_cpu
 from .._errors import UntraceableError
 from .state import Recorder, module_state, optimizer_tensors, reachable, unique
 
-class _SpentGraph(Node):
-    """``grad_fn`` of the outputs of a compiled step that ran backward itself: torch's compiled step
-    returns its loss with ``CompiledFunctionBackward``, whose graph that backward already freed."""
+class _CompiledNode(Node):
+    """A ``grad_fn`` named as torch names its compiled graphs' nodes."""
 
     def name(self):
         return "CompiledFunctionBackward"
+
+
+class _SpentGraph(_CompiledNode):
+    """``grad_fn`` of the outputs of a compiled step that ran backward itself: torch's compiled step
+    returns its loss with ``CompiledFunctionBackward``, whose graph that backward already freed."""
 
     def apply(self, grads, create_graph):
         raise RuntimeError(FREED_MSG)
 
 
-class _CompiledOutputs(Node):
+class _CompiledOutputs(_CompiledNode):
     """The first (eagerly recorded) call's outputs get this ``grad_fn`` in front of their eager graph,
     so they print as torch's compiled outputs do; gradients pass through unchanged."""
-
-    def name(self):
-        return "CompiledFunctionBackward"
 
     def apply(self, grads, create_graph):
         return list(grads)

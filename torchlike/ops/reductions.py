@@ -237,33 +237,31 @@ _max_all = Op("max", lambda x: jnp.max(x))
 _min_all = Op("min", lambda x: jnp.min(x))
 
 
+def _extremum(name, input, dim, keepdim, out, pairwise, all_op, dim_op):
+    """max/min: of all elements; along ``dim`` as (values, indices); or elementwise with a tensor
+    (``pairwise`` names the ``ops.pointwise`` function)."""
+    if isinstance(dim, Tensor):
+        from . import pointwise
+        return getattr(pointwise, pairwise)(input, dim)
+    if dim is None:
+        _check_nonempty(input, name)
+        return apply(all_op, input)
+    _check_nonempty(input, name, dim)
+    d = _wrap_dim(dim, input.ndim) if input.ndim else (_wrap_dim(dim, 1) and None)  # 0-dim: dim in [-1, 0]
+    v, i = apply(dim_op, input, dim=d, keepdim=keepdim)
+    return write_out(getattr(return_types, name)(v, i), out)
+
+
 @public(method=True)
 def max(input, dim=None, keepdim=False, *, out=None):
     """max(x) -> value; max(x, dim, keepdim) -> (values, indices); max(x, other) -> maximum."""
-    if isinstance(dim, Tensor):
-        from .pointwise import maximum
-        return maximum(input, dim)
-    if dim is None:
-        _check_nonempty(input, "max")
-        return apply(_max_all, input)
-    _check_nonempty(input, "max", dim)
-    d = _wrap_dim(dim, input.ndim) if input.ndim else (_wrap_dim(dim, 1) and None)  # 0-dim: dim in [-1, 0]
-    v, i = apply(_max_dim, input, dim=d, keepdim=keepdim)
-    return write_out(return_types.max(v, i), out)
+    return _extremum("max", input, dim, keepdim, out, "maximum", _max_all, _max_dim)
 
 
 @public(method=True)
 def min(input, dim=None, keepdim=False, *, out=None):
-    if isinstance(dim, Tensor):
-        from .pointwise import minimum
-        return minimum(input, dim)
-    if dim is None:
-        _check_nonempty(input, "min")
-        return apply(_min_all, input)
-    _check_nonempty(input, "min", dim)
-    d = _wrap_dim(dim, input.ndim) if input.ndim else (_wrap_dim(dim, 1) and None)  # 0-dim: dim in [-1, 0]
-    v, i = apply(_min_dim, input, dim=d, keepdim=keepdim)
-    return write_out(return_types.min(v, i), out)
+    """min(x) -> value; min(x, dim, keepdim) -> (values, indices); min(x, other) -> minimum."""
+    return _extremum("min", input, dim, keepdim, out, "minimum", _min_all, _min_dim)
 
 
 _amax = Op("amax", lambda x, dims, keepdim: jnp.max(x, axis=dims, keepdims=keepdim))
