@@ -810,7 +810,8 @@ def test_tensor_from_sequences_and_range_index():
 @pytest.mark.parametrize("call", [
     lambda x: x.unsqueeze_(1), lambda x: x.unsqueeze_(0).squeeze_(), lambda x: x.reshape(4, 1).squeeze_(1),
     lambda x: x.reshape(2, 2).t_(), lambda x: x.reshape(1, 2, 2).transpose_(0, 2), lambda x: x.reshape(2, 2).swapdims_(0, 1),
-    lambda x: x.resize_(2, 3)])
+    # resize_ to more elements leaves the new ones uninitialised in torch: compare row 0 (three kept values)
+    lambda x: x.resize_(2, 3)[0]])
 def test_shape_changing_in_place_ops(call):
     outs = []
     for lib in (torchlike, torch):
