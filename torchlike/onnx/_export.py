@@ -18,7 +18,7 @@ from .._tensor import Tensor
 from ..fx import Interpreter, symbolic_trace
 from ..fx._names import qualified_name
 from ..nn import Module
-from . import _ops
+from . import _attention, _ops, _recurrent  # noqa: F401  (_attention and _recurrent register their layers)
 from ._builder import Builder, T
 from .errors import UnsupportedOperatorError
 
@@ -70,6 +70,19 @@ class _Converter(Interpreter):
         self.input_names = list(input_names)
         self.inputs: list = []
 
+    def _graph_inputs(self, name, real):
+        """Tensors become graph inputs; a tuple or list of them (an RNN's ``(h, c)``) becomes one input
+        per tensor, named ``name_0``, ``name_1``, ... unless ``input_names`` says otherwise, as torch flattens
+        them. Other values are constants of the example run."""
+        if isinstance(real, Tensor):
+            t = T(self.input_names.pop(0) if self.input_names else name, real)
+            self.inputs.append(t)
+            return t
+        if isinstance(real, (tuple, list)) and _real_has_tensor(real):
+            items = [self._graph_inputs(f"{name}_{i}", r) for i, r in enumerate(real)]
+            return type(real)(*items) if hasattr(real, "_fields") else type(real)(items)
+        return real
+
     def _sym(self, a):
         from ..fx.node import Node, map_aggregate
         return map_aggregate(a, lambda x: self.sym[x] if isinstance(x, Node) else x)
@@ -77,12 +90,7 @@ class _Converter(Interpreter):
     def run_node(self, n):
         real = super().run_node(n)
         if n.op == "placeholder":
-            if isinstance(real, Tensor):
-                name = self.input_names.pop(0) if self.input_names else n.name
-                self.sym[n] = T(name, real)
-                self.inputs.append(self.sym[n])
-            else:
-                self.sym[n] = real
+            self.sym[n] = self._graph_inputs(str(n.target).lstrip("*"), real)
             return real
         if n.op == "get_attr":
             self.sym[n] = T(self.b.weight(real, n.target), real) if isinstance(real, Tensor) else real

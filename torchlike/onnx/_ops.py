@@ -372,18 +372,6 @@ def _embedding(b, idx, weight, padding_idx=None, max_norm=None, norm_type=2.0, s
     return b.op("Gather", [name_of(b, weight), idx.name])
 
 
-@_reg(FUNCTIONS, "scaled_dot_product_attention")
-def _sdpa(b, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False):
-    if attn_mask is not None or is_causal:
-        raise UnsupportedOperatorError("scaled_dot_product_attention", "attention masks")
-    d = q.shape[-1]
-    scale = 1 / math.sqrt(d) if scale is None else scale
-    perm = list(range(k.ndim))
-    perm[-1], perm[-2] = perm[-2], perm[-1]
-    scores = b.op("Mul", [b.op("MatMul", [q.name, b.op("Transpose", [k.name], perm=perm)]), name_of(b, scale, q)])
-    return b.op("MatMul", [b.op("Softmax", [scores], axis=-1), v.name])
-
-
 # ---------------------------------------------------------------- modules
 def _m_unary(fn_name, **fixed):
     def conv(b, m, q, x):
@@ -481,79 +469,3 @@ def _m_embedding(b, m, q, idx):
     if m.max_norm is not None:
         raise UnsupportedOperatorError("Embedding", "max_norm")
     return b.op("Gather", [_w(b, m, q, "weight"), idx.name])
-
-
-@_reg(MODULES, "MultiheadAttention")
-def _m_mha(b, m, q, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
-           average_attn_weights=True, is_causal=False):
-    """Self- or cross-attention without masks, decomposed into MatMul/Softmax (eval mode)."""
-    if key_padding_mask is not None or attn_mask is not None or is_causal:
-        raise UnsupportedOperatorError("MultiheadAttention", "attention masks")
-    if not m._qkv_same_embed_dim or m.bias_k is not None or m.add_zero_attn:
-        raise UnsupportedOperatorError("MultiheadAttention", "separate q/k/v projections, bias_k or add_zero_attn")
-    e, h = m.embed_dim, m.num_heads
-    d = e // h
-    w = np.asarray(m.in_proj_weight.detach()._value)
-    bias = None if m.in_proj_bias is None else np.asarray(m.in_proj_bias.detach()._value)
-
-    def batch_first(t):
-        return t.name if m.batch_first else b.op("Transpose", [t.name], perm=[1, 0, 2])
-
-    def project(t, i):
-        y = b.op("MatMul", [batch_first(t), b.const(w[i * e:(i + 1) * e].T, hint=f"{q}.in_proj_{'qkv'[i]}")])
-        if bias is not None:
-            y = b.op("Add", [y, b.const(bias[i * e:(i + 1) * e], hint=f"{q}.in_proj_bias_{'qkv'[i]}")])
-        return b.op("Transpose", [b.op("Reshape", [y, b.ints([0, 0, h, d])])], perm=[0, 2, 1, 3])
-
-    qh, kh, vh = project(query, 0), project(key, 1), project(value, 2)
-    scores = b.op("Mul", [b.op("MatMul", [qh, b.op("Transpose", [kh], perm=[0, 1, 3, 2])]),
-                          name_of(b, 1 / math.sqrt(d), query)])
-    attn = b.op("Softmax", [scores], axis=-1)
-    ctx = b.op("Reshape", [b.op("Transpose", [b.op("MatMul", [attn, vh])], perm=[0, 2, 1, 3]), b.ints([0, 0, e])])
-    out_w = np.asarray(m.out_proj.weight.detach()._value).T
-    out = b.op("MatMul", [ctx, b.const(out_w, hint=f"{q}.out_proj_t")])
-    if m.out_proj.bias is not None:
-        out = b.op("Add", [out, b.weight(m.out_proj.bias, f"{q}.out_proj.bias")])
-    if not m.batch_first:
-        out = b.op("Transpose", [out], perm=[1, 0, 2])
-    weights = None
-    if need_weights:
-        weights = b.op("ReduceMean", [attn], axes=[1], keepdims=0) if average_attn_weights else attn
-    return out, weights
-
-
-@_reg(MODULES, "TransformerEncoderLayer")
-def _m_encoder_layer(b, m, q, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
-    if src_mask is not None or src_key_padding_mask is not None:
-        raise UnsupportedOperatorError("TransformerEncoderLayer", "masks")
-    act = getattr(m, "activation", None)
-    act_name = act if isinstance(act, str) else getattr(act, "__name__", type(act).__name__).lower()
-    if act_name not in ("relu", "gelu"):
-        raise UnsupportedOperatorError("TransformerEncoderLayer", f"activation {act_name}")
-
-    def sub(name):
-        return getattr(m, name), f"{q}.{name}"
-
-    def run(name, *args, **kw):
-        mod, qq = sub(name)
-        return T(MODULES[type(mod).__name__](b, mod, qq, *args, **kw), args[0].value)
-
-    def sa(x):
-        out, _ = _m_mha(b, m.self_attn, f"{q}.self_attn", x, x, x, need_weights=False)
-        return T(out, x.value)
-
-    def ff(x):
-        h = run("linear1", x)
-        h = T(FUNCTIONS[act_name](b, h), h.value)  # (only the rank of .value is read from here on)
-        return run("linear2", h)
-
-    def add(a, c):
-        return T(b.op("Add", [a.name, c.name]), a.value)
-    x = src
-    if m.norm_first:
-        x = add(x, sa(run("norm1", x)))
-        x = add(x, ff(run("norm2", x)))
-    else:
-        x = run("norm1", add(x, sa(x)))
-        x = run("norm2", add(x, ff(x)))
-    return x.name

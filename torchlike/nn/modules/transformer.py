@@ -7,9 +7,7 @@ from __future__ import annotations
 import copy
 import warnings
 
-import numpy as np
 
-from ... import _functions as _fn
 from ...autograd import grad_mode
 from .._functional import activation as _FA
 from .activation_attention import MultiheadAttention
@@ -36,9 +34,9 @@ def _get_activation_fn(activation):
 
 
 def _generate_square_subsequent_mask(sz, device=None, dtype=None):
-    from ... import _dtype as D
-    m = np.triu(np.full((sz, sz), -np.inf), 1)
-    return _fn.tensor(m, dtype=dtype or D.get_default_dtype(), device=device)
+    # looked up at call time, as torch.full/torch.triu, so that torch.fx records them for a traced size
+    from ... import full, triu
+    return triu(full((sz, sz), float("-inf"), dtype=dtype, device=device), diagonal=1)
 
 
 class TransformerEncoderLayer(Module):
