@@ -41,6 +41,10 @@ class profile(_profile):
     def self_cpu_time_total(self):
         return self.events().self_cpu_time_total
 
+    def __str__(self):
+        """``print(prof)``: the table of every event in the order they started, as torch prints it."""
+        return str(self.events())
+
 
 class emit_nvtx:
     """Accepted for compatibility: NVTX ranges are a CUDA tool; nothing is emitted."""

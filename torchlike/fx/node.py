@@ -31,6 +31,8 @@ def has_side_effect(fn: Callable) -> Callable:
 def _is_side_effectful(target) -> bool:
     if target in _side_effectful_functions:
         return True
+    if getattr(target, "__module__", None) == "torchlike.ops.profiler":  # torch.ops.profiler ranges
+        return True
     from . import _names
     return _names.torch_name(target) in ("torch._assert", "torch._assert_async", "torch.manual_seed")
 

@@ -46,3 +46,11 @@ def load():
     )
     from .declare import functions
     return functions()
+
+
+def __getattr__(name):
+    # torch.ops.profiler (the record_function operators), imported on first use
+    if name == "profiler":
+        import importlib
+        return importlib.import_module(f"{__name__}.profiler")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
