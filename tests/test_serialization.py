@@ -261,6 +261,17 @@ def test_safe_globals_allowlist():
         tl.load(io.BytesIO(data))
 
 
+def test_safe_globals_allowlist_torchlike_modules():
+    """A whole saved module (word_language_model's save/load) loads with torchlike's classes allow-listed."""
+    buf = io.BytesIO()
+    tl.save(tl.nn.Sequential(tl.nn.Linear(2, 3), tl.nn.Dropout(0.1)), buf)
+    with pytest.raises(pickle.UnpicklingError, match="torch.nn.modules.container.Sequential"):
+        tl.load(io.BytesIO(buf.getvalue()))
+    with tl.serialization.safe_globals([tl.nn.Sequential, tl.nn.modules.linear.Linear, tl.nn.Dropout]):
+        model = tl.load(io.BytesIO(buf.getvalue()))
+    assert isinstance(model[1], tl.nn.Dropout) and model[0].weight.shape == (3, 2)
+
+
 def test_weights_only_false_loads_plain_objects():
     data = torch_bytes({"c": collections.deque([1, 2]), "t": torch.ones(1)})
     out = tl.load(io.BytesIO(data), weights_only=False)

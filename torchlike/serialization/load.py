@@ -53,6 +53,8 @@ def add_safe_globals(safe_globals):
             g, name = g
         else:
             name = f"{g.__module__}.{g.__qualname__}"
+            if name.startswith("torchlike."):  # saved files name torchlike's classes as torch's
+                name = "torch." + name[len("torchlike."):]
         _user_safe_globals[name] = g
 
 
@@ -385,16 +387,18 @@ def _resolve_torchlike(module, name):
 
 
 class _RestrictedUnpickler(pickle._Unpickler):
-    """weights_only: the pure-Python unpickler with BUILD limited to tensors and plain containers,
-    so a crafted file cannot set attributes on classes or on shared objects such as dtypes."""
+    """weights_only: the pure-Python unpickler with BUILD limited to tensors, plain containers and
+    instances of classes the user allow-listed (``safe_globals``), so a crafted file cannot set
+    attributes on classes or on shared objects such as dtypes."""
 
     dispatch = dict(pickle._Unpickler.dispatch)
 
     def load_build(self):
         from .._tensor import Tensor
         inst = self.stack[-2]  # stack: ..., inst, state
-        if isinstance(inst, type) or not isinstance(inst, (Tensor, collections.OrderedDict, collections.Counter,
-                                                            dict, list, set)):
+        user_type = type(inst) in _user_safe_globals.values()  # instances of allow-listed classes, as torch
+        if isinstance(inst, type) or not (user_type or isinstance(inst, (Tensor, collections.OrderedDict,
+                                                                         collections.Counter, dict, list, set))):
             raise pickle.UnpicklingError(f"Unsupported operand for BUILD: {type(inst).__name__} objects cannot "
                                          f"have their state set")
         super().load_build()
