@@ -126,6 +126,21 @@ def test_language_model_with_state_tuple_input(tmp_path):
     assert names == ["input", "hidden_0", "hidden_1"]  # the (h, c) tuple is two graph inputs, as in torch
 
 
+def test_recurrent_model_with_dynamic_sequence_and_batch(tmp_path):
+    ours, ref = _pair(make_language_model)
+    ours.eval(), ref.eval()
+    axes = {"input": {0: "seq", 1: "batch"}, "hidden_0": {1: "batch"}, "hidden_1": {1: "batch"}}
+    h = (torchlike.zeros(2, 3, 5), torchlike.zeros(2, 3, 5))
+    torchlike.onnx.export(ours, (torchlike.zeros(7, 3, dtype=torchlike.int64), h), tmp_path / "lm.onnx",
+                          dynamic_axes=axes)
+    idx = rng.integers(0, 11, (9, 4)).astype(np.int64)  # another length and batch than exported with
+    state = (randn(2, 4, 5), randn(2, 4, 5))
+    got = run_file(tmp_path / "lm.onnx", idx, *state)
+    want = flat(ref(torch.tensor(idx), tuple(torch.tensor(s) for s in state)))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
 # ------------------------------------------------------------------ attention
 def sdpa(t, n_masks, **kw):
     F = t.nn.functional  # the function is looked up when called, as fx needs
@@ -159,11 +174,12 @@ def test_scaled_dot_product_attention(name, tmp_path):
     check(sdpa(torchlike, len(masks), **kw), sdpa(torch, len(masks), **kw), inputs, tmp_path)
 
 
-def make_mha(t, batch_first=False, kdim=None, need_weights=True, average=True, is_causal=False):
+def make_mha(t, batch_first=False, kdim=None, need_weights=True, average=True, is_causal=False, bias_kv=False):
     class M(t.nn.Module):
         def __init__(self):
             super().__init__()
-            self.attn = t.nn.MultiheadAttention(8, 2, batch_first=batch_first, kdim=kdim, vdim=kdim)
+            self.attn = t.nn.MultiheadAttention(8, 2, batch_first=batch_first, kdim=kdim, vdim=kdim,
+                                                add_bias_kv=bias_kv, add_zero_attn=bias_kv)
 
         def forward(self, x, mem, attn_mask, key_padding_mask):
             return self.attn(x, mem, mem, key_padding_mask=key_padding_mask, attn_mask=attn_mask,
@@ -187,6 +203,10 @@ MHA = {  # name: (keyword arguments, inputs)
     "no_weights": ({"need_weights": False}, lambda: [randn(5, 2, 8), randn(6, 2, 8), *_mha_masks()]),
     "batch_first": ({"batch_first": True}, lambda: [randn(2, 5, 8), randn(2, 6, 8), *_mha_masks()]),
     "kdim_vdim": ({"kdim": 3}, lambda: [randn(5, 2, 8), randn(6, 2, 3), *_mha_masks()]),
+    "bias_kv_and_zero_attn": ({"bias_kv": True, "average": False},
+                              lambda: [randn(5, 2, 8), randn(6, 2, 8), randn(4, 5, 6), _mha_masks()[1]]),
+    "unbatched_bias_kv_no_weights": ({"bias_kv": True, "need_weights": False},
+                                     lambda: [randn(5, 8), randn(6, 8), _mha_masks()[0], _mha_masks()[1][1]]),
     "is_causal": ({"need_weights": False, "is_causal": True},
                   lambda: [randn(5, 2, 8), randn(5, 2, 8), CAUSAL, np.zeros((2, 5), bool)]),
 }
@@ -260,10 +280,9 @@ def test_unexportable_recurrent_and_attention_options_name_the_op(tmp_path):
     err = torchlike.onnx.errors.UnsupportedOperatorError
     with pytest.raises(err, match=r"'torch.nn.LSTM'.*proj_size"):
         torchlike.onnx.export(torchlike.nn.LSTM(4, 3, proj_size=2), (torchlike.ones(2, 1, 4),), tmp_path / "x.onnx")
-    mha = torchlike.nn.MultiheadAttention(4, 2, add_zero_attn=True)
-    x = torchlike.ones(3, 1, 4)
-    with pytest.raises(err, match=r"'torch.nn.MultiheadAttention'.*add_zero_attn"):
-        torchlike.onnx.export(mha, (x, x, x), tmp_path / "y.onnx")
+    packed = torchlike.nn.utils.rnn.pack_padded_sequence(torchlike.ones(3, 2, 4), torchlike.tensor([3, 2]))
+    with pytest.raises(err, match=r"'torch.nn.GRU'.*PackedSequence"):
+        torchlike.onnx.export(torchlike.nn.GRU(4, 3), (packed,), tmp_path / "y.onnx")
 
     def with_dropout(q):
         return torchlike.nn.functional.scaled_dot_product_attention(q, q, q, dropout_p=0.5)

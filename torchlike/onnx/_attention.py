@@ -86,21 +86,27 @@ def _sdpa(b, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None
 FUNCTIONS["scaled_dot_product_attention"] = _sdpa
 
 
+def _pad_last(b, name, rank, extra, axis=-1):
+    """Append ``extra`` zeros along ``axis`` (keys added by bias_k / add_zero_attn take part unmasked)."""
+    if not extra:
+        return name
+    pads = [0] * (2 * rank)
+    pads[rank + axis % rank] = extra
+    return b.op("Pad", [name, b.ints(pads)])
+
+
 def _mha(b, m, q, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
          average_attn_weights=True, is_causal=False):
     """nn.MultiheadAttention in eval mode: packed or separate (kdim/vdim) projections, batch_first,
-    unbatched inputs, key_padding_mask and attn_mask (2-D or (N*heads, L, S), bool or float)."""
-    if m.bias_k is not None or m.add_zero_attn:
-        raise UnsupportedOperatorError("torch.nn.MultiheadAttention", "add_bias_kv or add_zero_attn")
+    unbatched inputs, bias_k/bias_v, add_zero_attn, key_padding_mask and attn_mask (2-D or
+    (N*heads, L, S), bool or float)."""
     e, h = m.embed_dim, m.num_heads
     d = e // h
     unbatched = query.ndim == 2
     dtype = query.np_dtype
-    if unbatched:
-        n, L, S = 1, query.shape[0], key.shape[0]
-    else:
-        n = query.shape[0 if m.batch_first else 1]
-        L, S = query.shape[1 if m.batch_first else 0], key.shape[1 if m.batch_first else 0]
+    L = query.shape[0 if unbatched or not m.batch_first else 1]
+    S = key.shape[0 if unbatched or not m.batch_first else 1]
+    extra = int(m.bias_k is not None) + int(bool(m.add_zero_attn))  # key positions appended to the S given
     if m._qkv_same_embed_dim:
         w = _np(m.in_proj_weight)
         ws = [w[i * e:(i + 1) * e] for i in range(3)]
@@ -113,27 +119,32 @@ def _mha(b, m, q, query, key, value, key_padding_mask=None, need_weights=True, a
             return b.op("Unsqueeze", [t.name, b.ints([0])])
         return t.name if m.batch_first else b.op("Transpose", [t.name], perm=[1, 0, 2])
 
-    def project(t, i):  # (N, len, E) -> (N, heads, len, d)
+    def project(t, i, extra_row=None):  # (N, len, E) -> (N, heads, len, d)
         y = b.op("MatMul", [to_batch_first(t), b.const(ws[i].T, hint=f"{q}.in_proj_{'qkv'[i]}")])
         if bias is not None:
             y = b.op("Add", [y, b.const(bias[i * e:(i + 1) * e], hint=f"{q}.in_proj_bias_{'qkv'[i]}")])
-        return b.op("Transpose", [b.op("Reshape", [y, b.ints([0, 0, h, d])])], perm=[0, 2, 1, 3])
+        if extra_row is not None:  # bias_k / bias_v: one more key position for every batch entry
+            rows = b.op("Concat", [b.op("Shape", [y], start=0, end=1), b.ints([1, e])], axis=0)
+            row = b.op("Expand", [b.const(_np(extra_row).reshape(1, 1, e), hint=f"{q}.bias_{'qkv'[i]}"), rows])
+            y = b.op("Concat", [y, row], axis=1)
+        y = b.op("Transpose", [b.op("Reshape", [y, b.ints([0, 0, h, d])])], perm=[0, 2, 1, 3])
+        return _pad_last(b, y, 4, int(bool(m.add_zero_attn)) if i else 0, axis=2)
 
-    qh, kh, vh = project(query, 0), project(key, 1), project(value, 2)
+    qh, kh, vh = project(query, 0), project(key, 1, m.bias_k), project(value, 2, m.bias_v)
     scores = b.op("Mul", [b.op("MatMul", [qh, b.op("Transpose", [kh], perm=[0, 1, 3, 2])]),
                           name_of(b, 1 / math.sqrt(d), query)])
     use_causal = is_causal and key_padding_mask is None and not need_weights  # torch's SDPA shortcut
     masked = False
     if use_causal:
-        scores, masked = b.op("Add", [scores, _causal(b, L, S, dtype)]), True
+        scores, masked = b.op("Add", [scores, _causal(b, L, S + extra, dtype)]), True
     elif attn_mask is not None:
-        am = _additive(b, attn_mask, dtype, masked_when=True)
-        am = b.op("Reshape", [am, b.ints([n, h, L, S])]) if len(attn_mask.shape) == 3 else am
+        am = _pad_last(b, _additive(b, attn_mask, dtype, masked_when=True), len(attn_mask.shape), extra)
+        am = b.op("Reshape", [am, b.ints([-1, h, L, S + extra])]) if len(attn_mask.shape) == 3 else am
         scores, masked = b.op("Add", [scores, am]), True
     if key_padding_mask is not None:
         kp = _additive(b, key_padding_mask, dtype, masked_when=True)
-        kp = b.op("Reshape", [kp, b.ints([n, 1, 1, S])])
-        scores, masked = b.op("Add", [scores, kp]), True
+        kp = _pad_last(b, b.op("Unsqueeze", [kp, b.ints([0])]) if unbatched else kp, 2, extra)
+        scores, masked = b.op("Add", [scores, b.op("Unsqueeze", [kp, b.ints([1, 2])])]), True
     if need_weights or not masked:
         attn = b.op("Softmax", [scores], axis=-1)
     else:
