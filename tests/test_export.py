@@ -89,6 +89,62 @@ def test_dynamic_dim():
         torchlike.export.export(ours, (torchlike.ones(9, 4),), dynamic_shapes={"x": {0: batch}})
 
 
+def make_pair_add(t):
+    class PairAdd(t.nn.Module):
+        def forward(self, x, y):
+            return x + y[1:]
+    return PairAdd()
+
+
+def make_same_add(t):
+    class SameAdd(t.nn.Module):
+        def forward(self, x, y):
+            return x * 2 + y
+    return SameAdd()
+
+
+@pytest.mark.parametrize("case", ["derived", "shared"])
+def test_derived_and_shared_dims_like_torch(case):
+    """``y`` is one longer than ``x`` (``b + 1``), or both share ``b``: sizes must agree at run time."""
+    def program(t):
+        b = t.export.Dim("b", min=2, max=10)
+        if case == "derived":
+            return t.export.export(make_pair_add(t), (t.ones(3, 4), t.ones(4, 4)),
+                                   dynamic_shapes={"x": {0: b}, "y": {0: b + 1}})
+        return t.export.export(make_same_add(t), (t.ones(3, 4), t.ones(3, 4)), dynamic_shapes={"x": {0: b}, "y": {0: b}})
+    ep, epr = program(torchlike), program(torch)
+    n = 5 + (case == "derived")
+    x, y = np.arange(20, dtype=np.float32).reshape(5, 4), np.arange(4 * n, dtype=np.float32).reshape(n, 4)
+    assert_same(ep.module()(torchlike.tensor(x), torchlike.tensor(y)), epr.module()(torch.tensor(x), torch.tensor(y)))
+    for bad in ((5, n + 1), (11, 12 if case == "derived" else 11)):
+        with pytest.raises(AssertionError) as e_ref:
+            epr.module()(torch.ones(bad[0], 4), torch.ones(bad[1], 4))
+        with pytest.raises(AssertionError) as e_ours:
+            ep.module()(torchlike.ones(bad[0], 4), torchlike.ones(bad[1], 4))
+        assert str(e_ours.value) == str(e_ref.value)
+    assert sorted(repr(v) for v in ep.range_constraints.values()) == \
+        sorted(repr(v) for v in epr.range_constraints.values())
+
+
+def test_dim_arithmetic_like_torch():
+    b, br = torchlike.export.Dim("b", min=2, max=10), torch.export.Dim("b", min=2, max=10)
+    for f in (lambda d: 2 * d, lambda d: d + 1, lambda d: d * 2 + 1, lambda d: d - 1, lambda d: (d + 1) * 3):
+        ours, ref = f(b), f(br)
+        assert (ours.__name__, ours.min, ours.max) == (ref.__name__, ref.min, ref.max)
+    for f in (lambda d: 1 - d, lambda d: d * -1, lambda d: d * 1.5, lambda d: d + 0.5):
+        with pytest.raises(NotImplementedError) as e_ref:
+            f(br)
+        with pytest.raises(NotImplementedError) as e_ours:
+            f(b)
+        assert str(e_ours.value) == str(e_ref.value)
+    c = torchlike.export.Dim("c")  # only derived uses: sizes must be 2*c and 2*c + 1
+    ep = torchlike.export.export(make_pair_add(torchlike), (torchlike.ones(6, 4), torchlike.ones(7, 4)),
+                                 dynamic_shapes={"x": {0: 2 * c}, "y": {0: 2 * c + 1}})
+    assert ep.module()(torchlike.ones(8, 4), torchlike.ones(9, 4)).shape == (8, 4)
+    with pytest.raises(AssertionError, match="Guard failed"):
+        ep.module()(torchlike.ones(7, 4), torchlike.ones(8, 4))
+
+
 def test_save_load_and_decompositions(tmp_path):
     ours, ref = _pair(make_cnn_like := MODELS["cnn"][0])
     del make_cnn_like

@@ -36,6 +36,68 @@ class _Dim:
     def __hash__(self):
         return hash((self.__name__, self.min, self.max))
 
+    # torch allows increasing linear functions of a Dim with integer coefficients: 2*b, b + 1, 2*b - 1
+    root, coeff, offset = property(lambda self: self), 1, 0
+
+    def _derive(self, coeff: int, offset: int) -> "_DerivedDim":
+        return _DerivedDim(self.root, self.coeff * coeff, self.offset * coeff + offset)
+
+    def __add__(self, other):
+        if type(other) is not int:
+            raise NotImplementedError(f"Attempted to add {other!r} to {self.__name__}, where an integer was expected. "
+                                      f"{_ONLY_LINEAR}")
+        return self._derive(1, other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        if type(other) is not int:
+            raise NotImplementedError(f"Attempted to subtract {other!r} from {self.__name__}, where an integer was "
+                                      f"expected. {_ONLY_LINEAR}")
+        return self._derive(1, -other)
+
+    def __rsub__(self, other):
+        raise NotImplementedError(f"Attempted to negate {self.__name__}. {_ONLY_LINEAR}")
+
+    def __mul__(self, other):
+        if type(other) is not int or other <= 0:
+            raise NotImplementedError(f"Attempted to multiply {other!r} with {self.__name__}, where a positive "
+                                      f"integer was expected. {_ONLY_LINEAR}")
+        return self._derive(other, 0)
+
+    __rmul__ = __mul__
+
+
+_ONLY_LINEAR = "(Only increasing linear operations with integer coefficients are supported.)"
+
+
+def linear_expr(coeff: int, symbol: str, offset: int) -> str:
+    """``coeff*symbol + offset`` written as sympy (and torch) prints it: ``2*b + 1``, ``b - 1``."""
+    s = symbol if coeff == 1 else f"{coeff}*{symbol}"
+    return s if offset == 0 else f"{s} {'+' if offset > 0 else '-'} {abs(offset)}"
+
+
+class _DerivedDim(_Dim):
+    """``coeff * root + offset`` for a Dim ``root`` (torch's _DerivedDim): sizes there follow the root's."""
+
+    def __init__(self, root: _Dim, coeff: int, offset: int):
+        lo = coeff * root.min + offset
+        hi = math.inf if root.max == math.inf else coeff * root.max + offset
+        super().__init__(linear_expr(coeff, root.__name__, offset), lo, hi)
+        self._root, self.coeff, self.offset = root, coeff, offset
+
+    root = property(lambda self: self._root)
+
+    def __repr__(self):
+        return self.__name__
+
+    def __eq__(self, other):
+        return isinstance(other, _DerivedDim) and (self.root, self.coeff, self.offset) == \
+            (other.root, other.coeff, other.offset)
+
+    def __hash__(self):
+        return hash((self.root, self.coeff, self.offset))
+
 
 class _DimFactory:
     AUTO = _DimHint("AUTO")

@@ -8,7 +8,7 @@ import pickle
 import zipfile
 
 from ..fx import GraphModule
-from ._dims import _Dim
+from ._dims import _Dim, linear_expr
 
 __all__ = ["ExportedProgram", "save", "load"]
 
@@ -27,7 +27,8 @@ class _ValueRange:
 
 class _Guards:
     """The input checks ``ep.module()`` runs before its graph (torch's ``_guards_fn``): every
-    dimension equals the example's unless it is a Dim, which must lie in its range."""
+    dimension equals the example's unless it is a Dim, which must lie in its range; dimensions
+    sharing a Dim must agree, and a derived Dim (``2*b + 1``) must follow its root's value."""
 
     def __init__(self, per_input: dict, names: list):
         self.per_input = per_input
@@ -36,6 +37,7 @@ class _Guards:
     def __call__(self, module, args, kwargs):
         values = dict(zip(self.names, args))
         values.update({k: v for k, v in kwargs.items() if k in self.per_input})
+        roots: dict = {}  # root Dim -> (its value, the size it was read from, that size's Dim)
         for name, (ndim, dims) in self.per_input.items():
             if name not in values:
                 continue
@@ -43,15 +45,37 @@ class _Guards:
             if x.dim() != ndim:
                 raise AssertionError(f"Guard failed: {name}.dim() == {ndim}")
             for i, want in dims.items():
-                got = x.size()[i]
+                got, src = x.size()[i], f"{name}.size()[{i}]"
                 if isinstance(want, _Dim):
-                    if got < want.min:
-                        raise AssertionError(f"Guard failed: {name}.size()[{i}] >= {want.min}")
-                    if got > want.max:
-                        raise AssertionError(f"Guard failed: {name}.size()[{i}] <= {want.max}")
+                    self._check_dim(roots, want, got, src)
                 elif got != want:
-                    raise AssertionError(f"Guard failed: {name}.size()[{i}] == {want}")
+                    raise AssertionError(f"Guard failed: {src} == {want}")
         return None
+
+    @staticmethod
+    def _check_dim(roots, want, got, src):
+        root = want.root
+        if root in roots:
+            value, first_src, first = roots[root]
+            if got != want.coeff * value + want.offset:
+                # written as torch writes it: this size in terms of the one first read for the root
+                if want.coeff == first.coeff == 1 and want.offset == first.offset:
+                    rhs = first_src
+                elif want.coeff == first.coeff == 1:  # torch solves for the first size: x == -1 + y
+                    raise AssertionError(f"Guard failed: {first_src} == {first.offset - want.offset} + {src}")
+                else:
+                    rhs = f"{linear_expr(want.coeff, f'(({first_src} - {first.offset}) // {first.coeff})', 0)}"
+                    rhs = linear_expr(1, rhs, want.offset)
+                raise AssertionError(f"Guard failed: {src} == {rhs}")
+            return
+        if (got - want.offset) % want.coeff:
+            raise AssertionError(f"Guard failed: Eq(Mod({linear_expr(1, src, -want.offset)}, {want.coeff}), 0)")
+        value = (got - want.offset) // want.coeff
+        if value < root.min:
+            raise AssertionError(f"Guard failed: {src} >= {want.coeff * root.min + want.offset}")
+        if value > root.max:
+            raise AssertionError(f"Guard failed: {src} <= {want.coeff * root.max + want.offset}")
+        roots[root] = (value, src, want)
 
     def range_constraints(self) -> dict:
         out = {}
@@ -59,6 +83,7 @@ class _Guards:
             for d in dims.values():
                 if isinstance(d, _Dim):
                     out[d.__name__] = _ValueRange(d.min, d.max)
+                    out.setdefault(d.root.__name__, _ValueRange(d.root.min, d.root.max))
         return out
 
 
