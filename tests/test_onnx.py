@@ -135,3 +135,39 @@ def test_is_in_onnx_export(tmp_path):
     torchlike.onnx.export(M(), (torchlike.ones(2),), tmp_path / "m.onnx")
     assert seen and all(seen) and not torchlike.onnx.is_in_onnx_export()
     assert torchlike.onnx.TrainingMode.EVAL == torch.onnx.TrainingMode.EVAL.value
+
+
+def make_size_dependent(t):
+    """Python code on sizes, as word_language_model's TransformerModel has: ``len(src)``, a cached mask,
+    a branch on a size, tuple unpacking, a loop over a dimension."""
+    class SizeDependent(t.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = t.nn.Embedding(10, 8)
+            self.enc = t.nn.TransformerEncoder(t.nn.TransformerEncoderLayer(8, 2, 16), 2, enable_nested_tensor=False)
+            self.src_mask = None
+
+        def forward(self, src, has_mask=True):
+            if has_mask and (self.src_mask is None or self.src_mask.size(0) != len(src)):
+                self.src_mask = t.log(t.tril(t.ones(len(src), len(src))))
+            out = self.enc(self.emb(src), mask=self.src_mask)
+            if out.size(1) > 1:
+                out = out * 2
+            a, b = out.chunk(2, dim=-1)
+            rows = [r.sum(-1) for r in out[:2]]
+            first, *rest = out.unbind(1)
+            c, d = out.split([3, 5], dim=-1)
+            return t.cat([b, a], -1), t.stack(rows), first - rest[-1], d.sum(-1) + c.sum(-1)
+    return SizeDependent()
+
+
+def test_python_code_on_sizes_follows_the_example(tmp_path):
+    ours, ref = _pair(make_size_dependent)
+    ref.eval()
+    idx = np.random.default_rng(5).integers(0, 10, (6, 3)).astype(np.int64)
+    torchlike.onnx.export(ours, (torchlike.tensor(idx),), tmp_path / "s.onnx")
+    assert isinstance(ours.src_mask, torchlike.Tensor)  # set for real, not left a Proxy
+    got = run_file(tmp_path / "s.onnx", idx)
+    want = ref_outputs(ref(torch.tensor(idx)))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=2e-5)

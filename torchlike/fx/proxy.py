@@ -101,6 +101,15 @@ class TracerBase:
     def keys(self, obj: "Proxy"):
         return Attribute(obj, "keys")()
 
+    # torchlike hooks (torch's Proxy raises in __len__ and has no __index__): a tracer that knows
+    # example values (torchlike.onnx's) answers them instead
+    def _len(self, obj: "Proxy") -> int:
+        raise RuntimeError("'len' is not supported in symbolic tracing by default. If you want "
+                           "this call to be recorded, please call torch.fx.wrap('len') at module scope")
+
+    def _index(self, obj: "Proxy") -> int:
+        raise TraceError("symbolically traced variables cannot be used as inputs to control flow")
+
 
 class GraphAppendingTracer(TracerBase):
     """A tracer that only appends to an existing graph (for building graphs with Proxies by hand)."""
@@ -168,11 +177,10 @@ class Proxy:
         return self.tracer.keys(self)
 
     def __len__(self) -> int:
-        raise RuntimeError("'len' is not supported in symbolic tracing by default. If you want "
-                           "this call to be recorded, please call torch.fx.wrap('len') at module scope")
+        return self.tracer._len(self)
 
     def __index__(self):
-        raise TraceError("symbolically traced variables cannot be used as inputs to control flow")
+        return self.tracer._index(self)
 
     def __hash__(self):
         return id(self)

@@ -15,7 +15,7 @@ import operator
 import numpy as np
 
 from .._tensor import Tensor
-from ..fx import Interpreter, symbolic_trace
+from ..fx import Interpreter, Tracer
 from ..fx._names import qualified_name
 from ..nn import Module
 from . import _attention, _ops, _recurrent  # noqa: F401  (_attention and _recurrent register their layers)
@@ -121,9 +121,76 @@ class _Converter(Interpreter):
         return real
 
 
-def _trace(model, n_inputs: int):
+class _ExampleTracer(Tracer):
+    """An fx Tracer that also computes every value on the example inputs, so that Python code reading
+    sizes or values (``len(src)``, ``if x.size(0) != n:``, ``for h in hidden:``) takes the example run's
+    path and that path is exported, as torch.onnx.export (through torch.export) specialises such code."""
+
+    def __init__(self, example_inputs):
+        super().__init__()
+        self._examples = list(example_inputs)
+        self._values: dict = {}
+        self._evaluating = 0  # > 0 while a node runs for real (module calls then run, not record)
+
+    def create_node(self, kind, target, args, kwargs, name=None, type_expr=None):
+        node = super().create_node(kind, target, args, kwargs, name, type_expr)
+        if kind != "output":
+            self._evaluating += 1
+            try:
+                self._values[node] = self._evaluate(node)
+            finally:
+                self._evaluating -= 1
+        return node
+
+    def call_module(self, m, forward, args, kwargs):
+        if self._evaluating:
+            return forward(*args, **kwargs)
+        return super().call_module(m, forward, args, kwargs)
+
+    def getattr(self, attr, attr_val, parameter_proxy_cache):
+        if self._evaluating:
+            return attr_val
+        return super().getattr(attr, attr_val, parameter_proxy_cache)
+
+    def _evaluate(self, node):
+        from ..fx.node import map_arg
+        if node.op == "placeholder":
+            if self._examples:
+                return self._examples.pop(0)
+            return node.args[0] if node.args else None
+        if node.op == "get_attr":
+            obj = self.root
+            for part in node.target.split("."):
+                obj = getattr(obj, part)
+            return obj
+        args = map_arg(node.args, self._values.__getitem__)
+        kwargs = map_arg(node.kwargs, self._values.__getitem__)
+        if node.op == "call_module":
+            return self.root.get_submodule(node.target)(*args, **kwargs)
+        if node.op == "call_method":
+            return getattr(args[0], node.target)(*args[1:], **kwargs)
+        return node.target(*args, **kwargs)
+
+    def value(self, proxy):
+        return self._values[proxy.node]
+
+    def to_bool(self, obj) -> bool:
+        return bool(self.value(obj))
+
+    def iter(self, obj):
+        return iter([obj[i] for i in range(len(self.value(obj)))])
+
+    def _len(self, obj) -> int:
+        return len(self.value(obj))
+
+    def _index(self, obj) -> int:
+        return operator.index(self.value(obj))
+
+
+def _trace(model, inputs):
     """The model's graph; a torch.nn layer exported on its own becomes one call_module node."""
-    from ..fx import Graph, GraphModule, Tracer
+    from ..fx import Graph, GraphModule
+    n_inputs = len(inputs)
     if isinstance(model, Module) and Tracer().is_leaf_module(model, ""):
         import inspect
         names = [p for p in inspect.signature(model.forward).parameters][:n_inputs]
@@ -134,7 +201,10 @@ def _trace(model, n_inputs: int):
         phs = tuple(g.placeholder(n) for n in names)
         g.output(g.call_module(target, phs))
         return GraphModule(root, g, type(model).__name__)
-    return symbolic_trace(model)
+    tracer = _ExampleTracer(inputs)
+    graph = tracer.trace(model)
+    name = type(model).__name__ if isinstance(model, Module) else getattr(model, "__name__", "function")
+    return GraphModule(tracer.root, graph, name)
 
 
 def _has_tensor(x) -> bool:
@@ -233,7 +303,7 @@ def export(model, args=(), f=None, *, kwargs=None, export_params: bool = True, v
     prev, _in_export = _in_export, True
     try:
         with _eval_mode(model, training):
-            gm = _trace(model, len(args) + len(kwargs))
+            gm = _trace(model, list(args) + list(kwargs.values()))
             conv = _Converter(gm, b, input_names or [])
             result = conv.run(*args, *kwargs.values())
             outs = _flatten_outputs(conv.sym[next(n for n in gm.graph.nodes if n.op == "output")], result)

@@ -239,6 +239,34 @@ def _stack(b, tensors, dim=0):
     return b.op("Concat", [b.op("Unsqueeze", [name_of(b, t), b.ints([dim])]) for t in tensors], axis=int(dim))
 
 
+def _split_sizes(b, x, sizes, dim):
+    dim = dim % x.ndim
+    outs = b.op("Split", [x.name, b.ints(sizes)], n_out=len(sizes), axis=dim)
+    return tuple(outs) if len(sizes) > 1 else (outs,)
+
+
+@_reg(FUNCTIONS, "chunk")
+def _chunk(b, x, chunks, dim=0):
+    n = x.shape[dim]
+    size = -(-n // chunks)  # torch's chunks hold ceil(n / chunks), the last one the rest
+    return _split_sizes(b, x, [size] * (n // size) + ([n % size] if n % size else []), dim)
+
+
+@_reg(FUNCTIONS, "split")
+def _split(b, x, split_size_or_sections, dim=0):
+    n = x.shape[dim]
+    if isinstance(split_size_or_sections, int):
+        s = split_size_or_sections
+        return _split_sizes(b, x, [s] * (n // s) + ([n % s] if n % s else []), dim)
+    return _split_sizes(b, x, list(split_size_or_sections), dim)
+
+
+@_reg(FUNCTIONS, "unbind")
+def _unbind(b, x, dim=0):
+    parts = _split_sizes(b, x, [1] * x.shape[dim], dim)
+    return tuple(b.op("Squeeze", [p, b.ints([dim % x.ndim])]) for p in parts)
+
+
 @_reg(FUNCTIONS, "getitem")
 def _getitem(b, x, idx):
     if not isinstance(x, T):
