@@ -1,6 +1,7 @@
 """torch.onnx for torchlike: ``export(model, args, "model.onnx")`` writes a real ONNX file for
-traceable models built from common layers (needs the optional ``onnx`` package:
-``pip install 'torchlike[onnx]'``). See ``_export`` and ``_ops`` for what converts; anything else
+models built from common layers, RNNs and attention (needs the optional ``onnx`` package:
+``pip install 'torchlike[onnx]'``). See ``_export``, ``_ops``, ``_recurrent`` and ``_attention`` for what
+converts; anything else
 raises :class:`errors.UnsupportedOperatorError` naming the operation."""
 from __future__ import annotations
 

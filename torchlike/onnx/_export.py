@@ -1,9 +1,10 @@
-"""torch.onnx.export for torchlike: trace with torchlike.fx, run the graph once on the example
-inputs, and write each node as ONNX operators (see ``_ops`` for what converts).
+"""torch.onnx.export for torchlike: trace with torchlike.fx while computing each value on the example
+inputs (Python code on sizes takes the example's path), run the graph once on them, and write each
+node as ONNX operators (see ``_ops``, ``_recurrent`` and ``_attention`` for what converts).
 
-torchlike.nn layers are converted whole (a Linear becomes Gemm, a Conv2d Conv, ...); other calls
-by their torch function or Tensor method name. Values the model derives from sizes are
-constants of the example run, so ``dynamic_axes`` only frees dimensions the model never reads.
+torchlike.nn layers are converted whole (a Linear becomes Gemm, a Conv2d Conv, an LSTM ONNX's LSTM,
+...); other calls by their torch function or Tensor method name. Values the model derives from sizes
+are constants of the example run, so ``dynamic_axes`` only frees dimensions the model never reads.
 Anything without a conversion raises :class:`~torchlike.onnx.errors.UnsupportedOperatorError`
 naming it. The model is exported in eval mode (torch's default ``TrainingMode.EVAL``).
 """
