@@ -1,5 +1,6 @@
 """ONNX conversions of torch.nn.RNN/LSTM/GRU and RNNCell/LSTMCell/GRUCell onto ONNX's RNN, LSTM and
-GRU operators (opset 14+ semantics).
+GRU operators (opset 14+ semantics); an LSTM with ``proj_size`` is unrolled over the example's
+sequence length, since ONNX's LSTM has no projection.
 
 torch and ONNX stack the gates of a weight matrix in different orders: torch's LSTM rows are
 (input, forget, cell, output) and ONNX's (input, output, forget, cell); torch's GRU rows are
@@ -67,8 +68,6 @@ def _rnn_module(b, m, q, x, hx=None):
     name = f"torch.nn.{type(m).__name__}"
     _check_tensor(name, x)
     mode = m.mode
-    if getattr(m, "proj_size", 0):
-        raise UnsupportedOperatorError(name, "proj_size > 0 (ONNX's LSTM has no projection)")
     D = 2 if m.bidirectional else 1
     unbatched = x.ndim == 2
     h0 = c0 = None
@@ -92,12 +91,19 @@ def _rnn_module(b, m, q, x, hx=None):
             sfx = f"_l{layer}" + ("_reverse" if d else "")
             per_dir.append(tuple(getattr(m, n + sfx, None) for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
         lq = f"{q}.l{layer}" if q else f"l{layer}"
-        W, R, B = _onnx_weights(b, mode, lq, per_dir)
 
         def layer_state(s):
             if s is None:
                 return ""
             return b.op("Slice", [s, b.ints([layer * D]), b.ints([(layer + 1) * D]), b.ints([0])])
+        if getattr(m, "proj_size", 0):
+            weights = [w + (getattr(m, f"weight_hr_l{layer}" + ("_reverse" if d else "")),)
+                       for d, w in enumerate(per_dir)]
+            seq, h_n, c_n = _projected_lstm_layer(b, m, seq, x, weights, layer_state(h0n), layer_state(c0n))
+            hs.append(h_n)
+            cs.append(c_n)
+            continue
+        W, R, B = _onnx_weights(b, mode, lq, per_dir)
         inputs = [seq, W, R, B, "", layer_state(h0n)] + ([layer_state(c0n)] if mode == "LSTM" else [])
         outs = _recurrent_op(b, mode, inputs, m.hidden_size, D, lq)
         # Y is (seq, D, batch, H); the next layer and torch's output want (seq, batch, D*H)
@@ -118,6 +124,43 @@ def _rnn_module(b, m, q, x, hx=None):
     if mode == "LSTM":
         return out, (stack(hs), stack(cs))
     return out, stack(hs)
+
+
+def _projected_lstm_layer(b, m, seq, x, weights, h0, c0):
+    """One layer of an LSTM with ``proj_size`` (ONNX's LSTM has no projection): unrolled over the
+    example's sequence length in torch's gate order, ``h = (o * tanh(c)) @ W_hr.T``. Returns the
+    layer's output (seq, batch, D*P) and its final h (D, batch, P) and c (D, batch, H)."""
+    steps = x.shape[1 if m.batch_first and x.ndim == 3 else 0]
+    batch = 1 if x.ndim == 2 else x.shape[0 if m.batch_first else 1]
+    H, P = m.hidden_size, m.proj_size
+    dtype = x.np_dtype
+    outs, h_fin, c_fin = [], [], []
+    for d, (w_ih, w_hh, b_ih, b_hh, w_hr) in enumerate(weights):
+        xw = b.op("MatMul", [seq, b.const(_np(w_ih).T)])
+        if b_ih is not None:
+            xw = b.op("Add", [xw, b.const(_np(b_ih) + _np(b_hh))])
+
+        def initial(state, size):
+            if not state:
+                return b.const(np.zeros((batch, size), dtype))
+            return b.op("Squeeze", [b.op("Slice", [state, b.ints([d]), b.ints([d + 1]), b.ints([0])]), b.ints([0])])
+        h, c = initial(h0, P), initial(c0, H)
+        w_hh_t, w_hr_t = b.const(_np(w_hh).T), b.const(_np(w_hr).T)
+        ys = [None] * steps
+        for t in (reversed(range(steps)) if d else range(steps)):
+            g = b.op("Add", [b.op("Gather", [xw, b.const(np.int64(t))], axis=0), b.op("MatMul", [h, w_hh_t])])
+            i, f, gg, o = b.op("Split", [g, b.ints([H] * 4)], n_out=4, axis=-1)
+            c = b.op("Add", [b.op("Mul", [b.op("Sigmoid", [f]), c]),
+                             b.op("Mul", [b.op("Sigmoid", [i]), b.op("Tanh", [gg])])])
+            h = b.op("MatMul", [b.op("Mul", [b.op("Sigmoid", [o]), b.op("Tanh", [c])]), w_hr_t])
+            ys[t] = b.op("Unsqueeze", [h, b.ints([0])])
+        outs.append(b.op("Concat", ys, axis=0))
+        h_fin.append(b.op("Unsqueeze", [h, b.ints([0])]))
+        c_fin.append(b.op("Unsqueeze", [c, b.ints([0])]))
+
+    def cat(parts, axis):
+        return parts[0] if len(parts) == 1 else b.op("Concat", parts, axis=axis)
+    return cat(outs, -1), cat(h_fin, 0), cat(c_fin, 0)
 
 
 for _cls in ("RNN", "LSTM", "GRU"):
