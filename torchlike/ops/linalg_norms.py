@@ -114,6 +114,20 @@ def _matrix_norm(a, ord, dims, keepdim):
 _matrix_norm_op = Op("linalg_matrix_norm", _matrix_norm)
 
 
+@public(name="norm", method=True)
+def torch_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """torch.norm (``torch_norm`` here, beside ``linalg.norm``): 'fro' / numbers are vector norms over
+    ``dim`` (all dims by default); 'nuc' is the nuclear norm of a matrix."""
+    if p == "nuc":
+        return matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim)
+    if p == "fro" or p is None:
+        p = 2
+    return write_out(vector_norm(input, p, dim, keepdim, dtype=dtype), out)
+
+
+torch_norm.__name__ = "norm"
+
+
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
     """torch.linalg.matrix_norm: 'fro', 'nuc', inf, -inf, 1, -1, 2, -2 over the two ``dim``s."""
     _check_float("linalg.matrix_norm", A)

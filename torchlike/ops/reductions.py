@@ -427,18 +427,6 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return apply(_vector_norm_op, x, ord=float(ord), dims=_axes(dims_of(dim, x.ndim), x.ndim), keepdim=keepdim)
 
 
-@public(method=True)
-def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    """torch.norm: 'fro' / numbers are vector norms over ``dim`` (all dims by default); 'nuc' is
-    the nuclear norm of a matrix."""
-    if p == "nuc":
-        from .linalg_norms import matrix_norm
-        return matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim)
-    if p == "fro" or p is None:
-        p = 2
-    return write_out(vector_norm(input, p, dim, keepdim, dtype=dtype), out)
-
-
 def _bits64(x):
     """Each element widened to its 64-bit float/integer equivalent, then read as uint64."""
     if jnp.issubdtype(x.dtype, jnp.floating):
