@@ -222,7 +222,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated)."""
-    from .._tensor import Tensor
     outputs = _seq(outputs)
     inputs = _seq(inputs)
     grads = _seq(grad_outputs) or [None] * len(outputs)
