@@ -21,7 +21,8 @@ def Variable(data, requires_grad=False, volatile=False):
 from . import anomaly_mode, forward_ad, functional  # noqa: E402
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402  (the functions shadow the submodule, as in torch)
-from . import profiler  # noqa: E402
+from .._lazy import lazy_submodules as _lazy_submodules  # noqa: E402
+__getattr__ = _lazy_submodules(__name__, ("profiler",))  # torch.autograd.profiler loads torch.profiler on use
 
 from .._above import above as _above  # noqa: E402
 _above.backward = backward  # Tensor.backward
