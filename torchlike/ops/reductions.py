@@ -393,7 +393,7 @@ def _logsumexp(x, dims, keepdim):
 _logsumexp_op = Op("logsumexp", _logsumexp, promote="float")
 
 
-@public(method=True)
+@public(method=True, special=True)
 def logsumexp(input, dim, keepdim=False, *, out=None):
     return write_out(apply(_logsumexp_op, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim), out)
 
