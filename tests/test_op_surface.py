@@ -5,7 +5,10 @@
 - where torch gives a declared op a name torchlike lacks (``Tensor.op_``, ``torch.op_``), that is a
   failure, so in-place twins cannot be forgotten;
 - nothing is reachable without a declaration: every ``torch.*`` function from the op layer and every
-  Tensor method or property outside the Tensor class body is declared.
+  Tensor method or property outside the Tensor class body is declared;
+- ``torch.linalg``, ``torch.fft`` and ``torch.special`` are generated the same way (``linalg=``,
+  ``fft=``, ``special=`` in a declaration): each declared name is there and is torch's, every function
+  there is declared, and every function torch has there is provided (or listed in NOT_PROVIDED).
 """
 import ast
 import inspect
@@ -24,7 +27,10 @@ EXTENSIONS = {"to_torch": "Tensor.to_torch converts to a real torch.Tensor (inte
 
 # torch names torch gives a declared op that torchlike leaves out (with why)
 NOT_PROVIDED = {"Tensor.as_strided_": "no strides: as_strided is a copy, so there is no in-place restriding",
-                "torch.as_strided_": "as Tensor.as_strided_"}
+                "torch.as_strided_": "as Tensor.as_strided_",
+                "torch.linalg.ldl_factor": "no LDL^T (Bunch-Kaufman) factorization in JAX",
+                "torch.linalg.ldl_factor_ex": "as torch.linalg.ldl_factor",
+                "torch.linalg.ldl_solve": "as torch.linalg.ldl_factor"}
 
 
 def _tensor_body_names():
@@ -136,3 +142,36 @@ def test_fill_and_zero_functions_match_torch():
         torchlike.zeros(2).fill_(torchlike.ones(2))
     with pytest.raises(RuntimeError, match="0-dimension"):
         torch.zeros(2).fill_(torch.ones(2))
+
+
+@pytest.mark.parametrize("ns", declare.NAMESPACES)
+def test_namespace_is_generated_from_declarations(ns):
+    mod, ref = getattr(torchlike, ns), getattr(torch, ns)
+    table = declare.namespace(ns)
+    declared = {n for d in declare.DECLS for n in d.namespaces.get(ns, ())}
+    assert declared == set(table)
+    for n, fn in table.items():
+        assert getattr(mod, n) is fn, f"torch.{ns}.{n}"
+    wrong = sorted(n for n in declared if not hasattr(ref, n))
+    assert not wrong, f"declared in torch.{ns} under names torch does not have there: {wrong}"
+    stray = sorted(n for n in dir(mod) if not n.startswith("_") and callable(getattr(mod, n))
+                   and not inspect.isclass(getattr(mod, n)) and n not in table)
+    assert not stray, f"torch.{ns} functions without a declaration: {stray}"
+    assert set(mod.__all__) == set(table) | {n for n in mod.__all__ if inspect.isclass(getattr(mod, n))}
+    torch_fns = {n for n in dir(ref) if not n.startswith("_") and callable(getattr(ref, n))
+                 and not inspect.isclass(getattr(ref, n))}
+    missing = sorted(f"torch.{ns}.{n}" for n in torch_fns - set(table) if f"torch.{ns}.{n}" not in NOT_PROVIDED)
+    assert not missing, f"torch has these, torchlike does not: {missing}"
+
+
+def test_namespace_only_ops_match_torch():
+    """A function declared only in a namespace (no ``torch.<name>``) computes torch's values."""
+    import numpy as np
+    a = np.array([[0.25, 1.5, 3.0], [0.0, 2.0, 0.75]])
+    for ours, ref in ((torchlike.special.entr, torch.special.entr), (torchlike.special.i1e, torch.special.i1e),
+                      (torchlike.linalg.vector_norm, torch.linalg.vector_norm),
+                      (torchlike.fft.rfft, torch.fft.rfft)):
+        np.testing.assert_allclose(ours(torchlike.tensor(a)).numpy(), ref(torch.tensor(a)).numpy(), rtol=1e-6)
+    assert not hasattr(torchlike, "entr") and not hasattr(torch, "entr")
+    d = next(d for d in declare.DECLS if d.name == "lgamma")
+    assert d.namespaces == {"special": ("gammaln",)} and torchlike.special.gammaln is torchlike.lgamma

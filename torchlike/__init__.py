@@ -13,6 +13,8 @@ import os as _os
 
 import jax as _jax
 
+from . import _lazy
+
 if _os.environ.get("TORCHLIKE_X64", "1") != "0":
     _jax.config.update("jax_enable_x64", True)
 
@@ -62,26 +64,18 @@ from .compile import compile  # noqa: E402  (the function; the package stays imp
 from .serialization import save, load
 from ._interop import from_torch
 from ._alias import install_torch_alias
-from . import testing
-from . import func  # noqa: E402
 from . import amp, cpu
 from .amp import autocast
 from .amp.autocast_mode import is_autocast_enabled, get_autocast_dtype, set_autocast_enabled, is_autocast_available
-from . import distributed, multiprocessing
+from . import multiprocessing  # registers Tensor.share_memory_'s warning (_above)
 from ._flags import (set_float32_matmul_precision, get_float32_matmul_precision, use_deterministic_algorithms,
                      are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled,
                      set_deterministic_debug_mode, get_deterministic_debug_mode, set_num_threads, get_num_threads,
                      set_num_interop_threads, get_num_interop_threads, set_warn_always, is_warn_always_enabled,
                      set_default_device, get_default_device)
 from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled
-from . import hub, jit, futures, profiler
-from . import _dynamo, _inductor, _logging  # the private names compile tutorials call
 from ._symbolic import SymBool, SymFloat, SymInt, sym_float, sym_int, sym_ite, sym_max, sym_min, sym_not
-from . import _C  # torch._C's entry points that libraries probe (usage logging, functorch state, jit flags)
-from . import compiler, distributions, library  # noqa: E402
-from . import masked, signal  # noqa: E402
 from ._control_flow import cond  # noqa: E402
-from . import functional  # noqa: E402  (torch.functional: einsum, split, ... by their module path)
 from ._layout import (layout, strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr, sparse_bsc, jagged,
                       memory_format, contiguous_format, channels_last, channels_last_3d, preserve_format)
 from . import sparse  # noqa: E402
@@ -93,16 +87,22 @@ _meta.install()  # factories, to() and ops understand device="meta"
 nested._dispatch.install(__import__(__name__), nested._dispatch.functional_modules())  # nested operands
 
 
+# Rarely used packages load on first use (``torch.distributions``, ``import torch.fx``, ...), so that
+# ``import torchlike`` costs little more than ``import jax`` (benchmarks/import_time.py).
+_LAZY = ("distributions", "distributed", "fx", "export", "onnx", "testing", "func", "hub", "jit", "futures",
+         "profiler", "_dynamo", "_inductor", "_logging", "_C", "compiler", "library", "masked", "signal",
+         "functional")
+_lazy_getattr = _lazy.lazy_submodules(__name__, _LAZY, {"_assert": ("fx._assert", "_assert")})
+
+
 def __getattr__(name):
-    """Lazy submodules ``torch.fx``, ``torch.export``, ``torch.onnx`` (imported on first use),
-    ``torch._assert`` (which traced graphs call) and ``torch.torch`` (the module itself)."""
-    if name in ("fx", "export", "onnx"):
-        import importlib
-        return importlib.import_module(f".{name}", __name__)
-    if name == "_assert":
-        from .fx._assert import _assert
-        return _assert
+    """The lazy packages above (imported on first use, then stored here), ``torch._assert`` (which
+    traced graphs call) and ``torch.torch`` (the module itself)."""
     if name == "torch":  # torch.torch is torch (kornia annotates with it); here, not in the star-importable dict
         import sys
         return sys.modules[__name__]
-    raise AttributeError(f"module 'torchlike' has no attribute '{name}'")
+    return _lazy_getattr(name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -15,7 +15,7 @@ __all__ = ["Event", "Stream", "stream", "current_stream", "default_stream", "res
 
 def _sync():
     import jax
-    from . import cuda
+    from . import _cuda_base as cuda
     if cuda.is_available():
         cuda.synchronize()
     else:
@@ -154,7 +154,7 @@ class _Props:
 
 def get_device_properties(device=None):
     from . import _device as _dev
-    from . import cuda
+    from . import _cuda_base as cuda
     cuda._check()
     idx = 0 if device is None else device if isinstance(device, int) else (_dev.device(device).index or 0)
     return _Props(_dev.platform_devices("gpu")[idx])

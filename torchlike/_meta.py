@@ -17,6 +17,7 @@ import jax
 import numpy as np
 
 from . import _device as _dev
+from ._above import above as _above
 
 META = _dev.device("meta")
 MetaValue = jax.ShapeDtypeStruct
@@ -103,6 +104,9 @@ def meta_repr(t) -> str:
     elif t.requires_grad:
         parts.append("requires_grad=True")
     return ", ".join(parts) + ")"
+
+
+_above.meta_repr = meta_repr  # Tensor.__repr__ of a meta tensor
 
 
 def install():

@@ -29,7 +29,7 @@ def _redeclare(owner, name, old, new):
     from ._tensor import Tensor
     # the op's other names (torch.subtract for torch.sub) are the same object: they follow
     for d in declare.DECLS:
-        if name not in d.names:
+        if name != d.name and name not in d.aliases:  # (not d.names: no tuple per declaration)
             continue
         if owner is Tensor and d.method is old:
             d.method = new

@@ -409,8 +409,7 @@ class Tensor:
 
     def __repr__(self, *, tensor_contents=None):
         if isinstance(self._value, jax.ShapeDtypeStruct):
-            from ._meta import meta_repr
-            return meta_repr(self)
+            return above.meta_repr(self)
         return above.repr(self)
 
     def __format__(self, spec):
@@ -583,13 +582,13 @@ _view_jit_cache = {}
 
 def _view_value(chain, value):
     """Re-read a view from its base: one program per chain shape, positions as operands."""
-    from .ops.registry import MAX_PROGRAMS, join_chain, split_chain
-    key, pos = split_chain(chain)
+    codec = above.view_chain
+    key, pos = codec.split_chain(chain)
     fn = _view_jit_cache.get(key)
     if fn is None:
-        if len(_view_jit_cache) >= MAX_PROGRAMS:
+        if len(_view_jit_cache) >= codec.MAX_PROGRAMS:
             del _view_jit_cache[next(iter(_view_jit_cache))]
-        fn = _view_jit_cache[key] = jax.jit(lambda v, p: _chain_fn(join_chain(key, p))(v))
+        fn = _view_jit_cache[key] = jax.jit(lambda v, p: _chain_fn(codec.join_chain(key, p))(v))
     return fn(value, np.asarray(pos, np.int64))
 
 
@@ -607,3 +606,6 @@ def _write_through(view, result):
     if not any(op == "data" for op, _ in chain):
         root._version_box[0] += 1
     root._refresh_views()
+
+
+above.Tensor = Tensor  # the autograd graph (below Tensor) wraps gradients with it

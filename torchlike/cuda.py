@@ -2,19 +2,7 @@
 from __future__ import annotations
 
 from . import _device as _dev
-
-
-def is_available() -> bool:
-    return bool(_dev.platform_devices("gpu"))
-
-
-def device_count() -> int:
-    return len(_dev.platform_devices("gpu"))
-
-
-def _check():
-    if not is_available():
-        raise _dev.DeviceUnavailableError("Torch not compiled with CUDA enabled: JAX found no GPU backend")
+from ._cuda_base import _check, device_count, is_available, synchronize  # noqa: F401  (below amp)
 
 
 _current = [0]
@@ -41,13 +29,6 @@ def get_device_capability(device=None):
     cc = getattr(_dev.platform_devices("gpu")[0], "compute_capability", "0.0")
     major, _, minor = str(cc).partition(".")
     return int(major), int(minor or 0)
-
-
-def synchronize(device=None) -> None:
-    """Wait for all queued work (JAX dispatch is asynchronous)."""
-    import jax
-    for d in _dev.platform_devices("gpu"):
-        jax.device_put(0, d).block_until_ready()
 
 
 def manual_seed(seed) -> None:

@@ -1,6 +1,8 @@
-"""The ``torch.fft`` namespace (re-exports; the transforms live in ``torchlike/ops/fft.py``)."""
-from .ops.fft import (fft, fft2, fftfreq, fftn, fftshift, hfft, hfft2, hfftn, ifft, ifft2, ifftn, ifftshift, ihfft,
-                      ihfft2, ihfftn, irfft, irfft2, irfftn, rfft, rfft2, rfftfreq, rfftn)
+"""The ``torch.fft`` namespace, generated from the op declarations (``fft=`` in ``ops/declare.py``;
+the transforms live in ``ops/fft.py``)."""
+from .ops import declare as _declare
+from .ops import load as _load
 
-__all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2", "hfft2", "ihfft2",
-           "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
+_load()
+globals().update(_declare.namespace("fft"))
+__all__ = sorted(_declare.namespace("fft"))

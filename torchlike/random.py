@@ -60,9 +60,9 @@ class Generator:
 
     def get_state(self):
         """A uint8 tensor in torch's CPU generator layout (5056 bytes): torch can restore it too."""
-        from .ops.creation import tensor
+        from ._above import above
         from . import _dtype as D
-        return tensor(np.frombuffer(self._mt.torch_state(self._initial), np.uint8).copy(), dtype=D.uint8)
+        return above.tensor(np.frombuffer(self._mt.torch_state(self._initial), np.uint8).copy(), dtype=D.uint8)
 
     def set_state(self, state):
         """Restore a state from :meth:`get_state` or from ``torch.get_rng_state()``."""

@@ -188,8 +188,8 @@ class autocast:
         if device_type not in _LISTS:
             raise RuntimeError(f"User specified an unsupported autocast device_type '{device_type}'")
         if device_type == "cuda" and self._enabled:
-            from .. import cuda
-            if not cuda.is_available():
+            from .._cuda_base import is_available
+            if not is_available():
                 warnings.warn("User provided device_type of 'cuda', but CUDA is not available. Disabling")
                 self._enabled = False
         if self._enabled and self.fast_dtype not in _SUPPORTED[device_type]:

@@ -64,8 +64,8 @@ class GradScaler:
         self._device = str(device)
         self._enabled = bool(enabled)
         if self._device == "cuda" and self._enabled:
-            from .. import cuda
-            if not cuda.is_available():
+            from .._cuda_base import is_available
+            if not is_available():
                 warnings.warn("torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  Disabling.",
                               stacklevel=2)
                 self._enabled = False

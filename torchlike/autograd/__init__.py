@@ -2,57 +2,14 @@
 from __future__ import annotations
 
 from . import grad_mode
-from .engine import run_backward
+from .engine import backward, grad  # noqa: F401
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
-from .graph import Node, accumulate_grad
+from .graph import Node
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "no_grad", "enable_grad", "set_grad_enabled",
            "inference_mode", "is_grad_enabled", "Variable", "once_differentiable"]
-
-
-def _seq(x):
-    from .._tensor import Tensor
-    if x is None:
-        return None
-    return [x] if isinstance(x, Tensor) else list(x)
-
-
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
-    """Accumulate gradients of ``tensors`` into the leaves' ``.grad`` (torch.autograd.backward)."""
-    tensors = _seq(tensors)
-    grads = _seq(grad_tensors) or [None] * len(tensors)
-    if retain_graph is None:
-        retain_graph = create_graph
-    if inputs is not None:
-        inputs = _seq(inputs)
-        res = run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs, allow_unused=True,
-                           accumulate=False)
-        for t, g in zip(inputs, res):
-            if g is not None:
-                accumulate_grad(t, g, create_graph)
-        return
-    run_backward(tensors, grads, retain_graph, create_graph)
-
-
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
-         allow_unused=None, is_grads_batched=False, materialize_grads=False):
-    """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated)."""
-    from .._tensor import Tensor
-    outputs = _seq(outputs)
-    inputs = _seq(inputs)
-    grads = _seq(grad_outputs) or [None] * len(outputs)
-    if retain_graph is None:
-        retain_graph = create_graph
-    if allow_unused is None:
-        allow_unused = materialize_grads
-    res = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, allow_unused=allow_unused,
-                       accumulate=False)
-    if materialize_grads:
-        from ..ops.creation import zeros_like
-        res = tuple(zeros_like(i) if g is None else g for i, g in zip(inputs, res))
-    return res
 
 
 def Variable(data, requires_grad=False, volatile=False):
@@ -64,7 +21,8 @@ def Variable(data, requires_grad=False, volatile=False):
 from . import anomaly_mode, forward_ad, functional  # noqa: E402
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402  (the functions shadow the submodule, as in torch)
-from . import profiler  # noqa: E402
+from .._lazy import lazy_submodules as _lazy_submodules  # noqa: E402
+__getattr__ = _lazy_submodules(__name__, ("profiler",))  # torch.autograd.profiler loads torch.profiler on use
 
 from .._above import above as _above  # noqa: E402
 _above.backward = backward  # Tensor.backward

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 
 from .. import _profile_record
 from . import anomaly_mode
-from .graph import AccumulateGrad, get_accumulator
+from .graph import AccumulateGrad, accumulate_grad, get_accumulator
 from .grad_mode import set_grad_enabled
 
 
@@ -193,3 +193,46 @@ def _needed_nodes(nodes, targets):
                 state[nxt] = 1
                 stack.append((nxt, iter([e[0] for e in nxt.edges if e is not None])))
     return needed
+
+
+def _seq(x):
+    from .._tensor import Tensor
+    if x is None:
+        return None
+    return [x] if isinstance(x, Tensor) else list(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    """Accumulate gradients of ``tensors`` into the leaves' ``.grad`` (torch.autograd.backward)."""
+    tensors = _seq(tensors)
+    grads = _seq(grad_tensors) or [None] * len(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        inputs = _seq(inputs)
+        res = run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs, allow_unused=True,
+                           accumulate=False)
+        for t, g in zip(inputs, res):
+            if g is not None:
+                accumulate_grad(t, g, create_graph)
+        return
+    run_backward(tensors, grads, retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated)."""
+    outputs = _seq(outputs)
+    inputs = _seq(inputs)
+    grads = _seq(grad_outputs) or [None] * len(outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    res = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, allow_unused=allow_unused,
+                       accumulate=False)
+    if materialize_grads:
+        from .._above import above
+        res = tuple(above.zeros(i.shape, dtype=i.dtype, device=i.device) if g is None else g
+                    for i, g in zip(inputs, res))
+    return res

@@ -9,7 +9,7 @@ recorded with ``create_graph=True`` and differentiated again). Results are detac
 """
 from __future__ import annotations
 
-from . import grad as _grad
+from .engine import grad as _grad
 from .grad_mode import enable_grad
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]

@@ -62,7 +62,7 @@ def _as_jax(flat, base):
 
 
 def _analytical(outputs, inputs, idx):
-    from . import grad
+    from .engine import grad
     res = []
     for o in outputs:
         flat = o.reshape(-1)
@@ -124,7 +124,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   masked=False):
     """gradcheck of the function's backward (second derivatives), with random ``grad_outputs``."""
     from .._tensor import Tensor
-    from . import grad
+    from .engine import grad
     from .grad_mode import enable_grad
     tupled = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
     if grad_outputs is None:

@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._above import above
 from .._handles import add_hook, hooks_of
 
 _seq = itertools.count()
@@ -134,7 +135,7 @@ class OpNode(Node):
         argument name), the output (``result``, for ops whose backward reads it) or a static attribute."""
         if self.vjp is None:
             raise RuntimeError(FREED_MSG)
-        from .._tensor import Tensor
+        Tensor = above.Tensor
         if key == "result" and self.result_refs:
             t = self.result_refs[0]()
             return SavedTensor(self, None, t) if raw else t
@@ -206,8 +207,7 @@ class OpNode(Node):
             else:
                 vjp = self.recompute(arrays)
         if create_graph:
-            from ..ops.registry import apply_backward_recorded
-            return apply_backward_recorded(self, grads)
+            return above.apply_backward_recorded(self, grads)
         cts = []
         for g, (shape, dt) in zip(grads, self.out_meta):
             if g is None or not jnp.issubdtype(dt, jnp.inexact):
@@ -235,8 +235,7 @@ class SavedTensor:
         node = self._node
         if node.packed and any(i == self._position for i, _, _ in node.packed):
             raise RuntimeError("SavedTensor hooks have already been set")
-        from ..ops.registry import recompute_vjp
-        node.pack_saved([(self._position, self._tensor)], pack_hook, unpack_hook, recompute_vjp(node))
+        node.pack_saved([(self._position, self._tensor)], pack_hook, unpack_hook, above.recompute_vjp(node))
 
 
 class AccumulateGrad(Node):
@@ -249,7 +248,7 @@ class AccumulateGrad(Node):
         self.variable = tensor
 
     def apply(self, grads, create_graph):
-        from .._tensor import Tensor
+        Tensor = above.Tensor
         t = self.variable
         g = grads[0]
         if g is None:
@@ -275,7 +274,7 @@ def accumulate_grad(t, g, create_graph):
     ``g = p.grad`` sees the accumulation, except under ``create_graph=True``, where torch builds
     ``p.grad + g`` out of place so the sum stays differentiable.
     """
-    from .._tensor import Tensor
+    Tensor = above.Tensor
     if t._grad is None:
         t._grad = g if create_graph else Tensor._wrap(g._value)
     elif create_graph:

@@ -14,7 +14,6 @@ import time
 import warnings
 
 import jax
-import jax.extend.core
 import numpy as np
 
 from .. import _intercept
@@ -114,7 +113,8 @@ class _Program:
             donated = tuple(self.out_info["v_idx"]) + tuple(grad_pos[i] for i in self.out_info["g_idx"]
                                                             if i in grad_pos)
         self.out_tree = jax.tree_util.tree_structure(traced.out_info)
-        self.jitted = jax.jit(jax.extend.core.jaxpr_as_fun(traced.jaxpr), donate_argnums=donated,
+        from jax.extend.core import jaxpr_as_fun  # here: jax.extend pulls in pallas (~0.1 s to import)
+        self.jitted = jax.jit(jaxpr_as_fun(traced.jaxpr), donate_argnums=donated,
                               compiler_options=options)
 
     def __call__(self, inputs, state):

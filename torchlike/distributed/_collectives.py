@@ -18,6 +18,7 @@ from jax.sharding import NamedSharding, PartitionSpec as P
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ._group import _check_group, _require_init, _state, rank_mesh
+from ._work import _Work, _done  # noqa: F401
 
 __all__ = ["ReduceOp", "all_reduce", "all_gather", "all_gather_into_tensor", "reduce_scatter_tensor",
            "broadcast", "reduce", "scatter", "gather", "all_gather_object", "broadcast_object_list",
@@ -39,29 +40,6 @@ class ReduceOp:
 
 
 ReduceOp.RedOpType = ReduceOp
-
-
-class _Work:
-    """What ``async_op=True`` returns; the collective already completed."""
-
-    def wait(self, timeout=None):
-        return True
-
-    def is_completed(self):
-        return True
-
-    def is_success(self):
-        return True
-
-    def get_future(self):
-        import concurrent.futures
-        f = concurrent.futures.Future()
-        f.set_result(None)
-        return f
-
-
-def _done(async_op):
-    return _Work() if async_op else None
 
 
 def _reducer(op, world):

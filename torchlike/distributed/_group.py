@@ -250,8 +250,8 @@ def barrier(group=None, async_op=False, device_ids=None):
     if _state.uses_jax_distributed:
         from jax.experimental import multihost_utils
         multihost_utils.sync_global_devices("torchlike.distributed.barrier")
-    from ._collectives import _Work
-    return _Work() if async_op else None
+    from ._work import _done
+    return _done(async_op)
 
 
 def monitored_barrier(group=None, timeout=None, wait_all_ranks=False):

@@ -105,7 +105,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     torch's numbers): when the interval holds more than 30% of the mass, normal draws with the
     out-of-range ones redrawn until none is left; otherwise uniform proposals on [a, b] accepted with
     probability exp(-(x - mean)^2 / (2 std^2)) relative to the density's peak on [a, b]."""
-    import torchlike as _t
+    from .. import _functions as _t
 
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0

@@ -6,7 +6,9 @@ An op module writes its public function once and declares, next to it, every nam
     def asin(input, *, out=None): ...
 
 which makes ``torch.asin``, ``Tensor.asin``, ``Tensor.asin_``, ``torch.asin_`` and the same four
-for ``arcsin``. ``unary``/``binary`` in ``pointwise.py`` take the same keywords. The declaration
+for ``arcsin``. ``linalg=``, ``fft=`` and ``special=`` put the op in ``torch.linalg``/``torch.fft``/
+``torch.special`` too (``special=("gammaln",)`` for ``lgamma``; ``function=False`` when torch has it
+only there); those namespace modules are generated from :func:`namespace`. ``unary``/``binary`` in ``pointwise.py`` take the same keywords. The declaration
 installs the Tensor attributes at once (a ``setattr`` at import time, nothing per call) and records
 a :class:`Decl`; ``torchlike/__init__.py`` copies :func:`functions` into the ``torch.*`` namespace.
 ``tests/test_op_surface.py`` checks that every declared name is reachable and that no Tensor method
@@ -18,16 +20,19 @@ from .._tensor import Tensor
 
 DECLS: list = []  # every Decl, in declaration order
 _FUNCTIONS: dict = {}  # the generated torch.* functions (declared names, aliases, in-place functions)
+NAMESPACES = ("linalg", "fft", "special")  # torch.<namespace>.* generated from declarations
+_IN: dict = {ns: {} for ns in NAMESPACES}  # namespace -> {name: function}
 
 
 class Decl:
     """What one declaration says about an op (see :func:`public`)."""
 
-    __slots__ = ("name", "fn", "function", "method", "inplace", "torch_inplace", "aliases", "prop")
+    __slots__ = ("name", "fn", "function", "method", "inplace", "torch_inplace", "aliases", "prop", "namespaces")
 
-    def __init__(self, name, fn, function, method, inplace, torch_inplace, aliases, prop):
+    def __init__(self, name, fn, function, method, inplace, torch_inplace, aliases, prop, namespaces=None):
         self.name, self.fn, self.function, self.method = name, fn, function, method
         self.inplace, self.torch_inplace, self.aliases, self.prop = inplace, torch_inplace, aliases, prop
+        self.namespaces = namespaces or {}  # {"special": ("gammaln",)}: names in torch.<namespace>
 
     @property
     def names(self):
@@ -61,7 +66,7 @@ def inplace_of(method, name):
 
 
 def public(fn=None, *, name=None, function=True, method=False, inplace=False, torch_inplace=False,
-           aliases=(), prop=False):
+           aliases=(), prop=False, linalg=(), fft=(), special=()):
     """Declare ``fn`` under the names torch gives it.
 
     function       ``torch.<name>`` is ``fn`` (False: a Tensor-only method such as ``view``)
@@ -73,11 +78,14 @@ def public(fn=None, *, name=None, function=True, method=False, inplace=False, to
                    in-place method as a function; or a function to install under that name
     aliases        other names that get the same treatment (``arcsin`` for ``asin``)
     prop           ``Tensor.<name>`` is a property computed by ``fn`` (``x.real``), not a method
+    linalg, fft,   ``torch.linalg.<n>`` (``torch.fft``, ``torch.special``) is ``fn``, for each name ``n``
+    special        given (a name, a tuple of names, or True for ``name``)
     Returns ``fn``, so it works as a decorator and as a call.
     """
     if fn is None:
         return lambda f: public(f, name=name, function=function, method=method, inplace=inplace,
-                                torch_inplace=torch_inplace, aliases=aliases, prop=prop)
+                                torch_inplace=torch_inplace, aliases=aliases, prop=prop, linalg=linalg, fft=fft,
+                                special=special)
     name = name or fn.__name__
     aliases = tuple(aliases)
     m = None if not method else fn if method is True else method
@@ -98,14 +106,20 @@ def public(fn=None, *, name=None, function=True, method=False, inplace=False, to
             setattr(Tensor, n + "_", ip if n == name else inplace_of(m or fn, n + "_"))
         if tip is not None:
             _claim(n + "_", tip)
-    DECLS.append(Decl(name, fn, function, m, ip, tip, aliases, prop))
+    spaces = {}
+    for ns, names in (("linalg", linalg), ("fft", fft), ("special", special)):
+        if names:
+            spaces[ns] = (name,) if names is True else (names,) if isinstance(names, str) else tuple(names)
+            for n in spaces[ns]:
+                _claim(n, fn, _IN[ns], f"torch.{ns}.")
+    DECLS.append(Decl(name, fn, function, m, ip, tip, aliases, prop, spaces))
     return fn
 
 
-def _claim(name, fn):
-    if _FUNCTIONS.get(name, fn) is not fn:
-        raise RuntimeError(f"torch.{name} is declared twice: {_FUNCTIONS[name]} and {fn}")
-    _FUNCTIONS[name] = fn
+def _claim(name, fn, table=_FUNCTIONS, prefix="torch."):
+    if table.get(name, fn) is not fn:
+        raise RuntimeError(f"{prefix}{name} is declared twice: {table[name]} and {fn}")
+    table[name] = fn
 
 
 def method(fn=None, **kw):
@@ -118,3 +132,8 @@ def method(fn=None, **kw):
 def functions():
     """The generated ``torch.*`` op functions, name -> function."""
     return dict(_FUNCTIONS)
+
+
+def namespace(ns):
+    """The generated ``torch.<ns>.*`` functions (``ns`` one of :data:`NAMESPACES`), name -> function."""
+    return dict(_IN[ns])

@@ -7,6 +7,7 @@ import jax.numpy as jnp
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
+from .declare import public
 from .out import write_out
 from .registry import Op, apply
 
@@ -122,98 +123,117 @@ def _cname(dt):
 
 
 # ---------------------------------------------------------------------------- 1-d
+@public(function=False, fft=True)
 def fft(input, n=None, dim=-1, norm=None, *, out=None):
     s, d = _dims_1d(input, n, dim)
     return _c2c_call("fft", input, s, d, norm, False, out)
 
 
+@public(function=False, fft=True)
 def ifft(input, n=None, dim=-1, norm=None, *, out=None):
     s, d = _dims_1d(input, n, dim)
     return _c2c_call("ifft", input, s, d, norm, True, out)
 
 
+@public(function=False, fft=True)
 def rfft(input, n=None, dim=-1, norm=None, *, out=None):
     s, d = _dims_1d(input, n, dim)
     return _r2c_call("rfft", input, s, d, norm, False, out)
 
 
+@public(function=False, fft=True)
 def irfft(input, n=None, dim=-1, norm=None, *, out=None):
     s, d = _dims_1d(input, n, dim)
     return _c2r_call("irfft", input, s, d, norm, False, out)
 
 
+@public(function=False, fft=True)
 def hfft(input, n=None, dim=-1, norm=None, *, out=None):
     s, d = _dims_1d(input, n, dim)
     return _c2r_call("hfft", input, s, d, norm, True, out)
 
 
+@public(function=False, fft=True)
 def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
     s, d = _dims_1d(input, n, dim)
     return _r2c_call("ihfft", input, s, d, norm, True, out)
 
 
 # ---------------------------------------------------------------------------- 2-d / n-d
+@public(function=False, fft=True)
 def fft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     s, d = _dims_nd(input, s, dim)
     return _c2c_call("fft2", input, s, d, norm, False, out)
 
 
+@public(function=False, fft=True)
 def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     s, d = _dims_nd(input, s, dim)
     return _c2c_call("ifft2", input, s, d, norm, True, out)
 
 
+@public(function=False, fft=True)
 def rfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     s, d = _dims_nd(input, s, dim)
     return _r2c_call("rfft2", input, s, d, norm, False, out)
 
 
+@public(function=False, fft=True)
 def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     s, d = _dims_nd(input, s, dim)
     return _c2r_call("irfft2", input, s, d, norm, False, out)
 
 
+@public(function=False, fft=True)
 def hfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     s, d = _dims_nd(input, s, dim)
     return _c2r_call("hfft2", input, s, d, norm, True, out)
 
 
+@public(function=False, fft=True)
 def ihfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     s, d = _dims_nd(input, s, dim)
     return _r2c_call("ihfft2", input, s, d, norm, True, out)
 
 
+@public(function=False, fft=True)
 def fftn(input, s=None, dim=None, norm=None, *, out=None):
     s, d = _dims_nd(input, s, dim)
     return _c2c_call("fftn", input, s, d, norm, False, out)
 
 
+@public(function=False, fft=True)
 def ifftn(input, s=None, dim=None, norm=None, *, out=None):
     s, d = _dims_nd(input, s, dim)
     return _c2c_call("ifftn", input, s, d, norm, True, out)
 
 
+@public(function=False, fft=True)
 def rfftn(input, s=None, dim=None, norm=None, *, out=None):
     s, d = _dims_nd(input, s, dim)
     return _r2c_call("rfftn", input, s, d, norm, False, out)
 
 
+@public(function=False, fft=True)
 def irfftn(input, s=None, dim=None, norm=None, *, out=None):
     s, d = _dims_nd(input, s, dim)
     return _c2r_call("irfftn", input, s, d, norm, False, out)
 
 
+@public(function=False, fft=True)
 def hfftn(input, s=None, dim=None, norm=None, *, out=None):
     s, d = _dims_nd(input, s, dim)
     return _c2r_call("hfftn", input, s, d, norm, True, out)
 
 
+@public(function=False, fft=True)
 def ihfftn(input, s=None, dim=None, norm=None, *, out=None):
     s, d = _dims_nd(input, s, dim)
     return _r2c_call("ihfftn", input, s, d, norm, True, out)
 
 
 # ---------------------------------------------------------------------------- helpers
+@public(function=False, fft=True)
 def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Sample frequencies [0, 1, ..., n/2-1, -n/2, ..., -1] / (d n), default float dtype."""
     from .creation import arange
@@ -227,6 +247,7 @@ def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, require
     return write_out(r, out)
 
 
+@public(function=False, fft=True)
 def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     from .creation import arange
     dtype = dtype or D.get_default_dtype()
@@ -249,9 +270,11 @@ def _shift(input, dim, sign):
     return apply(_roll, input, shifts=shifts, axes=dims)
 
 
+@public(function=False, fft=True)
 def fftshift(input, dim=None):
     return _shift(input, dim, 1)
 
 
+@public(function=False, fft=True)
 def ifftshift(input, dim=None):
     return _shift(input, dim, -1)

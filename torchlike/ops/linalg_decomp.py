@@ -41,6 +41,7 @@ def _qr(a, mode):
 _qr_op = Op("linalg_qr", _qr, backward_name="LinalgQrBackward0")
 
 
+@public(function=False, linalg="qr")
 def linalg_qr(A, mode="reduced", *, out=None):
     """torch.linalg.qr with mode 'reduced' | 'complete' | 'r' (Q empty for 'r')."""
     if mode not in ("reduced", "complete", "r"):
@@ -73,6 +74,7 @@ def _svd(a, full_matrices):
 _svd_op = Op("linalg_svd", _svd, backward_name="LinalgSvdBackward0")
 
 
+@public(function=False, linalg="svd")
 def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
     """torch.linalg.svd: (U, S, Vh) with A = U diag(S) Vh."""
     _check_matrix("linalg.svd", A)
@@ -83,6 +85,7 @@ def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
 _svdvals_op = Op("linalg_svdvals", lambda a: jnp.linalg.svd(a, full_matrices=False)[1])
 
 
+@public(function=False, linalg=True)
 def svdvals(A, *, driver=None, out=None):
     _check_matrix("linalg.svdvals", A)
     _check_float("linalg.svdvals", A)
@@ -121,12 +124,14 @@ def _uplo(UPLO):
     return u == "U"
 
 
+@public(function=False, linalg=True)
 def eigh(A, UPLO="L", *, out=None):
     """torch.linalg.eigh: ascending eigenvalues and orthonormal eigenvectors, reading one triangle."""
     _sq("linalg.eigh", A)
     return write_out(_EighRT(*apply(_eigh_op, A, upper=_uplo(UPLO))), out)
 
 
+@public(function=False, linalg=True)
 def eigvalsh(A, UPLO="L", *, out=None):
     return write_out(eigh(A, UPLO).eigenvalues, out)
 
@@ -144,11 +149,13 @@ def _eig(a):
 _eig_op = Op("linalg_eig", _eig, differentiable=False)
 
 
+@public(function=False, linalg=True)
 def eig(A, *, out=None):
     """torch.linalg.eig (complex results; no gradient here)."""
     _sq("linalg.eig", A)
     return write_out(_EigRT(*apply(_eig_op, A)), out)
 
 
+@public(function=False, linalg=True)
 def eigvals(A, *, out=None):
     return write_out(eig(A).eigenvalues, out)

@@ -43,7 +43,7 @@ def _matrix_power(a, n):
 _matrix_power_op = Op("linalg_matrix_power", _matrix_power)
 
 
-@public(method=True)
+@public(method=True, linalg=True)
 def matrix_power(A, n, *, out=None):
     _check_square("linalg.matrix_power", A)
     if n < 0:
@@ -61,7 +61,7 @@ def _expm(a):
 _matrix_exp_op = Op("linalg_matrix_exp", _expm)
 
 
-@public(method=True)
+@public(method=True, linalg=True)
 def matrix_exp(A, *, out=None):
     _sq("linalg.matrix_exp", A)
     return write_out(apply(_matrix_exp_op, A), out)
@@ -74,6 +74,7 @@ def _cross(a, b, dim):
 _cross_op = Op("linalg_cross", _cross, promote="same")
 
 
+@public(function=False, linalg="cross")
 def linalg_cross(input, other, *, dim=-1, out=None):
     """torch.linalg.cross: broadcasting cross product along ``dim`` (size 3)."""
     if input.ndim != other.ndim:
@@ -101,6 +102,7 @@ def cross(input, other, dim=None, *, out=None):
     return linalg_cross(input, other, dim=dim, out=out)
 
 
+@public(function=False, linalg=True)
 def multi_dot(tensors, *, out=None):
     """torch.linalg.multi_dot: first/last may be 1-d; the product is evaluated in the cheapest order."""
     tensors = list(tensors)
@@ -155,6 +157,7 @@ def chain_matmul(*matrices, out=None):
 _vecdot_op = Op("linalg_vecdot", lambda x, y, dim: jnp.sum(jnp.conj(x) * y, axis=dim), promote="same")
 
 
+@public(function=False, linalg=True)
 def vecdot(x, y, *, dim=-1, out=None):
     """torch.linalg.vecdot: sum(conj(x) * y, dim) with broadcasting."""
     if x.dtype is not y.dtype:
@@ -167,6 +170,7 @@ def vecdot(x, y, *, dim=-1, out=None):
 _diagonal_op = Op("diagonal", lambda x, offset, dim1, dim2: jnp.diagonal(x, offset, dim1, dim2), saves=False)
 
 
+@public(function=False, linalg="diagonal")
 def linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     """torch.linalg.diagonal: a view of the diagonal (defaults to the last two dims)."""
     from .shape import view_op
@@ -198,6 +202,7 @@ def _lstsq(a, b, rcond, vec):
 _lstsq_op = Op("linalg_lstsq", _lstsq)
 
 
+@public(function=False, linalg=True)
 def lstsq(A, B, rcond=None, *, driver=None):
     """torch.linalg.lstsq (minimum-norm solution via SVD). Which of residuals / rank / singular_values
     are filled follows torch's CPU drivers: default 'gelsy' gives rank only."""
@@ -226,6 +231,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     return _LstsqRT(x, residuals, rank_out, sv)
 
 
+@public(function=False, linalg=True)
 def vander(x, *, N=None):
     """torch.linalg.vander: columns x^0, x^1, ..., x^(N-1)."""
     n = x.shape[-1] if N is None else N
@@ -238,6 +244,7 @@ _vander_op = Op("linalg_vander", lambda x, n: x[..., None] ** jnp.arange(n).asty
                 jnp.zeros(x.shape + (0,), x.dtype))
 
 
+@public(function=False, linalg=True)
 def tensorinv(A, ind=2, *, out=None):
     shape = tuple(A.shape)
     rows, cols = math.prod(shape[:ind]), math.prod(shape[ind:])
@@ -247,6 +254,7 @@ def tensorinv(A, ind=2, *, out=None):
     return write_out(inv(A.reshape(rows, cols)).reshape(*(shape[ind:] + shape[:ind])), out)
 
 
+@public(function=False, linalg=True)
 def tensorsolve(A, B, dims=None, *, out=None):
     if dims is not None:
         dims = [_wrap_dim(d, A.ndim) for d in dims]

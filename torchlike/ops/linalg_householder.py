@@ -61,7 +61,7 @@ def householder_product(A, tau, *, out=None):
     return apply(_hh, A, tau)
 
 
-public(householder_product, name="orgqr", method=True)  # torch.orgqr is linalg.householder_product
+public(householder_product, name="orgqr", method=True, linalg="householder_product")  # torch.orgqr is linalg.householder_product
 
 
 def _full_q(a, tau):

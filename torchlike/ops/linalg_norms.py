@@ -48,6 +48,7 @@ def _pinv(a, atol, rtol, hermitian):
 _pinv_op = Op("linalg_pinv", _pinv)
 
 
+@public(function=False, linalg=True)
 def pinv(A, *, atol=None, rtol=None, hermitian=False, rcond=None, out=None):
     """torch.linalg.pinv via SVD (or eigh when hermitian), singular values <= max(atol, rtol*smax) dropped."""
     _check_matrix("linalg.pinv", A)
@@ -75,6 +76,7 @@ def _rank(a, atol, rtol, hermitian):
 _rank_op = Op("linalg_matrix_rank", _rank, differentiable=False)
 
 
+@public(function=False, linalg=True)
 def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
     _check_matrix("linalg.matrix_rank", A)
     _check_float("linalg.matrix_rank", A)
@@ -114,6 +116,21 @@ def _matrix_norm(a, ord, dims, keepdim):
 _matrix_norm_op = Op("linalg_matrix_norm", _matrix_norm)
 
 
+@public(name="norm", method=True)
+def torch_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """torch.norm (``torch_norm`` here, beside ``linalg.norm``): 'fro' / numbers are vector norms over
+    ``dim`` (all dims by default); 'nuc' is the nuclear norm of a matrix."""
+    if p == "nuc":
+        return matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim)
+    if p == "fro" or p is None:
+        p = 2
+    return write_out(vector_norm(input, p, dim, keepdim, dtype=dtype), out)
+
+
+torch_norm.__name__ = "norm"
+
+
+@public(function=False, linalg=True)
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
     """torch.linalg.matrix_norm: 'fro', 'nuc', inf, -inf, 1, -1, 2, -2 over the two ``dim``s."""
     _check_float("linalg.matrix_norm", A)
@@ -134,10 +151,12 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     return write_out(apply(_matrix_norm_op, A, ord=ord, dims=dims, keepdim=keepdim), out)
 
 
+@public(function=False, linalg="vector_norm")
 def linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     return write_out(vector_norm(x, ord, dim, keepdim, dtype=dtype), out)
 
 
+@public(function=False, linalg=True)
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     """torch.linalg.norm: a vector norm for 1-d / int ``dim``, a matrix norm for 2-d / 2-tuple ``dim``."""
     if isinstance(dim, int):
@@ -153,6 +172,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     return linalg_vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
 
 
+@public(function=False, linalg=True)
 def cond(A, p=None, *, out=None):
     """torch.linalg.cond: smax/smin for p in (None, 2), smin/smax for -2, else norm(A) * norm(inv(A))."""
     _check_matrix("linalg.cond", A)

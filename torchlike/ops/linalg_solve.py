@@ -155,6 +155,7 @@ def _inv_ex(a):
 _inv_op = Op("linalg_inv_ex", _inv_ex, backward_name="LinalgInvExBackward0")
 
 
+@public(function=False, linalg=True)
 def inv_ex(A, *, check_errors=False, out=None):
     _sq("linalg.inv", A)
     inv_, info = apply(_inv_op, A)
@@ -163,6 +164,7 @@ def inv_ex(A, *, check_errors=False, out=None):
     return write_out(_InvExRT(inv_, info), out)
 
 
+@public(function=False, linalg=True)
 def inv(A, *, out=None):
     """torch.linalg.inv; a singular input raises LinAlgError."""
     r = inv_ex(A, check_errors=True)
@@ -183,7 +185,7 @@ def _det(a):
 _det_op = Op("linalg_det", _det, backward_name="LinalgDetBackward0")
 
 
-@public(method=True)
+@public(method=True, linalg=True)
 def det(A, *, out=None):
     _sq("linalg.det", A)
     return write_out(apply(_det_op, A), out)
@@ -199,6 +201,7 @@ def _slogdet(a):
 _slogdet_op = Op("linalg_slogdet", _slogdet, backward_name="LinalgSlogdetBackward0")
 
 
+@public(function=False, linalg="slogdet")
 def linalg_slogdet(A, *, out=None):
     _sq("linalg.slogdet", A)
     return write_out(_SlogdetRT(*apply(_slogdet_op, A)), out)
@@ -248,6 +251,7 @@ def _solve_ex(a, b, vec, left):
 _solve_op = Op("linalg_solve_ex", _solve_ex, backward_name="LinalgSolveExBackward0")
 
 
+@public(function=False, linalg=True)
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     name = "linalg.solve"
     _sq(name, A)
@@ -282,6 +286,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     return write_out(_SolveExRT(res, info), out)
 
 
+@public(function=False, linalg=True)
 def solve(A, B, *, left=True, out=None):
     """torch.linalg.solve: AX = B (or XA = B with left=False); B may be a (batch of) vector(s)."""
     return write_out(solve_ex(A, B, left=left, check_errors=True).result, out)
@@ -295,6 +300,7 @@ def _lu_factor(a):
 _lu_factor_op = Op("linalg_lu_factor_ex", _lu_factor, backward_name="LinalgLuFactorExBackward0")
 
 
+@public(function=False, linalg=True)
 def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
     _check_matrix("linalg.lu_factor", A)
     _check_float("linalg.lu_factor", A)
@@ -308,6 +314,7 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
     return write_out(r, out)
 
 
+@public(function=False, linalg=True)
 def lu_factor(A, *, pivot=True, out=None):
     r = lu_factor_ex(A, pivot=pivot, check_errors=True)
     return write_out(_LUFactorRT(r.LU, r.pivots), out)
@@ -326,6 +333,7 @@ def _plu(a):
 _lu_op = Op("linalg_lu", _plu, backward_name="LinalgLuBackward0")
 
 
+@public(function=False, linalg="lu")
 def linalg_lu(A, *, pivot=True, out=None):
     """torch.linalg.lu: A = P L U (P a permutation matrix of A's dtype)."""
     _check_matrix("linalg.lu", A)
@@ -402,6 +410,7 @@ def _lu_solve(lu, piv, b, left, adjoint):
 _lu_solve_op = Op("linalg_lu_solve", _lu_solve)
 
 
+@public(function=False, linalg="lu_solve")
 def linalg_lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     _check_same_dtype("linalg.lu_solve", LU, B, "LU", "B")
     return write_out(apply(_lu_solve_op, LU, pivots, B, left=left, adjoint=adjoint), out)
@@ -437,6 +446,7 @@ def _upper_input(A, upper):
     return A.mH if upper else A
 
 
+@public(function=False, linalg=True)
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     _sq("linalg.cholesky", A)
     L, info = apply(_chol_op, _upper_input(A, upper), upper=upper)
@@ -445,6 +455,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     return write_out(_CholExRT(L, info), out)
 
 
+@public(function=False, linalg="cholesky")
 def linalg_cholesky(A, *, upper=False, out=None):
     """torch.linalg.cholesky: lower L with A = L L^H (reads only A's lower triangle)."""
     return write_out(cholesky_ex(A, upper=upper, check_errors=True).L, out)
@@ -527,6 +538,7 @@ def _solve_triangular(a, b, upper, left, unitriangular):
 _solve_tri_op = Op("linalg_solve_triangular", _solve_triangular)
 
 
+@public(function=False, linalg=True)
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     name = "linalg.solve_triangular"
     _check_matrix(name, A)

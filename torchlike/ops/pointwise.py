@@ -29,7 +29,7 @@ def _check_broadcast(a, b):
                                f"non-singleton dimension {max(len(sa), len(sb)) - i}")
 
 
-_DECL_KEYS = ("function", "method", "inplace", "torch_inplace", "aliases")
+_DECL_KEYS = ("function", "method", "inplace", "torch_inplace", "aliases", "linalg", "fft", "special")
 
 
 def _split_decl(kw):
@@ -229,10 +229,10 @@ abs = unary("abs", jnp.abs, promote="none", method=True, inplace=True, torch_inp
 public(abs, name="absolute", method=True, inplace=True)  # no torch.absolute_
 sign = unary("sign", jnp.sign, promote="none", method=True, inplace=True, aliases=('sgn',))
 exp = unary("exp", saves_result=True, f=jnp.exp, method=True, inplace=True, torch_inplace=True)
-exp2 = unary("exp2", jnp.exp2, method=True, inplace=True, torch_inplace=True)
-expm1 = unary("expm1", jnp.expm1, method=True, inplace=True, torch_inplace=True)
+exp2 = unary("exp2", jnp.exp2, method=True, inplace=True, torch_inplace=True, special=True)
+expm1 = unary("expm1", jnp.expm1, method=True, inplace=True, torch_inplace=True, special=True)
 log = unary("log", jnp.log, method=True, inplace=True, torch_inplace=True)
-log1p = unary("log1p", jnp.log1p, method=True, inplace=True, torch_inplace=True)
+log1p = unary("log1p", jnp.log1p, method=True, inplace=True, torch_inplace=True, special=True)
 log2 = unary("log2", jnp.log2, method=True, inplace=True, torch_inplace=True)
 log10 = unary("log10", jnp.log10, method=True, inplace=True, torch_inplace=True)
 sqrt = unary("sqrt", saves_result=True, f=jnp.sqrt, method=True, inplace=True, torch_inplace=True)
@@ -253,7 +253,8 @@ acosh = unary("acosh", jnp.arccosh, method=True, inplace=True, torch_inplace=Tru
 atanh = unary("atanh", jnp.arctanh, method=True, inplace=True, torch_inplace=True, aliases=('arctanh',))
 arcsin, arccos, arctan = asin, acos, atan
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
-sigmoid = unary("sigmoid", saves_result=True, f=jax.nn.sigmoid, method=True, inplace=True, torch_inplace=True)
+sigmoid = unary("sigmoid", saves_result=True, f=jax.nn.sigmoid, method=True, inplace=True, torch_inplace=True,
+                special="expit")
 floor = unary("floor", lambda x: jnp.floor(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none", method=True, inplace=True, torch_inplace=True)
 ceil = unary("ceil", lambda x: jnp.ceil(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none", method=True, inplace=True, torch_inplace=True)
 trunc = unary("trunc", lambda x: jnp.trunc(x) if jnp.issubdtype(x.dtype, jnp.inexact) else x, promote="none", method=True, inplace=True, torch_inplace=True, aliases=('fix',))
@@ -269,7 +270,7 @@ relu = unary("relu", _relu, promote="none", saves_result=True, method=True, inpl
 _round_op = Op("round", lambda x, decimals: jnp.round(x, decimals), promote="none")
 
 
-@public(method=True, inplace=True, torch_inplace=True)
+@public(method=True, inplace=True, torch_inplace=True, special=True)
 def round(input, *, decimals=0, out=None):
     """Round half to even, as torch does; ``decimals`` scales first."""
     return write_out(apply(_round_op, input, decimals=decimals), out)

@@ -329,7 +329,7 @@ def _fmt(shape):
     return "x".join(map(str, shape))
 
 
-@public(method=True)
+@public(method=True, linalg=True)
 def matmul(input, other, *, out=None):
     """Matrix product with torch's broadcasting rules (1-d operands are promoted and squeezed)."""
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):

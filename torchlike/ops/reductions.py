@@ -393,7 +393,7 @@ def _logsumexp(x, dims, keepdim):
 _logsumexp_op = Op("logsumexp", _logsumexp, promote="float")
 
 
-@public(method=True)
+@public(method=True, special=True)
 def logsumexp(input, dim, keepdim=False, *, out=None):
     return write_out(apply(_logsumexp_op, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim), out)
 
@@ -425,18 +425,6 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         x = x.to(dtype)
     return apply(_vector_norm_op, x, ord=float(ord), dims=_axes(dims_of(dim, x.ndim), x.ndim), keepdim=keepdim)
-
-
-@public(method=True)
-def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    """torch.norm: 'fro' / numbers are vector norms over ``dim`` (all dims by default); 'nuc' is
-    the nuclear norm of a matrix."""
-    if p == "nuc":
-        from .linalg_norms import matrix_norm
-        return matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim)
-    if p == "fro" or p is None:
-        p = 2
-    return write_out(vector_norm(input, p, dim, keepdim, dtype=dtype), out)
 
 
 def _bits64(x):

@@ -17,6 +17,7 @@ is dropped on insert: no bookkeeping on a hit); JAX bounds its own per-shape cac
 """
 from __future__ import annotations
 
+import sys
 import weakref
 
 import jax
@@ -445,3 +446,5 @@ def apply_backward_recorded(node, grads):
 
 
 _above.apply = apply  # Tensor re-derives views with it
+_above.view_chain = sys.modules[__name__]  # Tensor reads views through split_chain/join_chain/MAX_PROGRAMS
+_above.apply_backward_recorded, _above.recompute_vjp = apply_backward_recorded, recompute_vjp  # autograd.graph

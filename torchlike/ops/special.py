@@ -26,31 +26,31 @@ from .out import write_out
 from .pointwise import binary, unary
 from .registry import Op, apply
 
-erf = unary("erf", jax.lax.erf, method=True, inplace=True, torch_inplace=True)
+erf = unary("erf", jax.lax.erf, method=True, inplace=True, torch_inplace=True, special=True)
 
 
-erfc = unary("erfc", jax.lax.erfc, method=True, inplace=True, torch_inplace=True)
+erfc = unary("erfc", jax.lax.erfc, method=True, inplace=True, torch_inplace=True, special=True)
 
 
-erfinv = unary("erfinv", jax.lax.erf_inv, method=True, inplace=True)
+erfinv = unary("erfinv", jax.lax.erf_inv, method=True, inplace=True, special=True)
 
 
-lgamma = unary("lgamma", jax.lax.lgamma, method=True, inplace=True)
+lgamma = unary("lgamma", jax.lax.lgamma, method=True, inplace=True, special="gammaln")
 
 
-digamma = unary("digamma", jax.lax.digamma, method=True, inplace=True)
+digamma = unary("digamma", jax.lax.digamma, method=True, inplace=True, special=("digamma", "psi"))
 
 
-i0 = unary("i0", jsp.i0, method=True, inplace=True, torch_inplace=True)
+i0 = unary("i0", jsp.i0, method=True, inplace=True, torch_inplace=True, special=True)
 
 
-sinc = unary("sinc", jnp.sinc, method=True, inplace=True, torch_inplace=True)
+sinc = unary("sinc", jnp.sinc, method=True, inplace=True, torch_inplace=True, special=True)
 
 
 _polygamma = Op("polygamma", lambda x, n: jsp.polygamma(n, x) if n else jax.lax.digamma(x), promote="float")
 
 
-@public(method=lambda self, n: polygamma(n, self), inplace=True)
+@public(method=lambda self, n: polygamma(n, self), inplace=True, special=True)
 def polygamma(n, input, *, out=None):
     """The n-th derivative of digamma (torch.polygamma(n, input))."""
     if n < 0:
@@ -61,7 +61,7 @@ def polygamma(n, input, *, out=None):
 _mvlgamma = Op("mvlgamma", lambda x, p: jsp.multigammaln(x, p), promote="float")
 
 
-@public(method=True, inplace=True)
+@public(method=True, inplace=True, special="multigammaln")
 def mvlgamma(input, p, *, out=None):
     """Multivariate log-gamma of dimension ``p``."""
     if p < 1:
@@ -78,7 +78,7 @@ def _logit(x, eps):
 _logit_op = Op("logit", _logit, promote="float")
 
 
-@public(method=True, inplace=True, torch_inplace=True)
+@public(method=True, inplace=True, torch_inplace=True, special=True)
 def logit(input, eps=None, *, out=None):
     """log(x / (1 - x)), with x clamped to [eps, 1 - eps] when ``eps`` is given."""
     return write_out(apply(_logit_op, input, eps=None if eps is None else float(eps)), out)
@@ -118,20 +118,13 @@ _xlogy_f, _xlogy_vjp = _xlog_vjp(jnp.log)
 _xlog1py_f, _xlog1py_vjp = _xlog_vjp(jnp.log1p)
 
 
-xlogy = binary("xlogy", _xlogy_f, promote="float", vjp=_xlogy_vjp, method=True, inplace=True, torch_inplace=True)
+xlogy = binary("xlogy", _xlogy_f, promote="float", vjp=_xlogy_vjp, method=True, inplace=True, torch_inplace=True,
+               special=True)
 
 
-xlog1py = binary("xlog1py", _xlog1py_f, promote="float", vjp=_xlog1py_vjp)  # torch.special.xlog1py only
+xlog1py = binary("xlog1py", _xlog1py_f, promote="float", vjp=_xlog1py_vjp, function=False, special=True)
 
 
-# the torch.special names defined here (torchlike/special.py re-exports them)
-__all__ = ["igamma", "igammac", "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
-           "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
-           "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "hermite_polynomial_h",
-           "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p", "bessel_j0", "bessel_j1",
-           "bessel_y0", "bessel_y1", "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0",
-           "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0",
-           "airy_ai"]
 
 
 _EULER = 0.5772156649015329
@@ -190,7 +183,7 @@ def _poly(name, first, second, step):
         return write_out(apply(o, input, n), out)
 
     fn.__name__ = fn.__qualname__ = name
-    return fn
+    return public(fn, function=False, special=True)  # torch.special.<name> only
 
 
 _one = jnp.ones_like
@@ -250,7 +243,7 @@ def _unary(name, f):
         return write_out(apply(o, input), out)
 
     fn.__name__ = fn.__qualname__ = name
-    return fn
+    return public(fn, function=False, special=True)  # torch.special.<name> only
 
 
 _K = np.arange(40, dtype=np.float64)
@@ -441,3 +434,55 @@ spherical_bessel_j0 = _unary("spherical_bessel_j0", _sph_j0)
 
 
 airy_ai = _unary("airy_ai", _airy_ai)
+
+
+# ------------------------------------------------- torch.special only, over jax.scipy.special (differentiable)
+i0e = unary("special_i0e", jsp.i0e, function=False, special="i0e")
+i1 = unary("special_i1", jsp.i1, function=False, special="i1")
+i1e = unary("special_i1e", jsp.i1e, function=False, special="i1e")
+ndtr = unary("special_ndtr", jsp.ndtr, function=False, special="ndtr")
+ndtri = unary("special_ndtri", jsp.ndtri, function=False, special="ndtri")
+log_ndtr = unary("special_log_ndtr", jsp.log_ndtr, function=False, special="log_ndtr")
+erfcx = unary("special_erfcx", jsp.erfcx, function=False, special="erfcx")
+
+
+def _entr(x):
+    return jnp.where(x > 0, -x * jnp.log(jnp.where(x > 0, x, 1)), jnp.where(x == 0, jnp.zeros_like(x), -jnp.inf))
+
+
+# torch's derivative -(1 + log x): NaN for x < 0 and inf at 0, which JAX's derived one would hide
+entr = unary("special_entr", _entr, vjp=(lambda x: (_entr(x), x), lambda x, g: (g * -(1 + jnp.log(x)),)),
+             function=False, special="entr")
+zeta = binary("special_zeta", jsp.zeta, promote="float", function=False, special="zeta")
+gammainc = binary("special_gammainc", jsp.gammainc, promote="float", function=False, special="gammainc")
+gammaincc = binary("special_gammaincc", jsp.gammaincc, promote="float", function=False, special="gammaincc")
+
+
+def _softmax(x, dim, log):
+    return jax.nn.log_softmax(x, axis=dim) if log else jax.nn.softmax(x, axis=dim)
+
+
+_softmax_op = Op("softmax", lambda x, dim, log: _softmax(x, dim, log) if x.ndim else
+                 (jnp.zeros_like(x) if log else jnp.ones_like(x)), promote="float")
+
+
+def _softmax_impl(input, dim, dtype, log):
+    from .._tensor import _wrap_dim
+    if dtype is not None:
+        input = input.to(dtype)
+    elif not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(f"\"{'log_' if log else ''}softmax_lastdim_kernel_impl\" not implemented for "
+                           f"'{input.dtype}'")
+    return apply(_softmax_op, input, dim=_wrap_dim(dim, input.ndim) if input.ndim else 0, log=log)
+
+
+@public(name="softmax", function=False, special=True)
+def special_softmax(input, dim, *, dtype=None):
+    """torch.special.softmax: exp(x) / sum(exp(x)) along ``dim`` (computed in ``dtype`` when given)."""
+    return _softmax_impl(input, dim, dtype, False)
+
+
+@public(name="log_softmax", function=False, special=True)
+def special_log_softmax(input, dim, *, dtype=None):
+    """torch.special.log_softmax."""
+    return _softmax_impl(input, dim, dtype, True)

@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import optax
+
+from .._lazy import lazy_module
+
+optax = lazy_module("optax")  # imported at the first optimizer step, not with torchlike
 
 F64 = jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
 

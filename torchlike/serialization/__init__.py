@@ -2,6 +2,7 @@
 from .load import (LoadedStorage, StorageType, add_safe_globals, clear_safe_globals, get_safe_globals, load,
                    safe_globals)
 from .save import save
+from . import legacy  # noqa: F401  registers the pre-1.6 format's reader with load
 from .safetensors import load_file, save_file
 
 DEFAULT_PROTOCOL = 2

@@ -13,7 +13,7 @@ import pickle
 import struct
 import sys
 
-from .load import _Loader, _make_unpickler, _run_unpickler
+from .load import _Loader, _formats, _make_unpickler, _run_unpickler
 from .pickling import STORAGE_TYPES, TorchGlobal, TorchPickler
 
 MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
@@ -101,3 +101,6 @@ def _safe_small_pickle(f):
 
 
 _ = TorchGlobal
+
+
+_formats.legacy = load_legacy  # torch.load of a non-zip file

@@ -46,6 +46,15 @@ class CorruptCheckpointError(RuntimeError):
     problem that ``weights_only=False`` would get past."""
 
 
+class _Formats:
+    """Readers of other formats, registered by their modules (``legacy`` registers torch's pre-1.6
+    stream format when ``torchlike.serialization`` loads; it builds on this module's unpickler)."""
+    legacy = None
+
+
+_formats = _Formats()
+
+
 def add_safe_globals(safe_globals):
     """torch.serialization.add_safe_globals: allow these callables/classes under weights_only=True."""
     for g in safe_globals:
@@ -492,8 +501,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         return _load_zip(data, map_location, weights_only)
     if len(data) == 0:
         raise EOFError("Ran out of input")
-    from .legacy import load_legacy
-    return load_legacy(data, map_location, weights_only)
+    return _formats.legacy(data, map_location, weights_only)
 
 
 def _load_zip(data, map_location, weights_only):

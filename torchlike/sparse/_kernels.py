@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-from jax.experimental import sparse as jsparse
 
 from ..ops.registry import Op
 
 
 def _bcoo(vals, idx, shape):
+    from jax.experimental import sparse as jsparse  # on first use: it pulls in scipy.sparse (~0.5 s)
     return jsparse.BCOO((vals, idx.T), shape=shape, indices_sorted=False, unique_indices=False)
 
 

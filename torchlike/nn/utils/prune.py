@@ -22,8 +22,8 @@ __all__ = ["BasePruningMethod", "PruningContainer", "Identity", "RandomUnstructu
 
 
 def _torch():
-    import torchlike
-    return torchlike
+    from ... import _functions  # the torch.* ops (the package root is above nn)
+    return _functions
 
 
 # ------------------------------------------------------------------------------ amount checks
