@@ -34,9 +34,10 @@ def _get_activation_fn(activation):
 
 
 def _generate_square_subsequent_mask(sz, device=None, dtype=None):
-    # looked up at call time, as torch.full/torch.triu, so that torch.fx records them for a traced size
-    from ... import full, triu
-    return triu(full((sz, sz), float("-inf"), dtype=dtype, device=device), diagonal=1)
+    # module attributes looked up at call time (as torch.full/torch.triu): torch.fx swaps them for
+    # recording stand-ins during a trace, so a traced size records the mask's construction
+    from ...ops import creation, diagonals
+    return diagonals.triu(creation.full((sz, sz), float("-inf"), dtype=dtype, device=device), diagonal=1)
 
 
 class TransformerEncoderLayer(Module):
