@@ -1,7 +1,7 @@
 """torch.distributed.tensor._utils: where a rank's shard lies in the global tensor."""
 from __future__ import annotations
 
-from .placement_types import Shard
+from .placement_types import Shard, _StridedShard
 
 __all__ = ["compute_local_shape_and_global_offset"]
 
@@ -15,10 +15,10 @@ def compute_local_shape_and_global_offset(global_shape, mesh, placements):
         return (0,), ()
     shape, offset = list(global_shape), [0] * len(global_shape)
     for mesh_dim, p in enumerate(placements):
-        if isinstance(p, Shard) and type(p) is Shard:
+        if isinstance(p, Shard):
             size, off = Shard.local_shard_size_and_offset(shape[p.dim], mesh.size(mesh_dim), coord[mesh_dim])
             shape[p.dim] = size
             offset[p.dim] = offset[p.dim] + off if size else global_shape[p.dim]
-        elif isinstance(p, Shard):
+        elif isinstance(p, _StridedShard):
             raise NotImplementedError(f"compute_local_shape_and_global_offset: {p!r} is not supported")
     return tuple(shape), tuple(offset)

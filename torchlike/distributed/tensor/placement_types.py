@@ -56,11 +56,12 @@ class Shard(Placement):
         return f"S({self.dim})"
 
 
-class _StridedShard(Shard):
-    """A shard of a dimension already sharded ``split_factor`` ways on a later mesh dimension."""
+class _StridedShard(Placement):
+    """A shard of a dimension already sharded ``split_factor`` ways on a later mesh dimension (not a
+    ``Shard``: ``is_shard()`` is False, as torch's)."""
 
     def __init__(self, dim, split_factor):
-        super().__init__(dim)
+        self.dim = dim
         self.split_factor = split_factor
 
     def __eq__(self, other):
