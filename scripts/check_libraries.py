@@ -213,6 +213,55 @@ def _bert_mlm(torch, shared):
     return {"loss": out.loss, "logits": out.logits, **_grads(model)}
 
 
+def _eager_flex(torch):
+    """transformers wraps flex_attention in torch.compile; on the torch side that needs inductor's C++
+    toolchain for CPU (which may be missing), so run torch's eager flex_attention, the reference."""
+    if not torch.__name__.startswith("torchlike"):
+        from transformers.integrations import flex_attention as hf_flex
+        hf_flex.WrappedFlexAttention.__call__ = lambda self: hf_flex.flex_attention
+
+
+def _llama(attn):
+    """A Llama with grouped-query attention (4 query heads over 2 key/value heads). torch's CPU
+    flex_attention has no backward, so the flex variant runs forward and generate only."""
+    def check(torch, shared):
+        from transformers import LlamaConfig, LlamaForCausalLM
+        _eager_flex(torch)
+        torch.manual_seed(0)
+        cfg = LlamaConfig(vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                          num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64,
+                          attn_implementation=attn)
+        model = _same_weights(torch, LlamaForCausalLM(cfg), shared, "llama")
+        ids = torch.tensor(np.random.default_rng(2).integers(2, 100, (2, 12)))
+        mask = torch.tensor(np.array([[1] * 12, [0] * 3 + [1] * 9]))
+        outs = {}
+        if attn != "flex_attention":
+            out = model(ids, attention_mask=mask, labels=ids)
+            out.loss.backward()
+            outs.update(loss=out.loss, **_grads(model))
+        model.eval()
+        with torch.no_grad():
+            outs["logits"] = model(ids, attention_mask=mask).logits
+            left_padded = torch.tensor(np.array([[0, 0, 1, 1, 1], [1, 1, 1, 1, 1]]))
+            outs["generated"] = model.generate(ids[:, 3:8], attention_mask=left_padded, max_new_tokens=6,
+                                               do_sample=False, pad_token_id=0)
+        return outs
+    return check
+
+
+def _bert_flex(torch, shared):
+    """BERT through flex_attention (forward only: torch's CPU flex_attention has no backward)."""
+    from transformers import BertModel
+    _eager_flex(torch)
+    torch.manual_seed(0)
+    model = _same_weights(torch, BertModel(_bert_config(attn_implementation="flex_attention")), shared, "bert_flex")
+    model.eval()
+    ids, mask = _bert_inputs(torch)
+    with torch.no_grad():
+        out = model(ids, attention_mask=mask)
+    return {"hidden": out.last_hidden_state[1, :7], "hidden_full_row": out.last_hidden_state[0]}
+
+
 CHECKS = {
     "timm": {"resnet18": _timm("resnet18", 64), "vit_tiny": _timm("vit_tiny_patch16_224", 64, img_size=64),
              "convnext_atto": _timm("convnext_atto", 64)},
@@ -220,7 +269,8 @@ CHECKS = {
                      "r2score": _torchmetrics_r2},
     "kornia": {"filters": _kornia_filters, "color": _kornia_color, "geometry": _kornia_geometry},
     "transformers": {"gpt2": _gpt2("eager"), "gpt2_sdpa": _gpt2("sdpa"), "bert": _bert("eager"),
-                     "bert_sdpa": _bert("sdpa"), "bert_mlm": _bert_mlm},
+                     "bert_sdpa": _bert("sdpa"), "bert_mlm": _bert_mlm, "bert_flex": _bert_flex,
+                     "llama_sdpa": _llama("sdpa"), "llama_flex": _llama("flex_attention")},
 }
 NEEDS_TORCHVISION = {"timm"}
 
