@@ -47,6 +47,12 @@ def test_float8_between_float8_types_and_back():
     np.testing.assert_array_equal(ours.numpy(), ref.numpy())
 
 
+@pytest.mark.parametrize("vals", [[1.0, 288.0, -0.3125, 448.0], [1.0, 2.0, 4.0], [0.5, -1.5, math.nan], [1e-3, 2.0]])
+@pytest.mark.parametrize("name", ["float8_e4m3fn", "float8_e5m2"])
+def test_float8_printing_matches_torch(vals, name):
+    assert repr(torchlike.tensor(vals).to(getattr(torchlike, name))) == repr(torch.tensor(vals).to(getattr(torch, name)))
+
+
 @pytest.mark.parametrize("other", ["float32", "float8_e5m2", "int32", "bool"])
 def test_float8_promotion_raises_as_torch(other):
     with pytest.raises(RuntimeError) as ref:
