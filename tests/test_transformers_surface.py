@@ -283,3 +283,44 @@ def test_cuda_graph_names():
             torchlike.cuda.CUDAGraph()
     s = torchlike.cuda.Stream()
     assert isinstance(torchlike.cuda.stream(s), torchlike.cuda.StreamContext)
+
+
+_FULLY_SHARD_4 = """
+import json, numpy as np, torchlike as torch
+from torchlike.distributed.device_mesh import init_device_mesh
+from torchlike.distributed.fsdp import fully_shard
+def make():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+x = torch.tensor(np.random.default_rng(0).standard_normal((8, 6)).astype(np.float32))
+ref, m = make(), make()
+fully_shard(m, mesh=init_device_mesh("cpu", (4,), mesh_dim_names=("dp",)))
+out = m(x)  # the batch is split over the 4 devices, the output comes back to the first
+assert {d.id for d in out._value.devices()} == {0}, out._value.devices()
+for model in (ref, m):
+    model(x).square().sum().backward()
+print(json.dumps({"spec": str(m[0].weight._value.sharding.spec), "rows": [int(s.data.shape[0]) for s in
+                  m[0].weight._value.addressable_shards], "bias3_spec": str(m[2].bias._value.sharding.spec),
+                  "grad_spec": str(m[0].weight.grad._value.sharding.spec),
+                  "out": float(np.abs(m(x).detach().numpy() - ref(x).detach().numpy()).max()),
+                  "grad": max(float(np.abs(a.grad.numpy() - b.grad.numpy()).max())
+                              for a, b in zip(m.parameters(), ref.parameters()))}))
+"""
+
+
+def test_fully_shard_over_four_devices_matches_unsharded():
+    import json
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root, XLA_FLAGS="--xla_force_host_platform_device_count=4")
+    proc = subprocess.run([sys.executable, "-c", _FULLY_SHARD_4], env=env, capture_output=True, text=True,
+                          timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    from jax.sharding import PartitionSpec as P
+    assert res["spec"] == str(P("dp")) and res["rows"] == [2, 2, 2, 2]  # 8 rows over 4 devices
+    assert res["bias3_spec"] == str(P())  # 3 does not split 4 ways: replicated
+    assert res["grad_spec"] == res["spec"]
+    assert res["out"] < 1e-6 and res["grad"] < 1e-5

@@ -5,6 +5,9 @@ that the (1-d) mesh's size divides, as torch's FSDP2 does, and changes the modul
 ``FSDP<Class>`` (a subclass of :class:`FSDPModule` and the original class). One difference from
 torch: parameters stay ordinary Tensors whose JAX arrays are sharded over the mesh (XLA gathers them
 where a computation needs the whole), not DTensors; so ``unshard``/``reshard`` have nothing to do.
+torchlike is single-controller, so the process's batch plays the part of all ranks' batches: tensor
+inputs not yet on the mesh are split along dim 0 over it (replicated when the mesh size does not
+divide it), and that module's outputs come back to the mesh's first device.
 Gradients are resharded like their parameters as they accumulate. Mixed precision and CPU offload
 policies other than the defaults raise NotImplementedError.
 """
@@ -54,6 +57,47 @@ class FSDPModule:
 _classes = {}
 
 
+def _map(fn, x):
+    if isinstance(x, (list, tuple)):
+        return type(x)(_map(fn, v) for v in x)
+    if isinstance(x, dict):
+        return {k: _map(fn, v) for k, v in x.items()}
+    return fn(x)
+
+
+def _place_inputs(module, args, kwargs):
+    import jax
+    from jax.sharding import NamedSharding, PartitionSpec as P
+    from .._tensor import Tensor
+    from ..nn.parallel.data_parallel import _to
+    from .device_mesh import as_jax_mesh
+    jmesh = as_jax_mesh(module._fsdp_mesh)
+    axis, devices = jmesh.axis_names[0], set(jmesh.devices.flat)
+    moved = []
+
+    def place(x):
+        if not isinstance(x, Tensor) or isinstance(x._value, jax.core.Tracer) or set(x._value.devices()) == devices:
+            return x
+        moved.append(True)
+        spec = P(axis) if x.dim() and x.shape[0] % jmesh.shape[axis] == 0 else P()
+        return _to(x, NamedSharding(jmesh, spec))
+    args, kwargs = _map(place, args), _map(place, kwargs)
+    module._fsdp_gather_outputs = bool(moved)
+    return args, kwargs
+
+
+def _gather_outputs(module, args, kwargs, out):
+    if not module._fsdp_gather_outputs:
+        return out
+    import jax
+    from .._tensor import Tensor
+    from ..nn.parallel.data_parallel import _to
+    from .device_mesh import as_jax_mesh
+    first = jax.sharding.SingleDeviceSharding(as_jax_mesh(module._fsdp_mesh).devices.flat[0])
+    return _map(lambda x: _to(x, first) if isinstance(x, Tensor) and not isinstance(x._value, jax.core.Tracer)
+                else x, out)
+
+
 def _fsdp_class(cls):
     if issubclass(cls, FSDPModule):
         return cls
@@ -92,5 +136,8 @@ def fully_shard(module, *, mesh=None, reshard_after_forward=None, shard_placemen
                 p.register_post_accumulate_grad_hook(FullyShardedDataParallel._reshard_grad)
                 p._fsdp_hooked = True
         m.__class__ = _fsdp_class(type(m))
+        if getattr(m, "_fsdp_mesh", None) is None:
+            m.register_forward_pre_hook(_place_inputs, with_kwargs=True)
+            m.register_forward_hook(_gather_outputs, with_kwargs=True)
         m._fsdp_mesh = mesh
     return module
