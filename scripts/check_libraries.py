@@ -151,33 +151,115 @@ def _kornia_geometry(torch, shared):
     return {**outs, "grad:x": x.grad, "grad:angle": angle.grad}
 
 
-def _gpt2(torch, shared):
-    from transformers import GPT2Config, GPT2LMHeadModel
-    torch.manual_seed(0)
-    cfg = GPT2Config(n_layer=2, n_embd=32, n_head=2, vocab_size=100, n_positions=64, bos_token_id=0,
-                     eos_token_id=1, attn_implementation="eager")
-    model = _same_weights(torch, GPT2LMHeadModel(cfg), shared, "gpt2")
-    ids = torch.tensor(np.random.default_rng(0).integers(2, 100, (2, 12)))
-    out = model(ids, labels=ids)
-    out.loss.backward()
-    model.eval()
-    gen = model.generate(ids[:1, :4], max_new_tokens=8, do_sample=False, pad_token_id=0)
-    return {"loss": out.loss, "logits": out.logits, "generated": gen, **_grads(model)}
+def _gpt2(attn):
+    def check(torch, shared):
+        from transformers import GPT2Config, GPT2LMHeadModel
+        torch.manual_seed(0)
+        cfg = GPT2Config(n_layer=2, n_embd=32, n_head=2, vocab_size=100, n_positions=64, bos_token_id=0,
+                         eos_token_id=1, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, attn_implementation=attn)
+        model = _same_weights(torch, GPT2LMHeadModel(cfg), shared, "gpt2")
+        rng = np.random.default_rng(0)
+        ids = torch.tensor(rng.integers(2, 100, (2, 12)))
+        mask = torch.tensor(np.array([[1] * 12, [0] * 3 + [1] * 9]))  # the second row left-padded
+        out = model(ids, attention_mask=mask, labels=ids)
+        out.loss.backward()
+        model.eval()
+        with torch.no_grad():
+            gen = model.generate(ids[:, :5], max_new_tokens=8,
+                                 do_sample=False, pad_token_id=0)
+            padded = model.generate(ids[:, 3:8], attention_mask=torch.tensor(np.array([[0, 0, 1, 1, 1],
+                                                                                       [1, 1, 1, 1, 1]])),
+                                    max_new_tokens=6, do_sample=False, pad_token_id=0)
+        return {"loss": out.loss, "logits": out.logits, "generated": gen, "generated_left_padded": padded,
+                **_grads(model)}
+    return check
 
 
-def _bert(torch, shared):
-    from transformers import BertConfig, BertForSequenceClassification
-    torch.manual_seed(0)
-    cfg = BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                     intermediate_size=64, max_position_embeddings=64, num_labels=3, hidden_dropout_prob=0.0,
-                     attention_probs_dropout_prob=0.0, attn_implementation="eager")
-    model = _same_weights(torch, BertForSequenceClassification(cfg), shared, "bert")
+def _bert_config(**kw):
+    from transformers import BertConfig
+    return BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                      intermediate_size=64, max_position_embeddings=64, hidden_dropout_prob=0.0,
+                      attention_probs_dropout_prob=0.0, **kw)
+
+
+def _bert_inputs(torch):
     rng = np.random.default_rng(1)
     ids = torch.tensor(rng.integers(2, 100, (2, 10)))
-    mask = torch.tensor(np.array([[1] * 10, [1] * 7 + [0] * 3]))
-    out = model(ids, attention_mask=mask, labels=torch.tensor([0, 2]))
+    return ids, torch.tensor(np.array([[1] * 10, [1] * 7 + [0] * 3]))
+
+
+def _bert(attn):
+    def check(torch, shared):
+        from transformers import BertForSequenceClassification
+        torch.manual_seed(0)
+        model = _same_weights(torch, BertForSequenceClassification(_bert_config(num_labels=3, attn_implementation=attn)),
+                              shared, "bert")
+        ids, mask = _bert_inputs(torch)
+        out = model(ids, attention_mask=mask, labels=torch.tensor([0, 2]))
+        out.loss.backward()
+        return {"loss": out.loss, "logits": out.logits, **_grads(model)}
+    return check
+
+
+def _bert_mlm(torch, shared):
+    from transformers import BertForMaskedLM
+    torch.manual_seed(0)
+    model = _same_weights(torch, BertForMaskedLM(_bert_config(attn_implementation="sdpa")), shared, "bert_mlm")
+    ids, mask = _bert_inputs(torch)
+    labels = ids.clone()
+    labels[:, ::2] = -100  # positions the loss ignores
+    out = model(ids, attention_mask=mask, labels=labels)
     out.loss.backward()
     return {"loss": out.loss, "logits": out.logits, **_grads(model)}
+
+
+def _eager_flex(torch):
+    """transformers wraps flex_attention in torch.compile; on the torch side that needs inductor's C++
+    toolchain for CPU (which may be missing), so run torch's eager flex_attention, the reference."""
+    if not torch.__name__.startswith("torchlike"):
+        from transformers.integrations import flex_attention as hf_flex
+        hf_flex.WrappedFlexAttention.__call__ = lambda self: hf_flex.flex_attention
+
+
+def _llama(attn):
+    """A Llama with grouped-query attention (4 query heads over 2 key/value heads). torch's CPU
+    flex_attention has no backward, so the flex variant runs forward and generate only."""
+    def check(torch, shared):
+        from transformers import LlamaConfig, LlamaForCausalLM
+        _eager_flex(torch)
+        torch.manual_seed(0)
+        cfg = LlamaConfig(vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                          num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64,
+                          attn_implementation=attn)
+        model = _same_weights(torch, LlamaForCausalLM(cfg), shared, "llama")
+        ids = torch.tensor(np.random.default_rng(2).integers(2, 100, (2, 12)))
+        mask = torch.tensor(np.array([[1] * 12, [0] * 3 + [1] * 9]))
+        outs = {}
+        if attn != "flex_attention":
+            out = model(ids, attention_mask=mask, labels=ids)
+            out.loss.backward()
+            outs.update(loss=out.loss, **_grads(model))
+        model.eval()
+        with torch.no_grad():
+            outs["logits"] = model(ids, attention_mask=mask).logits
+            left_padded = torch.tensor(np.array([[0, 0, 1, 1, 1], [1, 1, 1, 1, 1]]))
+            outs["generated"] = model.generate(ids[:, 3:8], attention_mask=left_padded, max_new_tokens=6,
+                                               do_sample=False, pad_token_id=0)
+        return outs
+    return check
+
+
+def _bert_flex(torch, shared):
+    """BERT through flex_attention (forward only: torch's CPU flex_attention has no backward)."""
+    from transformers import BertModel
+    _eager_flex(torch)
+    torch.manual_seed(0)
+    model = _same_weights(torch, BertModel(_bert_config(attn_implementation="flex_attention")), shared, "bert_flex")
+    model.eval()
+    ids, mask = _bert_inputs(torch)
+    with torch.no_grad():
+        out = model(ids, attention_mask=mask)
+    return {"hidden": out.last_hidden_state[1, :7], "hidden_full_row": out.last_hidden_state[0]}
 
 
 CHECKS = {
@@ -186,7 +268,9 @@ CHECKS = {
     "torchmetrics": {"classification": _torchmetrics_classification, "regression": _torchmetrics_regression,
                      "r2score": _torchmetrics_r2},
     "kornia": {"filters": _kornia_filters, "color": _kornia_color, "geometry": _kornia_geometry},
-    "transformers": {"gpt2": _gpt2, "bert": _bert},
+    "transformers": {"gpt2": _gpt2("eager"), "gpt2_sdpa": _gpt2("sdpa"), "bert": _bert("eager"),
+                     "bert_sdpa": _bert("sdpa"), "bert_mlm": _bert_mlm, "bert_flex": _bert_flex,
+                     "llama_sdpa": _llama("sdpa"), "llama_flex": _llama("flex_attention")},
 }
 NEEDS_TORCHVISION = {"timm"}
 

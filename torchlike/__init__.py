@@ -30,6 +30,7 @@ from ._dtype import (bfloat16, bool, complex64, complex128, dtype, float16, floa
                      int64, uint8, uint16, uint32, uint64, get_default_dtype, set_default_dtype, promote_types,
                      can_cast)
 from ._dtype import ALIASES as _ALIASES
+from ._dtype import float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz, float8_e8m0fnu
 from math import e, inf, nan, pi  # torch's module constants are the math module's floats
 newaxis = None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-__all__ = ["Event", "Stream", "stream", "current_stream", "default_stream", "reset_peak_memory_stats",
+__all__ = ["Event", "Stream", "stream", "StreamContext", "current_stream", "default_stream", "reset_peak_memory_stats",
            "reset_max_memory_allocated", "memory_reserved", "max_memory_reserved", "memory_stats",
            "memory_summary", "get_device_properties", "ipc_collect"]
 
@@ -91,6 +91,9 @@ class stream:
 
     def __exit__(self, *exc):
         return False
+
+
+StreamContext = stream  # torch.cuda.stream(s) builds a torch.cuda.StreamContext
 
 
 def current_stream(device=None):

@@ -22,9 +22,9 @@ class dtype:
         self.name = name
         self.np = np.dtype(np_dtype)
         kind = self.np.kind
-        self.is_floating_point = kind == "f" or name == "bfloat16"
+        self.is_floating_point = kind == "f" or name == "bfloat16" or name.startswith("float8")
         self.is_complex = kind == "c"
-        self.is_signed = kind in "ifc" or name == "bfloat16"
+        self.is_signed = kind in "ifc" or name == "bfloat16" or name.startswith("float8") and name != "float8_e8m0fnu"
         self.itemsize = self.np.itemsize
         self._rank = rank
 
@@ -63,6 +63,11 @@ complex128 = dtype("complex128", np.complex128, 22)
 
 ALL = (bool, uint8, int8, int16, uint16, int32, uint32, int64, uint64,
        float16, bfloat16, float32, float64, complex64, complex128)
+# 8-bit floats (ml_dtypes' types, which JAX computes with); torch promotes them with nothing else
+FLOAT8 = tuple(dtype(n, getattr(jnp, n), 9) for n in ("float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz",
+                                                      "float8_e5m2fnuz", "float8_e8m0fnu"))
+float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz, float8_e8m0fnu = FLOAT8
+ALL = ALL + FLOAT8
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NP = {d.np: d for d in ALL}
 _BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64,
@@ -130,6 +135,9 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     """torch.promote_types: the smallest dtype both can be cast to without losing category."""
     if a is b:
         return a
+    if a in FLOAT8 or b in FLOAT8:
+        raise RuntimeError(f"Promotion for Float8 Types is not supported, attempted to promote {c10_name(a)} "
+                           f"and {c10_name(b)}")
     ca, cb = category(a), category(b)
     if ca != cb:
         hi, lo = (a, b) if ca > cb else (b, a)
@@ -147,6 +155,16 @@ def promote_types(a: dtype, b: dtype) -> dtype:
                 return cand
         return int64
     return a if a._rank >= b._rank else b
+
+
+_C10 = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+        "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
+        "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def c10_name(d: dtype) -> str:
+    """The name torch's C++ messages give a dtype (``Float``, ``Float8_e4m3fn``)."""
+    return _C10.get(d.name, d.name[0].upper() + d.name[1:])
 
 
 def scalar_dtype(x) -> dtype:

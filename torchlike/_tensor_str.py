@@ -156,7 +156,7 @@ def _tensor_str(a: np.ndarray, indent: int) -> str:
         real = _Formatter(_summarized(a.real) if summarize else a.real, True)
         imag = _Formatter(_summarized(a.imag) if summarize else a.imag, True)
         return _complex_str(a, indent, summarize, real, imag)
-    floating = a.dtype.kind == "f" or a.dtype.name == "bfloat16"
+    floating = a.dtype.kind == "f" or a.dtype.name == "bfloat16" or a.dtype.name.startswith("float8")
     if floating and a.dtype != np.float64:
         a = a.astype(np.float32)
     fmt = _Formatter(_summarized(a) if summarize else a, floating)

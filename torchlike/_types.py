@@ -7,6 +7,10 @@ from . import _dtype as D
 from ._tensor import Tensor
 
 
+# where torch's c10 numeric limits report another epsilon than the format's (ml_dtypes') 2**-mantissa
+_TORCH_EPS = {"float8_e5m2fnuz": 0.125}
+
+
 class finfo:
     """torch.finfo: machine limits of a floating dtype (bits, eps, max, min, tiny, resolution)."""
 
@@ -18,7 +22,7 @@ class finfo:
         fi = jnp.finfo(d.to_real().np)
         self.dtype = d.to_real().name
         self.bits = int(fi.bits)
-        self.eps = float(fi.eps)
+        self.eps = _TORCH_EPS.get(d.name, float(fi.eps))
         self.max = float(fi.max)
         self.min = float(fi.min)
         self.tiny = self.smallest_normal = float(fi.tiny)

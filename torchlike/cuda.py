@@ -63,3 +63,4 @@ def max_memory_allocated(device=None) -> int:
 
 from .cuda_amp import amp  # noqa: E402,F401  torch.cuda.amp (autocast, GradScaler)
 from ._cuda_extras import *  # noqa: E402,F401,F403  Event, Stream, memory stats
+from ._cuda_graphs import *  # noqa: E402,F401,F403  CUDAGraph, graph (not supported), is_current_stream_capturing

@@ -9,8 +9,10 @@ from ._group import *  # noqa: F401,F403
 from ._group import __all__ as _group_all
 from ._collectives import *  # noqa: F401,F403
 from ._collectives import __all__ as _coll_all
-from .shard import shard, device_mesh, init_device_mesh
+from .shard import shard
+from . import device_mesh  # a module (torch's), callable as the local-device mesh factory above
+from .device_mesh import DeviceMesh, init_device_mesh
 from .fsdp import FullyShardedDataParallel, save_sharded, load_sharded
 
-__all__ = list(_group_all) + list(_coll_all) + ["shard", "device_mesh", "init_device_mesh",
+__all__ = list(_group_all) + list(_coll_all) + ["shard", "device_mesh", "DeviceMesh", "init_device_mesh",
                                                 "FullyShardedDataParallel", "save_sharded", "load_sharded"]

@@ -24,9 +24,14 @@ from .. import _trace_hooks as hooks
 from .._tensor import Tensor
 from ..nn.modules.module import Module
 from ..nn.parallel.data_parallel import _move, _to
+from .device_mesh import as_jax_mesh
 from .shard import device_mesh, dim0_spec, shard
 
-__all__ = ["FullyShardedDataParallel", "save_sharded", "load_sharded"]
+from .fsdp2 import (CPUOffloadPolicy, FSDPModule, MixedPrecisionPolicy, OffloadPolicy,  # noqa: F401,E402
+                          fully_shard)  # torch.distributed.fsdp holds FSDP2 (``fully_shard``) too
+
+__all__ = ["FullyShardedDataParallel", "save_sharded", "load_sharded", "fully_shard", "FSDPModule",
+           "OffloadPolicy", "CPUOffloadPolicy", "MixedPrecisionPolicy"]
 
 
 class FullyShardedDataParallel(Module):
@@ -34,7 +39,7 @@ class FullyShardedDataParallel(Module):
 
     def __init__(self, module, mesh=None, axis="fsdp", device_id=None, **unused_torch_options):
         super().__init__()
-        self._mesh = device_mesh(axis_names=(axis,)) if mesh is None else mesh
+        self._mesh = device_mesh(axis_names=(axis,)) if mesh is None else as_jax_mesh(mesh)
         self._axis = axis
         self.module = shard(module, self._mesh, dim0_spec(axis))
         self._handles = [p.register_post_accumulate_grad_hook(self._reshard_grad)

@@ -14,7 +14,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
 from .._tensor import Tensor
 
-__all__ = ["shard", "device_mesh", "init_device_mesh", "dim0_spec"]
+__all__ = ["shard", "device_mesh", "dim0_spec"]
 
 
 def device_mesh(shape=None, axis_names=("fsdp",), devices=None):
@@ -25,12 +25,6 @@ def device_mesh(shape=None, axis_names=("fsdp",), devices=None):
     devices = np.array(list(devices))
     shape = (devices.size,) if shape is None else tuple(shape)
     return Mesh(devices.reshape(shape), tuple(axis_names))
-
-
-def init_device_mesh(device_type, mesh_shape, *, mesh_dim_names=None):
-    """torch.distributed.device_mesh.init_device_mesh, returning a ``jax.sharding.Mesh``."""
-    names = tuple(mesh_dim_names) if mesh_dim_names else tuple(f"dim{i}" for i in range(len(mesh_shape)))
-    return device_mesh(tuple(mesh_shape), names)
 
 
 def _as_spec(spec):
@@ -72,8 +66,13 @@ def _place(t, mesh, spec):
 
 
 def shard(module_or_tensor, mesh, spec=None):
-    """Shard a Tensor (returns a new Tensor on the mesh) or a Module's parameters and buffers (in place)."""
+    """Shard a Tensor (returns a new Tensor on the mesh) or a Module's parameters and buffers (in place).
+
+    ``mesh`` is a ``jax.sharding.Mesh`` or a ``torch.distributed.device_mesh.DeviceMesh``.
+    """
     from ..nn.modules.module import Module
+    from .device_mesh import as_jax_mesh
+    mesh = as_jax_mesh(mesh)
     if isinstance(module_or_tensor, Tensor):
         spec = _as_spec(spec)
         if not _fits(tuple(module_or_tensor.shape), spec, mesh):

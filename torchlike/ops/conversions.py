@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _device as _dev
 from .. import _dtype as D
@@ -14,7 +15,21 @@ from .declare import method, public
 from .registry import Op, apply
 
 # ------------------------------------------------------------------ conversions
-_convert = Op("to", lambda x, dtype: x.astype(dtype), saves=False, backward_name="ToCopyBackward0")
+def _astype(x, dtype):
+    """``x.astype(dtype)`` with torch's casts into two float8 types where XLA's differ: into
+    ``float8_e4m3fn`` (no infinities) out-of-range values and infinities saturate to +-448, and into the
+    unsigned ``float8_e8m0fnu`` a negative value gives its magnitude's power of two (XLA: NaN)."""
+    if x.dtype != dtype and jnp.issubdtype(x.dtype, jnp.floating):
+        if dtype == _E4M3FN:
+            big = float(jnp.finfo(dtype).max)
+            x = jnp.clip(x, -big, big)
+        elif dtype == _E8M0FNU:
+            x = jnp.abs(x)
+    return x.astype(dtype)
+
+
+_E4M3FN, _E8M0FNU = np.dtype(jnp.float8_e4m3fn), np.dtype(jnp.float8_e8m0fnu)
+_convert = Op("to", _astype, saves=False, backward_name="ToCopyBackward0")
 _to_device = Op("to_device", lambda x, device: jax.device_put(x, device), saves=False,
                 backward_name="ToCopyBackward0")
 
