@@ -590,6 +590,8 @@ def _view_value(chain, value):
         if len(_view_jit_cache) >= MAX_PROGRAMS:
             del _view_jit_cache[next(iter(_view_jit_cache))]
         fn = _view_jit_cache[key] = jax.jit(lambda v, p: _chain_fn(join_chain(key, p))(v))
+    if isinstance(value, jax.ShapeDtypeStruct):  # a meta base: the view's shape and dtype only
+        return jax.eval_shape(fn, value, np.asarray(pos, np.int64))
     return fn(value, np.asarray(pos, np.int64))
 
 
