@@ -23,8 +23,7 @@ torch = pytest.importorskip("torch")
 EXTENSIONS = {"to_torch": "Tensor.to_torch converts to a real torch.Tensor (interop)"}
 
 # torch names torch gives a declared op that torchlike leaves out (with why)
-NOT_PROVIDED = {"Tensor.as_strided_": "no strides: as_strided is a copy, so there is no in-place restriding",
-                "torch.as_strided_": "as Tensor.as_strided_"}
+NOT_PROVIDED = {}
 
 
 def _tensor_body_names():

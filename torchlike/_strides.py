@@ -150,6 +150,8 @@ def view_strides(op_name, statics, shape, strides, offset, new_shape):
     st = dict(statics)
     if op_name in ("view", "reshape"):
         return compute_view_strides(tuple(shape), tuple(strides), tuple(new_shape)), offset
+    if op_name == "as_strided":
+        return st["stride"], st["offset"]
     if op_name == "transpose":
         s = list(strides)
         s[st["d0"]], s[st["d1"]] = s[st["d1"]], s[st["d0"]]

@@ -552,6 +552,36 @@ def _make_view(base, op, statics, result):
     return result
 
 
+def _split_storage(t):
+    """Make a tensor that owns its storage a view of a hidden root holding that storage (value,
+    strides, version counter, autograd node), with its views re-pointed at the root, so an in-place
+    change of ``t``'s geometry (``as_strided_``) leaves the storage and the other views as they were."""
+    if t._view is not None:
+        return
+    root = object.__new__(type(t))
+    root._value, root._version_box = t._value, t._version_box
+    root.__dict__.update({k: v for k, v in t.__dict__.items() if k not in ("_grad", "_views")})
+    root._views = weakref.WeakSet()
+    for v in list(t._views or ()):
+        v._view = (root, v._view[1])
+        root._views.add(v)
+    t._views = None
+    t._view = (root, ())
+    root._views.add(t)
+
+
+def _become_view(t, view):
+    """``t`` (already a view of the same root) takes ``view``'s value, geometry and autograd node.
+    (``view`` stays registered with the root until collected: WeakSet removal compares tensors.)"""
+    root = view._view[0]
+    t._view, t._value = view._view, view._value
+    _strides.set_strides(t, view.__dict__.get("_strides"), view.storage_offset())
+    if view.grad_fn is not None:
+        t.grad_fn, t._output_nr = view.grad_fn, view._output_nr
+    t._version_box[0] += 1
+    root._refresh_views()
+
+
 def _chain_fn(chain):
     def f(a):
         for op, items in chain:
