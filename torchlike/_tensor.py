@@ -174,7 +174,10 @@ class Tensor:
     def stride(self, dim=None):
         """Strides in elements, as torch reports them: row-major for a fresh tensor, derived from the
         base for a view (see ``_strides``)."""
-        strides = self.__dict__.get("_strides") or _strides.contiguous_strides(self._value.shape)
+        strides = self.__dict__.get("_strides")
+        if strides.__class__ is not tuple:  # None (contiguous) or a pointwise result's pending strides
+            strides = (strides is not None and _strides.resolve(self)) or _strides.contiguous_strides(
+                self._value.shape)
         return strides if dim is None else strides[_wrap_dim(dim, len(strides))]
 
     def is_contiguous(self, memory_format=None) -> bool:

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import _device as _dev
 from .. import _dtype as D
+from .. import _strides
 from .. import random as _random
 from .._above import above as _above
 from .._tensor import Tensor
@@ -234,22 +235,29 @@ def _like(t, dtype, device):
     return (t.dtype if dtype is None else D.to_dtype(dtype)), (t.device if device is None else device)
 
 
+def _like_layout(out, input, memory_format):
+    """``*_like`` results take torch's strides for ``memory_format`` (preserve_format by default)."""
+    if memory_format is None and "_strides" not in input.__dict__:
+        return out
+    return _strides.set_strides(out, _strides.format_strides(input, memory_format))
+
+
 @public(aliases=('empty_like',))
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dt, dev = _like(input, dtype, device)
-    return _filled(tuple(input.shape), 0, dt, dev, requires_grad)
+    return _like_layout(_filled(tuple(input.shape), 0, dt, dev, requires_grad), input, memory_format)
 
 
 @public
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dt, dev = _like(input, dtype, device)
-    return _filled(tuple(input.shape), 1, dt, dev, requires_grad)
+    return _like_layout(_filled(tuple(input.shape), 1, dt, dev, requires_grad), input, memory_format)
 
 
 @public
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dt, dev = _like(input, dtype, device)
-    return _filled(tuple(input.shape), fill_value, dt, dev, requires_grad)
+    return _like_layout(_filled(tuple(input.shape), fill_value, dt, dev, requires_grad), input, memory_format)
 
 
 def _num(x):
@@ -359,13 +367,14 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 @public
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dt, dev = _like(input, dtype, device)
-    return rand(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    return _like_layout(rand(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad), input, memory_format)
 
 
 @public
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dt, dev = _like(input, dtype, device)
-    return randn(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    return _like_layout(randn(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad), input,
+                        memory_format)
 
 
 @public
@@ -395,7 +404,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
     if high is None:
         low, high = 0, low
     dt, dev = _like(input, dtype, device)
-    return randint(low, high, tuple(input.shape), dtype=dt, device=dev)
+    return _like_layout(randint(low, high, tuple(input.shape), dtype=dt, device=dev), input, memory_format)
 
 
 @public
