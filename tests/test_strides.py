@@ -238,3 +238,19 @@ def test_as_strided_scatter_matches_torch():
             mine = res
     np.testing.assert_array_equal(mine[0], res[0])
     assert mine[1] == res[1]
+
+
+@pytest.mark.parametrize("op", ["t_", "transpose_", "unsqueeze_", "squeeze_"])
+def test_in_place_view_ops_keep_other_views_on_the_storage(op):
+    """x.t_() etc. restride x: its strides follow torch, and views taken before still read the storage."""
+    args = {"t_": (), "transpose_": (0, 1), "unsqueeze_": (1,), "squeeze_": ()}[op]
+    res = []
+    for m in (torchlike, torch):
+        a = m.arange(6.0).reshape(2, 3).clone()
+        flat, row = a.view(6), a[1]
+        getattr(a, op)(*args)
+        a.mul_(2)
+        res.append((a.stride(), a.is_contiguous(), a.numpy().copy(), flat.numpy().copy(), row.numpy().copy()))
+    assert res[0][:2] == res[1][:2]
+    for x, y in zip(res[0][2:], res[1][2:]):
+        np.testing.assert_array_equal(x, y)
