@@ -107,3 +107,19 @@ def test_result_layout_decides_views_and_writes():
         r.add_(1)
         assert float(y.sum()) == 66.0
         assert y.t().is_contiguous() and y.t().view(12).stride() == (1,)
+
+
+@pytest.mark.parametrize("name", ["rand_like", "randint_like", "randn_like"])
+@pytest.mark.parametrize("layout", ["t", "cl"])
+def test_random_like_fills_in_memory_order(name, layout):
+    """torch fills a permuted-layout ``*_like`` result in memory order: same values and strides here
+    (randn_like on tensors of 16+ elements excepted: torch's non-contiguous normal fill differs)."""
+    got = []
+    for m in (torchlike, torch):
+        x = m.zeros(3, 5).t() if layout == "t" else m.zeros(1, 3, 2, 2).contiguous(memory_format=m.channels_last)
+        m.manual_seed(0)
+        args = (x, 7) if name == "randint_like" else (x,)
+        out = getattr(m, name)(*args)
+        got.append((out.numpy().copy(), out.stride()))
+    np.testing.assert_array_equal(got[0][0], got[1][0])
+    assert got[0][1] == got[1][1]
