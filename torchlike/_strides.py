@@ -381,8 +381,8 @@ nan_to_num ne neg nextafter polygamma pow rad2deg reciprocal relu remainder roun
 signbit silu sin sinc sinh softplus softshrink softsign sqrt square sub tan tanh tanhshrink threshold to
 trunc where xlog1py xlogy
 """.split())
-_CHANNELS = frozenset("convolution native_batch_norm max_pool max_pool_with_indices avg_pool "
-                      "adaptive_avg_pool adaptive_max_pool".split())
+_CHANNELS = frozenset("convolution native_batch_norm native_group_norm max_pool max_pool_with_indices avg_pool "
+                      "adaptive_avg_pool adaptive_max_pool upsample constant_pad_nd".split())
 
 
 def layout_rule(op_name):
