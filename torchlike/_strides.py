@@ -387,6 +387,8 @@ _CHANNELS = frozenset("convolution native_batch_norm native_group_norm max_pool 
 
 def layout_rule(op_name):
     """The function ``ops.registry.apply`` calls as ``rule(result, args)`` after op ``op_name``, or None."""
+    if op_name.endswith("_backward"):  # create_graph's recorded backward ops
+        return None
     if op_name in _POINTWISE or op_name.startswith("special_") or "bessel" in op_name or "polynomial" in op_name:
         return pointwise_layout
     if op_name in _CHANNELS:
