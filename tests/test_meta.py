@@ -129,3 +129,50 @@ def test_meta_shape_inference_of_nn_layers(name, args, shape):
             continue
         assert a.is_meta and b.is_meta
         assert tuple(a.shape) == tuple(b.shape) and str(a.dtype) == str(b.dtype)
+
+
+_INITS = [
+    ("uniform_", lambda m, t: m.nn.init.uniform_(t, -1, 1)),
+    ("normal_", lambda m, t: m.nn.init.normal_(t)),
+    ("trunc_normal_", lambda m, t: m.nn.init.trunc_normal_(t)),
+    ("xavier_uniform_", lambda m, t: m.nn.init.xavier_uniform_(t)),
+    ("xavier_normal_", lambda m, t: m.nn.init.xavier_normal_(t)),
+    ("kaiming_uniform_", lambda m, t: m.nn.init.kaiming_uniform_(t)),
+    ("kaiming_normal_", lambda m, t: m.nn.init.kaiming_normal_(t)),
+    ("orthogonal_", lambda m, t: m.nn.init.orthogonal_(t)),
+    ("sparse_", lambda m, t: m.nn.init.sparse_(t, 0.5)),
+    ("constant_", lambda m, t: m.nn.init.constant_(t, 0.3)),
+    ("eye_", lambda m, t: m.nn.init.eye_(t)),
+    ("dirac_", lambda m, t: m.nn.init.dirac_(t.view(4, 3, 1))),
+    ("Tensor.uniform_", lambda m, t: t.uniform_()),
+    ("Tensor.normal_", lambda m, t: t.normal_()),
+    ("Tensor.bernoulli_", lambda m, t: t.bernoulli_(0.3)),
+    ("Tensor.exponential_", lambda m, t: t.exponential_()),
+    ("Tensor.random_", lambda m, t: t.random_(0, 5)),
+    ("Linear", lambda m, t: m.nn.Linear(3, 4, device="meta").weight),
+]
+
+
+@pytest.mark.parametrize("name,init", _INITS, ids=[n for n, _ in _INITS])
+def test_init_on_meta_draws_nothing(name, init):
+    """torch's initialisers and random fills on a meta tensor leave the generator where it was: the
+    next real draw is the same as torch's."""
+    draws = []
+    for m in (torchlike, torch):
+        m.manual_seed(0)
+        t = m.empty(4, 3, device="meta")
+        out = init(m, t)
+        assert out.is_meta and t.is_meta
+        draws.append((m.rand(3).numpy(), tuple(out.shape)))
+    assert draws[0][1] in ((4, 3), (4, 3, 1))
+    assert draws[0][1] == draws[1][1]
+    assert (draws[0][0] == draws[1][0]).all()
+
+
+def test_inplace_writes_through_meta_views():
+    for m in (torchlike, torch):
+        t = m.empty(4, 3, device="meta")
+        t[0].fill_(1)
+        t.view(12).add_(1)
+        t.t().copy_(m.empty(3, 4, device="meta"))
+        assert t.is_meta and tuple(t.shape) == (4, 3) and t.t().stride() == (1, 3)

@@ -149,3 +149,20 @@ def test_sdpa_causal_matches_per_sequence_torch():
     for got, c in zip(ro.unbind(), comps((8,))):
         q = torch.tensor(c).unflatten(-1, [2, 4]).transpose(0, 1)
         assert_same(got, TF.scaled_dot_product_attention(q, q, q, is_causal=True), rtol=1e-5, atol=1e-5)
+
+
+def test_sdpa_under_compile_matches_torch_with_grads():
+    """A nested tensor is a compiled function's argument and result (its packed values traced, its
+    offsets static): one trace serves repeated calls, values and gradients are torch's eager ones."""
+    o, t = pair((8,), grad=True)
+    fo = torchlike.compile(lambda q: F.scaled_dot_product_attention(q, q, q))
+    for _ in range(3):
+        o.grad, t.grad = None, None
+        ro = fo(_heads(o, torchlike))
+        rt = TF.scaled_dot_product_attention(_heads(t, torch), _heads(t, torch), _heads(t, torch))
+        assert ro.is_nested
+        same_nested(ro, rt, rtol=1e-5, atol=1e-5)
+        (ro.values() ** 2).sum().backward()
+        (rt.values() ** 2).sum().backward()
+        same_nested(o.grad, t.grad, rtol=1e-4, atol=1e-5)
+    assert fo.trace_count == 1

@@ -26,9 +26,7 @@ torch = pytest.importorskip("torch")
 EXTENSIONS = {"to_torch": "Tensor.to_torch converts to a real torch.Tensor (interop)"}
 
 # torch names torch gives a declared op that torchlike leaves out (with why)
-NOT_PROVIDED = {"Tensor.as_strided_": "no strides: as_strided is a copy, so there is no in-place restriding",
-                "torch.as_strided_": "as Tensor.as_strided_",
-                "torch.linalg.ldl_factor": "no LDL^T (Bunch-Kaufman) factorization in JAX",
+NOT_PROVIDED = {"torch.linalg.ldl_factor": "no LDL^T (Bunch-Kaufman) factorization in JAX",
                 "torch.linalg.ldl_factor_ex": "as torch.linalg.ldl_factor",
                 "torch.linalg.ldl_solve": "as torch.linalg.ldl_factor"}
 

@@ -220,3 +220,46 @@ def test_gcn_style_normalisation():
         deg = m.diag(deg).to_sparse()
         res.append((deg @ adj @ deg).to_sparse())
     same_sparse(*res)
+
+
+def test_sparse_mm_under_compile_matches_torch():
+    """A sparse COO argument of a compiled function travels as its indices and values (traced): one
+    trace serves repeated calls; values and gradients (dense operand, a Linear's weight) are torch's."""
+    dense = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    res = []
+    for m in (torchlike, torch):
+        m.manual_seed(0)
+        lin = m.nn.Linear(3, 2)
+        so, _, _, _ = pair() if m is torchlike else (None,) * 4
+        s = so if m is torchlike else pair()[1]
+        b = m.tensor(dense, requires_grad=True)
+
+        def step(a, x):
+            return lin(m.sparse.mm(a, x).relu()).sum()
+        f = torchlike.compile(step) if m is torchlike else step
+        for _ in range(3):
+            lin.weight.grad, b.grad = None, None
+            out = f(s, b)
+            out.backward()
+        res.append((out.item(), b.grad.numpy(), lin.weight.grad.numpy()))
+        if m is torchlike:
+            assert f.trace_count == 1
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-5)
+    for a, b in zip(res[0][1:], res[1][1:]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_host_index_op_under_compile_names_the_limitation():
+    """coalesce (indices grouped on the host) cannot be traced: fullgraph=True raises an error naming it;
+    the default falls back to eager with a warning and gives torch's numbers."""
+    so, st, _, _ = pair()
+    dense = np.ones((4, 2), np.float32)
+    f = torchlike.compile(lambda a, x: torchlike.sparse.mm(a.coalesce(), x), fullgraph=True)
+    with pytest.raises(Exception, match="reads the indices on the host"):
+        f(so, torchlike.tensor(dense))
+        f(so, torchlike.tensor(dense))
+    g = torchlike.compile(lambda a, x: torchlike.sparse.mm(a.coalesce(), x))
+    with pytest.warns(UserWarning, match="falling back to eager"):
+        for _ in range(2):
+            out = g(so, torchlike.tensor(dense))
+    assert_same(out, torch.sparse.mm(st.coalesce(), torch.tensor(dense)))

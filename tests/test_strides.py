@@ -143,3 +143,114 @@ def test_pin_memory():
     p = x.pin_memory()
     assert p.is_pinned() and not x.is_pinned()
     np.testing.assert_array_equal(p.numpy(), x.numpy())
+
+
+# as_strided views: (name, f(module, base) -> the view) over base = arange(12.)
+AS_STRIDED = [
+    ("of_root", lambda m, b: b.as_strided((3, 2), (1, 3), 2)),
+    ("overlapping", lambda m, b: b.as_strided((4, 3), (2, 1))),
+    ("of_slice_default_offset", lambda m, b: b[3:].as_strided((2, 2), (1, 2))),
+    ("of_slice_outside_it", lambda m, b: b[6:].as_strided((2, 3), (3, 1), 0)),
+    ("of_transpose", lambda m, b: b.view(3, 4).t().as_strided((2, 3), (1, 4))),
+    ("of_as_strided", lambda m, b: b.as_strided((3, 4), (4, 1)).as_strided((2, 2), (5, 1), 1)),
+    ("of_channels_last", lambda m, b: b.view(1, 3, 2, 2).contiguous(memory_format=m.channels_last)
+     .as_strided((4,), (3,), 0)),
+    ("function", lambda m, b: m.as_strided(b.view(3, 4), (2, 2), (4, 1), 5)),
+]
+
+
+@pytest.mark.parametrize("name,make", AS_STRIDED, ids=[n for n, _ in AS_STRIDED])
+def test_as_strided_is_a_view(name, make):
+    """Values, strides, offset and data_ptr of an as_strided view; a write through it reaches the base
+    (and other views), and a later write to the base is seen by it."""
+    res = []
+    for m in (torchlike, torch):
+        b = m.arange(12.0)
+        other = b.view(3, 4)
+        v = make(m, b)
+        first = (v.numpy().copy(), v.stride(), v.storage_offset(), v.data_ptr() - v.untyped_storage().data_ptr(),
+                 v.is_contiguous())
+        v.mul_(-1) if name != "overlapping" else v[0].fill_(-5)
+        after_write = (b.numpy().copy(), other.numpy().copy(), v.numpy().copy())
+        b.add_(100)
+        res.append((first, after_write, v.numpy().copy()))
+    (fo, wo, lo), (ft, wt, lt) = res
+    np.testing.assert_array_equal(fo[0], ft[0])
+    assert fo[1:] == ft[1:]
+    for a, b in zip(wo, wt):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(lo, lt)
+
+
+def test_as_strided_gradient_and_errors():
+    xs = np.random.default_rng(0).standard_normal(10)
+    grads, outs = [], []
+    for m in (torchlike, torch):
+        x = m.tensor(xs, requires_grad=True)
+        y = x * 1
+        v = y[2:].as_strided((3, 3), (2, 1), 0)  # overlapping, partly before y[2:]
+        (v * m.arange(9.0, dtype=m.float64).view(3, 3)).sum().backward()
+        grads.append(x.grad.numpy())
+        outs.append(type(v.grad_fn).__name__)
+    np.testing.assert_allclose(grads[0], grads[1])
+    errors = [lambda m, b: b[2:].as_strided((3,), (3,), 4), lambda m, b: b.as_strided((2,), (-1,)),
+              lambda m, b: b.as_strided((2, 2), (1,)), lambda m, b: b.as_strided((2,), (1,), -1)]
+    for f in errors:
+        got = []
+        for m in (torchlike, torch):
+            with pytest.raises(RuntimeError) as e:
+                f(m, m.arange(6.0))
+            got.append(str(e.value))
+        assert got[0] == got[1]
+
+
+def test_as_strided_in_place():
+    """x.as_strided_ restrides x over its storage; x's other views still see the storage."""
+    res = []
+    for m in (torchlike, torch):
+        b = m.arange(6.0)
+        c = b.view(2, 3)
+        r = b.as_strided_((2, 2), (1, 2), 1)
+        assert r is b
+        geom = (tuple(b.shape), b.stride(), b.storage_offset(), b.numpy().copy())
+        c.add_(10)
+        b.mul_(2)
+        res.append((geom, b.numpy().copy(), c.numpy().copy()))
+        leaf = m.zeros(6, requires_grad=True)
+        with pytest.raises(RuntimeError):
+            leaf.as_strided_((2,), (2,))
+        w = leaf * 1
+        w.as_strided_((2,), (3,))
+        w.sum().backward()
+        res.append(leaf.grad.numpy())
+    (go, bo, co), lo, (gt, bt, ct), lt = res
+    assert go[:3] == gt[:3]
+    for a, b in ((go[3], gt[3]), (bo, bt), (co, ct), (lo, lt)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_as_strided_scatter_matches_torch():
+    for m in (torchlike, torch):
+        x = m.arange(12.0).view(3, 4).t()
+        out = m.as_strided_scatter(x, m.ones(2, 2), (2, 2), (1, 4), 1)
+        res = (out.numpy().copy(), out.stride())
+        if m is torchlike:
+            mine = res
+    np.testing.assert_array_equal(mine[0], res[0])
+    assert mine[1] == res[1]
+
+
+@pytest.mark.parametrize("op", ["t_", "transpose_", "unsqueeze_", "squeeze_"])
+def test_in_place_view_ops_keep_other_views_on_the_storage(op):
+    """x.t_() etc. restride x: its strides follow torch, and views taken before still read the storage."""
+    args = {"t_": (), "transpose_": (0, 1), "unsqueeze_": (1,), "squeeze_": ()}[op]
+    res = []
+    for m in (torchlike, torch):
+        a = m.arange(6.0).reshape(2, 3).clone()
+        flat, row = a.view(6), a[1]
+        getattr(a, op)(*args)
+        a.mul_(2)
+        res.append((a.stride(), a.is_contiguous(), a.numpy().copy(), flat.numpy().copy(), row.numpy().copy()))
+    assert res[0][:2] == res[1][:2]
+    for x, y in zip(res[0][2:], res[1][2:]):
+        np.testing.assert_array_equal(x, y)

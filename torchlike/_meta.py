@@ -75,6 +75,9 @@ def meta_apply(op, args, statics):
         if not any(c is not None for c in casts):
             casts = None
     arrays = [a._value if isinstance(a, Tensor) else a for a in args]
+    if op.dynamic:  # positions (an index, a view's offsets) are operands of the compiled op
+        statics, operands = registry._split_dynamic(op, statics)
+        arrays += list(operands)
     fn = registry._jitted(op, statics, casts, ())
     try:
         out = jax.eval_shape(fn, *arrays)

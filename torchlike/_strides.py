@@ -7,8 +7,10 @@ memory". This module keeps that model: a fresh tensor is row-major contiguous (o
 made so), and a view's strides and storage offset follow from its base's by torch's rules for each
 view op (``view_strides``), including torch's ``computeStride`` for ``view``/``reshape``. A tensor
 stores them only when they differ from the default (``_strides``/``_offset`` in its ``__dict__``).
-Strides of results of non-view ops are always contiguous here (torch may keep an input's
-permuted layout for pointwise results); physical layout stays XLA's business throughout.
+Results of non-view ops are contiguous, except where torch keeps its inputs' layout: pointwise ops
+(TensorIterator's output permutation, ``pointwise_strides``; recorded lazily, see ``pointwise_layout``),
+``clone``/``*_like`` with preserve_format (``format_strides``) and the channels_last-preserving nn ops.
+Physical layout stays XLA's business throughout.
 """
 from __future__ import annotations
 
@@ -150,6 +152,8 @@ def view_strides(op_name, statics, shape, strides, offset, new_shape):
     st = dict(statics)
     if op_name in ("view", "reshape"):
         return compute_view_strides(tuple(shape), tuple(strides), tuple(new_shape)), offset
+    if op_name == "as_strided":
+        return st["stride"], st["offset"]
     if op_name == "transpose":
         s = list(strides)
         s[st["d0"]], s[st["d1"]] = s[st["d1"]], s[st["d0"]]
@@ -228,6 +232,182 @@ def _base_address(root):
     return (id(root._version_box) & 0xFFFFFFFFFFFF) << 6
 
 
+def _broadcast_strides(out_shape, shape, strides):
+    """An operand's strides over the broadcast shape: 0 along dims it is broadcast in (TensorIterator)."""
+    lead = len(out_shape) - len(shape)
+    return tuple(0 if i < lead or (shape[i - lead] == 1 and out_shape[i] != 1) else strides[i - lead]
+                 for i in range(len(out_shape)))
+
+
+def _permuted_strides(shape, operands):
+    """Dense strides of ``shape`` laid out in the order TensorIterator (``reorder_dimensions``) and
+    ``infer_dense_strides`` derive from the operands' strides over ``shape``: an insertion sort of the
+    dims, innermost first, where the first operand with unequal non-zero strides for two dims decides
+    (equal strides: the smaller dim goes inside; zero strides: no say)."""
+    n = len(shape)
+    perm = list(range(n - 1, -1, -1))  # innermost first
+
+    def should_swap(d0, d1):
+        for st in operands:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return 1 if s0 > s1 else -1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    for i in range(1, n):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    out = [0] * n
+    acc = 1
+    for d in perm:
+        out[d] = acc
+        acc *= max(shape[d], 1)
+    return tuple(out)
+
+
+def pointwise_strides(out_shape, operands):
+    """torch's strides for the result of a pointwise (TensorIterator) op over ``operands``, a list of
+    (shape, strides): with every operand of the result's shape, all contiguous gives contiguous, all
+    channels_last gives channels_last, all the same dense strides gives those; otherwise the layout
+    permutation the operands' strides give (``_permuted_strides``)."""
+    out_shape = tuple(out_shape)
+    if len(out_shape) < 2:
+        return contiguous_strides(out_shape)
+    if all(tuple(sh) == out_shape for sh, _ in operands):
+        strides = [tuple(st) for _, st in operands]
+        if all(is_contiguous_as(out_shape, st) for st in strides):
+            return contiguous_strides(out_shape)
+        for fmt in ("channels_last", "channels_last_3d"):
+            if all(is_contiguous_as(out_shape, st, fmt) for st in strides):
+                return channels_last_strides(out_shape)
+        if all(st == strides[0] for st in strides) and _dense_permutation(out_shape, strides[0]):
+            return strides[0]
+    return _permuted_strides(out_shape, [_broadcast_strides(out_shape, sh, st) for sh, st in operands])
+
+
+class Pending:
+    """Strides not computed yet: those of a pointwise result, from its operands' (shape, strides),
+    where strides may be another Pending (chains are cut at ``MAX_DEPTH``). Resolved on first use
+    (``Tensor.stride()``), so eager dispatch pays only for noting the operands."""
+
+    __slots__ = ("shape", "operands", "depth", "value")
+    MAX_DEPTH = 8
+
+    def __init__(self, shape, operands, depth):
+        self.shape, self.operands, self.depth, self.value = shape, operands, depth, None
+
+    def get(self):
+        if self.value is None:
+            ops = [(sh, contiguous_strides(sh) if st is None else st.get() if st.__class__ is Pending else st)
+                   for sh, st in self.operands]
+            self.value = pointwise_strides(self.shape, ops)
+            self.operands = None
+        return self.value
+
+
+def pointwise_layout(out, args):
+    """After a pointwise op: when an operand reports non-contiguous strides, give the result(s)
+    torch's strides for it (lazily); with contiguous operands (the common case) nothing is stored."""
+    for a in args:
+        d = getattr(a, "__dict__", None)
+        if d and "_strides" in d:
+            break
+    else:
+        return
+    operands, depth, ndim = [], 0, 0
+    for a in args:
+        v = getattr(a, "_value", None)
+        if v is None:
+            continue
+        shape = v.shape
+        ndim = max(ndim, len(shape))
+        st = a.__dict__.get("_strides")  # None: contiguous, computed when resolved
+        if st.__class__ is Pending:
+            if st.value is not None:
+                st = st.value
+            elif st.depth >= Pending.MAX_DEPTH:
+                st = st.get()
+            else:
+                depth = max(depth, st.depth)
+        operands.append((shape, st))
+    for o in out if out.__class__ is tuple else (out,):
+        shape = o._value.shape
+        if len(shape) >= 2 and len(shape) >= ndim:
+            o.__dict__["_strides"] = Pending(shape, operands, depth + 1)
+
+
+def _channels_last_like(t):
+    """torch's suggest_memory_format() == channels_last(_3d): the strides are channels-last and not
+    also contiguous (as for C == 1 or 1x1 spatial sizes)."""
+    s = t.__dict__.get("_strides")
+    if s is None:
+        return False
+    shape = tuple(t._value.shape)
+    fmt = {4: "channels_last", 5: "channels_last_3d"}.get(len(shape))
+    return fmt is not None and is_contiguous_as(shape, t.stride(), fmt) and not is_contiguous_as(shape, t.stride())
+
+
+def channels_last_layout(out, args):
+    """After conv/batch-norm/pooling: torch gives a channels_last result when the input (or a conv's
+    weight) is channels_last."""
+    tensors = [a for a in args[:2] if hasattr(a, "_version_box")]
+    if not any(_channels_last_like(a) for a in tensors):
+        return
+    for o in out if isinstance(out, tuple) else (out,):
+        if o._value.ndim in (4, 5):
+            set_strides(o, channels_last_strides(tuple(o._value.shape)))
+
+
+# Ops whose results torch lays out from their inputs' strides (by registry name, unambiguous ones
+# only): TensorIterator's pointwise ops, and the nn ops that keep channels_last.
+_POINTWISE = frozenset("""
+abs acos acosh add addcdiv addcmul angle asin asinh atan atan2 atanh bitwise_and bitwise_left_shift
+bitwise_not bitwise_or bitwise_right_shift bitwise_xor ceil clamp copysign cos cosh deg2rad digamma div
+dropout elu eq erf erfc erfinv exp exp2 expm1 float_power floor fmax fmin fmod frac gcd ge gelu gt
+hardshrink hardsigmoid hardswish hardtanh heaviside hypot i0 igamma igammac isfinite isinf isnan isneginf
+isposinf isreal lcm ldexp le leaky_relu lerp lgamma log log10 log1p log2 log_sigmoid logaddexp logaddexp2
+logical_and logical_not logical_or logical_xor logit lt masked_fill maximum minimum mish mul mvlgamma
+nan_to_num ne neg nextafter polygamma pow rad2deg reciprocal relu remainder round rsqrt sigmoid sign
+signbit silu sin sinc sinh softplus softshrink softsign sqrt square sub tan tanh tanhshrink threshold to
+trunc where xlog1py xlogy
+""".split())
+_CHANNELS = frozenset("convolution native_batch_norm native_group_norm max_pool max_pool_with_indices avg_pool "
+                      "adaptive_avg_pool adaptive_max_pool upsample constant_pad_nd".split())
+
+
+def layout_rule(op_name):
+    """The function ``ops.registry.apply`` calls as ``rule(result, args)`` after op ``op_name``, or None."""
+    if op_name.endswith("_backward"):  # create_graph's recorded backward ops
+        return None
+    if op_name in _POINTWISE or op_name.startswith("special_") or "bessel" in op_name or "polynomial" in op_name:
+        return pointwise_layout
+    if op_name in _CHANNELS:
+        return channels_last_layout
+    return None
+
+
+def resolve(t):
+    """``t``'s strides as a tuple, resolving (and storing) pending ones; None when contiguous."""
+    s = t.__dict__.get("_strides")
+    if s.__class__ is Pending:
+        s = s.get()
+        if s == contiguous_strides(tuple(t._value.shape)):
+            del t.__dict__["_strides"]
+            return None
+        t.__dict__["_strides"] = s
+    return s
+
+
 def _dense_permutation(shape, strides):
     """True when (shape, strides) is a permutation of contiguous strides (non-overlapping and dense)."""
     dims = sorted((i for i in range(len(shape)) if shape[i] != 1), key=lambda i: strides[i])
@@ -248,15 +428,19 @@ def format_strides(t, fmt):
             raise RuntimeError(f"required rank {4 if name == 'channels_last' else 5} tensor to use {name} format "
                                f"(got a tensor of shape {list(shape)})")
         return channels_last_strides(shape)
-    if name == "preserve_format":
+    if name == "preserve_format":  # torch's empty_like: dense strides kept, else infer_dense_strides
         s = t.stride()
-        return s if _dense_permutation(shape, s) else contiguous_strides(shape)
+        if _dense_permutation(shape, s):
+            return s
+        return contiguous_strides(shape) if len(shape) < 2 else _permuted_strides(shape, [s])
     return contiguous_strides(shape)
 
 
 def set_strides(t, strides, offset=0):
     """Record torch-visible strides/offset on ``t`` (nothing stored for the contiguous default)."""
     d = t.__dict__
+    if strides.__class__ is Pending:
+        strides = strides.get()
     if strides is None or tuple(strides) == contiguous_strides(tuple(t._value.shape)):
         d.pop("_strides", None)
     else:

@@ -174,7 +174,10 @@ class Tensor:
     def stride(self, dim=None):
         """Strides in elements, as torch reports them: row-major for a fresh tensor, derived from the
         base for a view (see ``_strides``)."""
-        strides = self.__dict__.get("_strides") or _strides.contiguous_strides(self._value.shape)
+        strides = self.__dict__.get("_strides")
+        if strides.__class__ is not tuple:  # None (contiguous) or a pointwise result's pending strides
+            strides = (strides is not None and _strides.resolve(self)) or _strides.contiguous_strides(
+                self._value.shape)
         return strides if dim is None else strides[_wrap_dim(dim, len(strides))]
 
     def is_contiguous(self, memory_format=None) -> bool:
@@ -551,6 +554,36 @@ def _make_view(base, op, statics, result):
     return result
 
 
+def _split_storage(t):
+    """Make a tensor that owns its storage a view of a hidden root holding that storage (value,
+    strides, version counter, autograd node), with its views re-pointed at the root, so an in-place
+    change of ``t``'s geometry (``as_strided_``) leaves the storage and the other views as they were."""
+    if t._view is not None:
+        return
+    root = object.__new__(type(t))
+    root._value, root._version_box = t._value, t._version_box
+    root.__dict__.update({k: v for k, v in t.__dict__.items() if k not in ("_grad", "_views")})
+    root._views = weakref.WeakSet()
+    for v in list(t._views or ()):
+        v._view = (root, v._view[1])
+        root._views.add(v)
+    t._views = None
+    t._view = (root, ())
+    root._views.add(t)
+
+
+def _become_view(t, view):
+    """``t`` (already a view of the same root) takes ``view``'s value, geometry and autograd node.
+    (``view`` stays registered with the root until collected: WeakSet removal compares tensors.)"""
+    root = view._view[0]
+    t._view, t._value = view._view, view._value
+    _strides.set_strides(t, view.__dict__.get("_strides"), view.storage_offset())
+    if view.grad_fn is not None:
+        t.grad_fn, t._output_nr = view.grad_fn, view._output_nr
+    t._version_box[0] += 1
+    root._refresh_views()
+
+
 def _chain_fn(chain):
     def f(a):
         for op, items in chain:
@@ -589,6 +622,8 @@ def _view_value(chain, value):
         if len(_view_jit_cache) >= codec.MAX_PROGRAMS:
             del _view_jit_cache[next(iter(_view_jit_cache))]
         fn = _view_jit_cache[key] = jax.jit(lambda v, p: _chain_fn(codec.join_chain(key, p))(v))
+    if isinstance(value, jax.ShapeDtypeStruct):  # a meta base: the view's shape and dtype only
+        return jax.eval_shape(fn, value, np.asarray(pos, np.int64))
     return fn(value, np.asarray(pos, np.int64))
 
 

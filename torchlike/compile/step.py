@@ -135,7 +135,9 @@ class _Program:
 
 
 def _is_tensor(x):
-    return isinstance(x, Tensor)
+    # sparse and nested tensors are pytree nodes (their indices/values tensors are the leaves)
+    return isinstance(x, Tensor) and not (getattr(x, "is_sparse", False) or getattr(x, "is_sparse_csr", False)
+                                          or getattr(x, "is_nested", False))
 
 
 def _split(tree):
@@ -348,7 +350,7 @@ class CompiledFunction:
 
     # -------------------------------------------------------------- tracing
     def _build(self, state, arg_tensors, static, treedef, lr_slots):
-        arg_flags = [(t._requires_grad, type(t)) for t in arg_tensors]
+        arg_flags = [(t.requires_grad, type(t)) for t in arg_tensors]  # non-leaf arguments too
         this = self
         out_info = {}
 

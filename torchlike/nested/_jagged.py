@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -348,3 +349,17 @@ _POINTWISE = ("abs", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqr
 for _n in _POINTWISE:
     if hasattr(Tensor, _n):
         setattr(NestedTensor, _n, _values_method(_n))
+
+
+def _flatten(t):
+    return (t._vals,), (tuple(int(o) for o in t._offsets_np), t._ragged_idx, t._jdim, t._layout)
+
+
+def _unflatten(aux, children):
+    offsets, ragged_idx, jdim, layout = aux
+    return NestedTensor._make(children[0], offsets, ragged_idx, jdim, layout)
+
+
+# Under torchlike.compile a nested argument or result travels as its packed values tensor (traced);
+# the offsets are static (host) data, so each distinct set of sequence lengths compiles once.
+jax.tree_util.register_pytree_node(NestedTensor, _flatten, _unflatten)

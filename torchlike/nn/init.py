@@ -25,8 +25,16 @@ def _gen(generator):
     return _random.default_generator if generator is None else generator
 
 
+def _is_meta(tensor):
+    from .._meta import is_meta
+    return is_meta(tensor._value)
+
+
 def _write(tensor, arr):
-    """Replace ``tensor``'s values in place (outside autograd) with the host/jax array ``arr``."""
+    """Replace ``tensor``'s values in place (outside autograd) with the host/jax array ``arr``; a meta
+    tensor stays as it is (``arr`` is then None: nothing was drawn)."""
+    if arr is None:
+        return tensor
     from ..ops.creation import _place
     value = _place(np.asarray(arr, tensor._value.dtype) if not hasattr(arr, "devices") else arr.astype(
         tensor._value.dtype), tensor.device)
@@ -40,10 +48,16 @@ def _np_dtype(tensor):
 
 
 def _draw_uniform(tensor, a, b, generator=None):
+    """U(a, b) draws for ``tensor``; None for a meta tensor, whose init draws nothing (as in torch, the
+    generator does not advance)."""
+    if _is_meta(tensor):
+        return None
     return _gen(generator).uniform(tuple(tensor.shape), _np_dtype(tensor), a, b)
 
 
 def _draw_normal(tensor, mean, std, generator=None):
+    if _is_meta(tensor):
+        return None
     return _gen(generator).normal(tuple(tensor.shape), _np_dtype(tensor), mean, std)
 
 
@@ -113,6 +127,8 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     if (mean < a - 2 * std) or (mean > b + 2 * std):
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may "
                       "be incorrect.", stacklevel=2)
+    if _is_meta(tensor):
+        return tensor
     with grad_mode.no_grad():
         if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
             lo, hi = tensor.new_tensor(a).item(), tensor.new_tensor(b).item()  # a, b rounded to the dtype
@@ -221,7 +237,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     """(Semi-)orthogonal matrix from the QR decomposition of a normal draw, signs fixed by diag(R)."""
     if tensor.ndimension() < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
-    if tensor.numel() == 0:
+    if tensor.numel() == 0 or _is_meta(tensor):
         return tensor
     rows = tensor.size(0)
     cols = tensor.numel() // rows
@@ -243,6 +259,8 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tuple(tensor.shape)
     num_zeros = int(math.ceil(sparsity * rows))
+    if _is_meta(tensor):
+        return tensor
     g = _gen(generator)
     arr = np.array(g.normal((rows, cols), _np_dtype(tensor), 0.0, std))
     for col_idx in range(cols):

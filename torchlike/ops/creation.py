@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import _device as _dev
 from .. import _dtype as D
+from .. import _strides
 from .. import random as _random
 from .._above import above as _above
 from .._tensor import Tensor
@@ -234,22 +235,42 @@ def _like(t, dtype, device):
     return (t.dtype if dtype is None else D.to_dtype(dtype)), (t.device if device is None else device)
 
 
+def _drawn_like(input, memory_format, draw, requires_grad):
+    """A random ``*_like`` result: torch fills it in memory order, so with a permuted layout (a
+    transposed or channels_last input) the draw ``draw(shape)`` is made over the dims in memory order
+    and permuted back; the result reports that layout's strides."""
+    if memory_format is None and "_strides" not in input.__dict__:
+        return draw(tuple(input.shape), requires_grad)
+    strides = _strides.format_strides(input, memory_format)
+    perm = sorted(builtins.range(len(strides)), key=lambda d: -strides[d])  # (torch.range shadows range here)
+    phys = draw(tuple(input.shape[d] for d in perm), False)
+    out = Tensor._wrap(jnp.transpose(phys._value, np.argsort(perm)), requires_grad)
+    return _strides.set_strides(out, strides)
+
+
+def _like_layout(out, input, memory_format):
+    """``*_like`` results take torch's strides for ``memory_format`` (preserve_format by default)."""
+    if memory_format is None and "_strides" not in input.__dict__:
+        return out
+    return _strides.set_strides(out, _strides.format_strides(input, memory_format))
+
+
 @public(aliases=('empty_like',))
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dt, dev = _like(input, dtype, device)
-    return _filled(tuple(input.shape), 0, dt, dev, requires_grad)
+    return _like_layout(_filled(tuple(input.shape), 0, dt, dev, requires_grad), input, memory_format)
 
 
 @public
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dt, dev = _like(input, dtype, device)
-    return _filled(tuple(input.shape), 1, dt, dev, requires_grad)
+    return _like_layout(_filled(tuple(input.shape), 1, dt, dev, requires_grad), input, memory_format)
 
 
 @public
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dt, dev = _like(input, dtype, device)
-    return _filled(tuple(input.shape), fill_value, dt, dev, requires_grad)
+    return _like_layout(_filled(tuple(input.shape), fill_value, dt, dev, requires_grad), input, memory_format)
 
 
 def _num(x):
@@ -359,13 +380,15 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 @public
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dt, dev = _like(input, dtype, device)
-    return rand(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    return _drawn_like(input, memory_format, lambda shape, rg: rand(*shape, dtype=dt, device=dev, requires_grad=rg),
+                       requires_grad)
 
 
 @public
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     dt, dev = _like(input, dtype, device)
-    return randn(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    return _drawn_like(input, memory_format, lambda shape, rg: randn(*shape, dtype=dt, device=dev, requires_grad=rg),
+                       requires_grad)
 
 
 @public
@@ -395,7 +418,8 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
     if high is None:
         low, high = 0, low
     dt, dev = _like(input, dtype, device)
-    return randint(low, high, tuple(input.shape), dtype=dt, device=dev)
+    return _drawn_like(input, memory_format, lambda shape, rg: randint(low, high, shape, dtype=dt, device=dev),
+                       False)
 
 
 @public

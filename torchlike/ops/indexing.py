@@ -354,6 +354,12 @@ def _view_scatter(base, v, chain):
     v = v.astype(base.dtype)
     if all(op is None or op == "data" or op.name in ("view", "reshape") for op, _ in chain):
         return v.reshape(base.shape)
+    if any(op is not None and op != "data" and op.name == "as_strided" for op, _ in chain):
+        # an as_strided view may reach storage no element backs (it reads 0 there): numbering the
+        # elements from 1 marks those positions -1, and their writes are dropped
+        idx = f(jnp.arange(1, base.size + 1, dtype=jnp.int64).reshape(base.shape)).reshape(-1) - 1
+        idx = jnp.where(idx >= 0, idx, base.size)
+        return base.reshape(-1).at[idx].set(v.reshape(-1), mode="drop").reshape(base.shape)
     idx = f(jnp.arange(base.size, dtype=jnp.int64).reshape(base.shape))
     return base.reshape(-1).at[idx.reshape(-1)].set(v.reshape(-1)).reshape(base.shape)
 

@@ -25,6 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as D
+from .. import _strides
 from .. import _trace_hooks as _hooks
 from .._above import above as _above
 from .._tensor import Tensor
@@ -72,6 +73,7 @@ class Op:
             fwd = _with_custom_vjp(fwd, *vjp)
         self.fwd = fwd
         self._cache = {}
+        self.layout = _strides.layout_rule(name)  # torch's result strides from the inputs' (lazy)
         Op.instances.add(self)
 
     instances = weakref.WeakSet()  # every op, so torchlike.compiler.reset() can drop their jit caches
@@ -295,7 +297,11 @@ def apply(op, *args, **statics):
     """Apply ``op`` to Tensors/scalars ``args`` with static attributes; returns Tensor(s)."""
     if interceptor is not None:
         return interceptor(op, args, statics)
-    return _apply(op, *args, **statics)
+    if op.layout is None:
+        return _apply(op, *args, **statics)
+    out = _apply(op, *args, **statics)
+    op.layout(out, args)
+    return out
 
 
 def _apply(op, *args, **statics):

@@ -30,6 +30,12 @@ def _fill_host(self, arr):
         return self._assign(value)
 
 
+def _on_meta(self):
+    """torch's random fills of a meta tensor draw nothing (the generator does not advance)."""
+    from .._meta import is_meta
+    return is_meta(self._value)
+
+
 def _need_float(self, name):
     if not self.dtype.is_floating_point:
         raise RuntimeError(f"{name} expects a floating point tensor, got {_type_name(self.dtype)}")
@@ -42,6 +48,8 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
     _need_float(self, "uniform_")
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_} > to={to}")
+    if _on_meta(self):
+        return self
     return _fill_host(self, _gen(generator).uniform(tuple(self.shape), self.dtype.np, from_, to))
 
 
@@ -50,6 +58,8 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     _need_float(self, "normal_")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    if _on_meta(self):
+        return self
     return _fill_host(self, _gen(generator).normal(tuple(self.shape), self.dtype.np, mean, std))
 
 
@@ -69,6 +79,8 @@ def random_(self, from_=None, to=None, *, generator=None, **kw):
             to = int(np.iinfo(self.dtype.np).max) + 1
     if from_ >= to:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
+    if _on_meta(self):
+        return self
     return _fill_host(self, _gen(generator).randint(int(from_), int(to), tuple(self.shape)))
 
 
@@ -81,6 +93,8 @@ def exponential_(self, lambd=1.0, *, generator=None):
     _need_float(self, "exponential_")
     if lambd <= 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    if _on_meta(self):
+        return self
     return _fill_host(self, -np.log1p(-_u64(self, generator)) / lambd)
 
 
@@ -88,6 +102,8 @@ def exponential_(self, lambd=1.0, *, generator=None):
 def geometric_(self, p, *, generator=None):
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    if _on_meta(self):
+        return self
     u = _u64(self, generator)
     return _fill_host(self, np.ceil(np.log(u) / np.log1p(-p)))
 
@@ -95,6 +111,8 @@ def geometric_(self, p, *, generator=None):
 @public(function=False, method=True)
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     _need_float(self, "cauchy_")
+    if _on_meta(self):
+        return self
     return _fill_host(self, median + sigma * np.tan(np.pi * (_u64(self, generator) - 0.5)))
 
 
@@ -103,6 +121,8 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     _need_float(self, "log_normal_")
     if std <= 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    if _on_meta(self):
+        return self
     return _fill_host(self, np.exp(_gen(generator).normal(tuple(self.shape), np.float64, mean, std)))
 
 
@@ -112,5 +132,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
     probs = np.asarray(p._value, np.float64) if isinstance(p, Tensor) else np.float64(p)
     if np.any((probs < 0) | (probs > 1)):
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    if _on_meta(self):
+        return self
     u = _u64(self, generator)
     return _fill_host(self, u < np.broadcast_to(probs, u.shape))

@@ -123,12 +123,15 @@ def _view_in_place(view, name):
     ``transpose_``) give ``x`` the view's shape, which the generic in-place path (same shape only)
     refuses; ``x`` takes the view's value and autograd node, and a view stays a view of its base."""
     def method_(input, *args, **kwargs):
-        from .._tensor import _forgive_own_version
+        from .._tensor import _forgive_own_version, _split_storage
         input._check_inplace()
+        if input._view is None and input._views:
+            _split_storage(input)  # its views keep reading the storage, not input's new shape
         result = view()(input, *args, **kwargs)
         _forgive_own_version(result.grad_fn, input._version_box)
         if input._view is not None and result._view is not None:
             input._view = result._view  # the same root, read through one more view op
+        _strides.set_strides(input, result.__dict__.get("_strides"), result.storage_offset())
         input._value = result._value
         if result.grad_fn is not None:
             input.grad_fn, input._output_nr = result.grad_fn, result._output_nr

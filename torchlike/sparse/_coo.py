@@ -133,7 +133,7 @@ class SparseTensor(AutogradThroughValues, Tensor):
             return None
         if self._coalesced:
             return SparseTensor._make(self._idx, g, self._shape, True)
-        idx = np.asarray(self._idx._value)
+        idx = host_indices(self)
         keys = np.ravel_multi_index(tuple(idx), self._shape[:idx.shape[0]])
         _, first = np.unique(keys, return_index=True)
         return SparseTensor._make(_index_tensor(idx[:, first], self.device), Tensor._wrap(g._value[first]),
@@ -142,7 +142,7 @@ class SparseTensor(AutogradThroughValues, Tensor):
     @grad.setter
     def grad(self, value):
         self._vals._grad = None if value is None else value.coalesce()._vals if isinstance(value, SparseTensor) \
-            else K.gather(value, np.asarray(self._idx._value))
+            else K.gather(value, host_indices(self))
 
     def detach(self):
         return SparseTensor._make(self._idx, self._vals.detach(), self._shape, self._coalesced)
@@ -239,7 +239,7 @@ class SparseTensor(AutogradThroughValues, Tensor):
         """Sort the indices and sum the values of repeated indices (torch.Tensor.coalesce)."""
         if self._coalesced:
             return self
-        idx = np.asarray(self._idx._value)
+        idx = host_indices(self)
         sparse_shape = self._shape[:idx.shape[0]]
         if idx.shape[1] == 0:
             return SparseTensor._make(self._idx, self._vals, self._shape, True)
@@ -270,7 +270,7 @@ class SparseTensor(AutogradThroughValues, Tensor):
         order[d0], order[d1] = order[d1], order[d0]
         shape = list(self._shape)
         shape[d0], shape[d1] = shape[d1], shape[d0]
-        idx = _index_tensor(np.asarray(self._idx._value)[order], self.device)
+        idx = _index_tensor(host_indices(self)[order], self.device)
         return SparseTensor._make(idx, self._vals, shape, False)
 
     # ------------------------------------------------------------------ arithmetic
@@ -368,6 +368,32 @@ def _ops():
     return ops
 
 
+def host_indices(t):
+    """``t``'s indices as a numpy array, for the ops that group or sort them on the host; under
+    torchlike.compile (traced indices) a clear graph-break error instead."""
+    v = t._idx._value
+    if isinstance(v, jax.core.Tracer):
+        from .._errors import raise_untraceable
+        raise_untraceable("A sparse op that reads the indices on the host (coalesce, sparse sum/softmax over "
+                          "sparse dims, sparse-sparse elementwise ops, CSR conversion)")
+    return np.asarray(v)
+
+
 def _index_tensor(arr, device):
     t = Tensor._wrap(jax.numpy.asarray(np.asarray(arr, np.int64)))
     return t if device.type == "cpu" else t.to(device)
+
+
+def _flatten(t):
+    return (t._idx, t._vals), (type(t), t._shape, t._coalesced)
+
+
+def _unflatten(aux, children):
+    cls, shape, coalesced = aux
+    return cls._make(children[0], children[1], shape, coalesced)
+
+
+# Under torchlike.compile a sparse argument or result travels as its indices and values tensors
+# (traced), with its shape and coalesced flag static: products through BCOO trace; ops that read the
+# indices on the host (coalesce, printing) cannot, and fall back to eager (a graph break).
+jax.tree_util.register_pytree_node(SparseTensor, _flatten, _unflatten)

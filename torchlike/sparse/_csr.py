@@ -6,11 +6,14 @@ plus torch's ``crow_indices``/``col_indices`` view of the pattern; ``is_sparse``
 """
 from __future__ import annotations
 
+import jax
 import numpy as np
 
 from .. import _layout
 from .._tensor import Tensor
-from ._coo import SparseTensor, _index_tensor
+from ._coo import SparseTensor, _index_tensor, host_indices
+from ._coo import _flatten as _coo_flatten
+from ._coo import _unflatten as _coo_unflatten
 
 
 class SparseCsrTensor(SparseTensor):
@@ -64,7 +67,7 @@ def from_coo(coo):
         raise RuntimeError(f"to_sparse_csr: expected a 2-d sparse tensor without dense dims, got sparse_dim="
                            f"{coo.sparse_dim()}, dense_dim={coo.dense_dim()}")
     coo = coo.coalesce()
-    rows = np.asarray(coo._idx._value)[0]
+    rows = host_indices(coo)[0]
     crow = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=coo._shape[0]))]).astype(np.int64)
     out = SparseCsrTensor._make(coo._idx, coo._vals, coo._shape, True)
     out._crow = _index_tensor(crow, coo.device)
@@ -88,3 +91,6 @@ def sparse_csr_tensor(crow_indices, col_indices, values, size=None, *, dtype=Non
     coo = sparse_coo_tensor(np.stack([rows, col]), values, size, dtype=dtype, device=device,
                             requires_grad=requires_grad, is_coalesced=True)
     return from_coo(coo)
+
+
+jax.tree_util.register_pytree_node(SparseCsrTensor, _coo_flatten, _coo_unflatten)  # as SparseTensor

@@ -12,7 +12,7 @@ from .. import _device as _dev
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from . import _kernels as K
-from ._coo import SparseTensor, _index_tensor
+from ._coo import SparseTensor, _index_tensor, host_indices
 
 
 def _dense(x):
@@ -184,7 +184,7 @@ def sparse_sum(input, dim=None, dtype=None):
     if len(keep) == sd:
         shape = [s for d, s in enumerate(input._shape) if d not in dims]
         return SparseTensor._make(input._idx, vals, shape, input._coalesced)
-    seg, new_idx = _group(np.asarray(input._idx._value), keep, input._shape)
+    seg, new_idx = _group(host_indices(input), keep, input._shape)
     if not keep:
         return vals.sum(0)
     summed = K.segment_sum(vals, seg, n=new_idx.shape[1])
@@ -203,7 +203,7 @@ def _softmax(input, dim, dtype, log):
     if d >= sd:  # a dense dim: an ordinary softmax over the values
         out = (vals.log_softmax if log else vals.softmax)(d - sd + 1)
     else:
-        seg, groups = _group(np.asarray(src._idx._value), [k for k in range(sd) if k != d], src._shape)
+        seg, groups = _group(host_indices(src), [k for k in range(sd) if k != d], src._shape)
         out = K.segment_softmax(vals, seg, n=max(groups.shape[1], 1), log=log)
     return src._with_values(out, True)
 
@@ -255,8 +255,8 @@ def mul(input, other):
             raise RuntimeError(f"mul: expected 'self' and 'other' to have same size, but self has size "
                                f"{list(a._shape)} while other has size {list(b._shape)}")
         sparse_shape = a._shape[:a.sparse_dim()]
-        ka = np.ravel_multi_index(tuple(np.asarray(a._idx._value)), sparse_shape)
-        kb = np.ravel_multi_index(tuple(np.asarray(b._idx._value)), sparse_shape)
+        ka = np.ravel_multi_index(tuple(host_indices(a)), sparse_shape)
+        kb = np.ravel_multi_index(tuple(host_indices(b)), sparse_shape)
         common, ia, ib = np.intersect1d(ka, kb, assume_unique=True, return_indices=True)
         from .. import _functions as F
         vals = F.index_select(a._vals, 0, _index_tensor(ia, a.device)) * \
@@ -267,6 +267,6 @@ def mul(input, other):
         if tuple(other.shape) != input._shape:
             raise RuntimeError(f"mul(sparse, dense): shapes must match, got {list(input._shape)} and "
                                f"{list(other.shape)}")
-        picked = K.gather(other, np.asarray(input._idx._value))
+        picked = K.gather(other, host_indices(input))
         return input._with_values(input._vals * picked)
     return input._with_values(input._vals * other)
