@@ -20,7 +20,7 @@ import jax
 import numpy as np
 from jax.sharding import Mesh
 
-from .shard import device_mesh as _local_mesh
+from .shard import as_jax_mesh, device_mesh as _local_mesh  # noqa: F401 (as_jax_mesh: re-exported)
 
 __all__ = ["DeviceMesh", "init_device_mesh"]
 
@@ -65,7 +65,7 @@ class DeviceMesh:
 
     @property
     def mesh(self):
-        from .. import tensor
+        from .._functions import tensor
         return tensor(self._ids)
 
     @property
@@ -136,11 +136,6 @@ def init_device_mesh(device_type, mesh_shape, *, mesh_dim_names=None):
         raise RuntimeError(f"init_device_mesh: mesh of shape {list(mesh_shape)} needs {n} {device_type} devices, "
                            f"only {available} available")
     return DeviceMesh(device_type, np.arange(n).reshape(mesh_shape), mesh_dim_names=mesh_dim_names)
-
-
-def as_jax_mesh(mesh):
-    """``mesh`` as a ``jax.sharding.Mesh`` (a DeviceMesh's ``jax_mesh``, or a jax Mesh unchanged)."""
-    return mesh.jax_mesh if isinstance(mesh, DeviceMesh) else mesh
 
 
 class _CallableModule(types.ModuleType):

@@ -23,9 +23,8 @@ from jax.sharding import NamedSharding, PartitionSpec as P
 from .. import _trace_hooks as hooks
 from .._tensor import Tensor
 from ..nn.modules.module import Module
-from ..nn.parallel.data_parallel import _move, _to
-from .device_mesh import as_jax_mesh
-from .shard import device_mesh, dim0_spec, shard
+from ..nn.parallel.data_parallel import _to
+from .shard import as_jax_mesh, device_mesh, dim0_spec, reshard_grad, shard
 
 from .fsdp2 import (CPUOffloadPolicy, FSDPModule, MixedPrecisionPolicy, OffloadPolicy,  # noqa: F401,E402
                           fully_shard)  # torch.distributed.fsdp holds FSDP2 (``fully_shard``) too
@@ -49,10 +48,7 @@ class FullyShardedDataParallel(Module):
     def mesh(self):
         return self._mesh
 
-    @staticmethod
-    def _reshard_grad(p):
-        if p._grad is not None and not isinstance(p._value, jax.core.Tracer):
-            p._grad = Tensor._wrap(_move(p._grad._value, p._value.sharding))
+    _reshard_grad = staticmethod(reshard_grad)
 
     def _scatter(self, x):
         if isinstance(x, Tensor):

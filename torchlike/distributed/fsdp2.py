@@ -70,7 +70,7 @@ def _place_inputs(module, args, kwargs):
     from jax.sharding import NamedSharding, PartitionSpec as P
     from .._tensor import Tensor
     from ..nn.parallel.data_parallel import _to
-    from .device_mesh import as_jax_mesh
+    from .shard import as_jax_mesh
     jmesh = as_jax_mesh(module._fsdp_mesh)
     axis, devices = jmesh.axis_names[0], set(jmesh.devices.flat)
     moved = []
@@ -92,7 +92,7 @@ def _gather_outputs(module, args, kwargs, out):
     import jax
     from .._tensor import Tensor
     from ..nn.parallel.data_parallel import _to
-    from .device_mesh import as_jax_mesh
+    from .shard import as_jax_mesh
     first = jax.sharding.SingleDeviceSharding(as_jax_mesh(module._fsdp_mesh).devices.flat[0])
     return _map(lambda x: _to(x, first) if isinstance(x, Tensor) and not isinstance(x._value, jax.core.Tracer)
                 else x, out)
@@ -109,9 +109,8 @@ def _fsdp_class(cls):
 def fully_shard(module, *, mesh=None, reshard_after_forward=None, shard_placement_fn=None,
                 mp_policy=MixedPrecisionPolicy(), offload_policy=OffloadPolicy(), ignored_params=None):
     """Shard ``module``'s parameters over ``mesh`` (default: all devices of the default accelerator)."""
-    from .device_mesh import DeviceMesh, as_jax_mesh, init_device_mesh
-    from .fsdp import FullyShardedDataParallel
-    from .shard import dim0_spec, shard
+    from .device_mesh import DeviceMesh
+    from .shard import as_jax_mesh, dim0_spec, reshard_grad, shard
     modules = list(module) if isinstance(module, (list, tuple)) else [module]
     if mp_policy != MixedPrecisionPolicy():
         raise NotImplementedError(f"fully_shard: mixed precision policies are not supported ({mp_policy})")
@@ -133,7 +132,7 @@ def fully_shard(module, *, mesh=None, reshard_after_forward=None, shard_placemen
         shard(m, jmesh, lambda name, t, jm: None if id(t) in ignored else pick(name, t, jm))
         for p in m.parameters():
             if p.requires_grad and id(p) not in ignored and not getattr(p, "_fsdp_hooked", False):
-                p.register_post_accumulate_grad_hook(FullyShardedDataParallel._reshard_grad)
+                p.register_post_accumulate_grad_hook(reshard_grad)
                 p._fsdp_hooked = True
         m.__class__ = _fsdp_class(type(m))
         if getattr(m, "_fsdp_mesh", None) is None:

@@ -65,13 +65,24 @@ def _place(t, mesh, spec):
     return jax.device_put(t._value, sharding)
 
 
+def as_jax_mesh(mesh):
+    """``mesh`` as a ``jax.sharding.Mesh`` (a DeviceMesh's ``jax_mesh``, or a jax Mesh unchanged)."""
+    return getattr(mesh, "jax_mesh", mesh)
+
+
+def reshard_grad(p):
+    """Post-accumulate-grad hook of FSDP parameters: the gradient goes back to its parameter's sharding."""
+    from ..nn.parallel.data_parallel import _move
+    if p._grad is not None and not isinstance(p._value, jax.core.Tracer):
+        p._grad = Tensor._wrap(_move(p._grad._value, p._value.sharding))
+
+
 def shard(module_or_tensor, mesh, spec=None):
     """Shard a Tensor (returns a new Tensor on the mesh) or a Module's parameters and buffers (in place).
 
     ``mesh`` is a ``jax.sharding.Mesh`` or a ``torch.distributed.device_mesh.DeviceMesh``.
     """
     from ..nn.modules.module import Module
-    from .device_mesh import as_jax_mesh
     mesh = as_jax_mesh(mesh)
     if isinstance(module_or_tensor, Tensor):
         spec = _as_spec(spec)
