@@ -7,6 +7,7 @@ conversions to Python and numpy, autograd fields, and the in-place/view machiner
 """
 from __future__ import annotations
 
+import math
 import warnings
 import weakref
 
@@ -98,7 +99,7 @@ class Tensor:
         return self._value.ndim
 
     def nelement(self) -> int:
-        return int(np.prod(self._value.shape, dtype=np.int64))
+        return math.prod(self._value.shape)
 
     numel = nelement
 

@@ -96,6 +96,15 @@ def _call_vjp(vjp, cts):
     return vjp(cts)
 
 
+@jax.jit
+def _accumulated(grad, g):
+    return (grad + g).astype(grad.dtype)
+
+
+_INEXACT = frozenset(np.dtype(d) for d in (jnp.float16, jnp.bfloat16, np.float32, np.float64, np.complex64,
+                                           np.complex128))
+
+
 class OpNode(Node):
     """The backward of one registered op application.
 
@@ -210,7 +219,7 @@ class OpNode(Node):
             return apply_backward_recorded(self, grads)
         cts = []
         for g, (shape, dt) in zip(grads, self.out_meta):
-            if g is None or not jnp.issubdtype(dt, jnp.inexact):
+            if g is None or dt not in _INEXACT:
                 cts.append(zeros_cotangent(shape, dt))
             else:
                 cts.append(g if g.dtype == dt else g.astype(dt))
@@ -282,7 +291,7 @@ def accumulate_grad(t, g, create_graph):
         with _grad_mode(True):
             t._grad = t._grad + g
     else:
-        t._grad._write_value((t._grad._value + g._value).astype(t._grad._value.dtype))
+        t._grad._write_value(_accumulated(t._grad._value, g._value))
 
 
 def _grad_mode(flag):
