@@ -269,3 +269,30 @@ def test_dispatch_follows_the_default_dtype_and_grad_mode():
             assert not (w * 2).requires_grad
         w = torchlike.ones(3)
     (torchlike.ones(3, requires_grad=True) * torchlike.tensor([1, 2, 3])).sum().backward()
+
+
+def test_live_programs_are_bounded(monkeypatch):
+    """Past the limit of compiled programs in memory, the next eager op frees them all (JAX's caches) and
+    later ops recompile what they need: results and gradients stay right across releases."""
+    from torchlike import _live_programs as live
+    monkeypatch.setattr(live, "limit", 4)
+    monkeypatch.setattr(live, "compiled", 0)
+    before = live.releases
+    for n in range(1, 9):
+        x = torchlike.arange(float(n)).requires_grad_()
+        y = (x * 3 + 1).sum()
+        y.backward()
+        assert y.item() == 3 * n * (n - 1) / 2 + n and x.grad.tolist() == [3.0] * n
+        assert live.compiled <= live.limit + 8  # one shape's programs at most past the limit
+    assert live.releases > before
+    monkeypatch.setattr(live, "limit", 1)  # traced ops (torchlike.func) wait for an eager op to release
+    for n in (3, 4):
+        x = np.linspace(0.1, 1.0, n)
+        g = torchlike.func.grad(lambda t: (t.sin() * t).sum())(torchlike.tensor(x))
+        np.testing.assert_allclose(g.numpy(), np.cos(x) * x + np.sin(x), rtol=1e-12)
+    monkeypatch.setattr(live, "limit", 0)  # 0: no bound
+    live.over = False
+    start = live.releases
+    for n in range(20, 26):
+        torchlike.ones(n) * 2
+    assert live.releases == start

@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as D
+from .. import _live_programs as _live
 from .. import _trace_hooks as _hooks
 from .._above import above as _above
 from .._tensor import Tensor
@@ -347,6 +348,8 @@ def _apply(op, *args, **statics):
         if op.check is not None:
             op.check(*args)
         raise _translate(op, args, e) from None
+    if _live.over:  # more compiled programs in memory than the bound: free them (see _live_programs)
+        _live.release_if_over(res)
     if _hooks.recorder is not None:
         _hooks.recorder.read(args)
     if not diff_idx:
