@@ -25,6 +25,9 @@ from ._size import Size
 from .autograd import grad_mode
 
 
+_tuple_new = tuple.__new__
+
+
 class Tensor:
     """A torch.Tensor over a JAX array.
 
@@ -83,11 +86,11 @@ class Tensor:
     # ------------------------------------------------------------------ basic properties
     @property
     def shape(self) -> Size:
-        return Size(self._value.shape)
+        return _tuple_new(Size, self._value.shape)  # array shapes are tuples of ints already: no per-dim int()
 
     def size(self, dim=None):
         if dim is None:
-            return Size(self._value.shape)
+            return _tuple_new(Size, self._value.shape)
         return self._value.shape[_wrap_dim(dim, self._value.ndim)]
 
     def dim(self) -> int:

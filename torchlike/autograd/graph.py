@@ -117,7 +117,9 @@ class OpNode(Node):
                  "result_refs")
 
     def __init__(self, op, statics, vjp, saved, diff_idx, edges, out_meta, versions, multi, casts):
-        super().__init__(edges, out_meta)
+        # Node.__init__ inlined: one of these is made per recorded op
+        self.edges, self.out_meta, self.seq = edges, out_meta, next(_seq)
+        self.pre_hooks = self.retained = self.hooks = None
         self.casts = casts
         self.op, self.statics, self.vjp, self.saved = op, statics, vjp, saved
         self.diff_idx, self.versions, self.multi = diff_idx, versions, multi
@@ -254,7 +256,7 @@ class AccumulateGrad(Node):
     __slots__ = ("variable",)
 
     def __init__(self, tensor):
-        super().__init__([], [(tensor.shape, tensor._value.dtype)])
+        super().__init__([], [(tensor._value.shape, tensor._value.dtype)])
         self.variable = tensor
 
     def apply(self, grads, create_graph):
