@@ -50,7 +50,7 @@ def main(steps=10_000):
 
 def shapes(n_shapes, one_op=False):
     from torchlike import _live_programs
-    print(f"{'shapes':>8s} {'rss MiB':>10s} {'programs live':>14s} {'releases':>9s} {'seconds':>8s}")
+    print(f"{'shapes':>8s} {'rss MiB':>10s} {'compiled since release':>23s} {'releases':>9s} {'seconds':>8s}")
     t0 = time.perf_counter()
     marks = {}
     for n in range(1, n_shapes + 1):
@@ -61,7 +61,7 @@ def shapes(n_shapes, one_op=False):
             (x * 2 + 1).sum().backward()
         if n % max(1, n_shapes // 10) == 0:
             marks[n] = rss_mb()
-            print(f"{n:8d} {marks[n]:10.1f} {_live_programs.compiled:14d} {_live_programs.releases:9d} "
+            print(f"{n:8d} {marks[n]:10.1f} {_live_programs.compiled:23d} {_live_programs.releases:9d} "
                   f"{time.perf_counter() - t0:8.0f}", flush=True)
     first, last = min(marks), max(marks)
     print(f"RSS {marks[first]:.0f} MiB after {first} shapes, {marks[last]:.0f} MiB after {last} "
