@@ -73,4 +73,6 @@ def xla_compiles():
             lambda name, secs, **kw: _xla_compiles.append(name)
             if name == "/jax/core/compile/backend_compile_duration" else None)
     del _xla_compiles[:]
+    from torchlike import _live_programs  # no release of the compiled programs mid-test (they would recompile)
+    _live_programs.compiled, _live_programs.over = 0, False
     return _xla_compiles

@@ -110,7 +110,7 @@ def test_per_op_program_cache_is_bounded(monkeypatch):
     x = torchlike.ones(2)
     for k in range(10):
         assert op(x, k=k).tolist() == [k, k]
-    assert len(op._cache) == 4
+    assert len(op._cache) == 4 and len(op._dispatch) == 4
     assert [key[0] for key in op._cache] == [(("k", k),) for k in range(6, 10)]  # the newest kept
 
 
@@ -217,3 +217,82 @@ def test_positions_match_torch_values_grads_and_errors():
                 bad(m)
             msgs.append(str(e.value))
         assert msgs[0] == msgs[1]
+
+
+# ---------------------------------------------------------------- the per-op dispatch table
+def test_dispatch_table_keys_on_dtypes_zero_dim_and_scalar_types():
+    """Repeated calls hit ``op._dispatch``; its key must still tell apart what changes torch's result dtype:
+    each tensor's dtype, which tensors are zero-dim when dtypes differ, and a scalar's Python type."""
+    import torch
+    rng = np.random.default_rng(0)
+    shapes = [(3,), ()]
+    dtypes = ["float32", "float64", "int64", "int32", "bool", "float16"]
+    scalars = [2, 2.5, True]
+    for _ in range(2):  # the second round reads every entry back from the table
+        for da in dtypes:
+            for db in dtypes:
+                for sa in shapes:
+                    for sb in shapes:
+                        a = (rng.standard_normal(sa) * 3).astype(da)
+                        b = (rng.standard_normal(sb) * 3).astype(db)
+                        for m in (torch, torchlike):
+                            x, y = m.tensor(a), m.tensor(b)
+                            r = (x + y, x * y, torch.sin(x) if m is torch else torchlike.sin(x))
+                            if m is torch:
+                                want = [str(t.dtype) for t in r]
+                            else:
+                                assert [str(t.dtype) for t in r] == want, (da, db, sa, sb)
+                for s in scalars:
+                    want = [str(t.dtype) for t in (torch.tensor(a) + s, torch.tensor(a) * s)]
+                    x = torchlike.tensor(a)
+                    assert [str(t.dtype) for t in (x + s, x * s)] == want, (da, s)
+
+
+def test_dispatch_follows_the_default_dtype_and_grad_mode():
+    """An integer tensor's float result follows ``set_default_dtype`` after the op was cached; whether a
+    result records a graph follows grad mode and the inputs' requires_grad on every call."""
+    x = torchlike.tensor([1, 2])
+    assert x.sin().dtype == torchlike.float32
+    old = torchlike.get_default_dtype()
+    torchlike.set_default_dtype(torchlike.float64)
+    try:
+        assert x.sin().dtype == torchlike.float64
+    finally:
+        torchlike.set_default_dtype(old)
+    assert x.sin().dtype == torchlike.float32
+    w = torchlike.ones(3)
+    for _ in range(2):
+        assert not (w * 2).requires_grad
+        w.requires_grad_()
+        assert (w * 2).requires_grad and (w * 2).grad_fn.name() == "MulBackward0"
+        with torchlike.no_grad():
+            assert not (w * 2).requires_grad
+        w = torchlike.ones(3)
+    (torchlike.ones(3, requires_grad=True) * torchlike.tensor([1, 2, 3])).sum().backward()
+
+
+def test_live_programs_are_bounded(monkeypatch):
+    """Past the limit of compiled programs in memory, the next eager op frees them all (JAX's caches) and
+    later ops recompile what they need: results and gradients stay right across releases."""
+    from torchlike import _live_programs as live
+    monkeypatch.setattr(live, "limit", 4)
+    monkeypatch.setattr(live, "compiled", 0)
+    before = live.releases
+    for n in range(1, 9):
+        x = torchlike.arange(float(n)).requires_grad_()
+        y = (x * 3 + 1).sum()
+        y.backward()
+        assert y.item() == 3 * n * (n - 1) / 2 + n and x.grad.tolist() == [3.0] * n
+        assert live.compiled <= live.limit + 8  # one shape's programs at most past the limit
+    assert live.releases > before
+    monkeypatch.setattr(live, "limit", 1)  # traced ops (torchlike.func) wait for an eager op to release
+    for n in (3, 4):
+        x = np.linspace(0.1, 1.0, n)
+        g = torchlike.func.grad(lambda t: (t.sin() * t).sum())(torchlike.tensor(x))
+        np.testing.assert_allclose(g.numpy(), np.cos(x) * x + np.sin(x), rtol=1e-12)
+    monkeypatch.setattr(live, "limit", 0)  # 0: no bound
+    live.over = False
+    start = live.releases
+    for n in range(20, 26):
+        torchlike.ones(n) * 2
+    assert live.releases == start

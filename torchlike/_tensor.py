@@ -7,6 +7,7 @@ conversions to Python and numpy, autograd fields, and the in-place/view machiner
 """
 from __future__ import annotations
 
+import math
 import warnings
 import weakref
 
@@ -22,6 +23,9 @@ from ._above import above
 from ._handles import add_hook, hooks_of
 from ._size import Size
 from .autograd import grad_mode
+
+
+_tuple_new = tuple.__new__
 
 
 class Tensor:
@@ -82,11 +86,11 @@ class Tensor:
     # ------------------------------------------------------------------ basic properties
     @property
     def shape(self) -> Size:
-        return Size(self._value.shape)
+        return _tuple_new(Size, self._value.shape)  # array shapes are tuples of ints already: no per-dim int()
 
     def size(self, dim=None):
         if dim is None:
-            return Size(self._value.shape)
+            return _tuple_new(Size, self._value.shape)
         return self._value.shape[_wrap_dim(dim, self._value.ndim)]
 
     def dim(self) -> int:
@@ -98,7 +102,7 @@ class Tensor:
         return self._value.ndim
 
     def nelement(self) -> int:
-        return int(np.prod(self._value.shape, dtype=np.int64))
+        return math.prod(self._value.shape)
 
     numel = nelement
 

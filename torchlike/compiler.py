@@ -22,6 +22,7 @@ def reset() -> None:
     from .ops.registry import Op
     for op in list(Op.instances):
         op._cache.clear()
+        op._dispatch.clear()
     jax.clear_caches()
 
 

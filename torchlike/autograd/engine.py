@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 
+import jax
 import jax.numpy as jnp
 
 from .. import _profile_record
@@ -25,12 +26,37 @@ def _edge_of(t):
     return None
 
 
+_add_arrays = jax.jit(jnp.add)  # the C++ fast path: ``a + b`` on jax arrays is a slow Python dispatch
+
+
 def _add(a, b):
     if a is None:
         return b
     if b is None:
         return a
-    return a + b
+    if isinstance(a, _Tensor()) or isinstance(b, _Tensor()):  # create_graph: a recorded add
+        return a + b
+    return _add_arrays(a, b)
+
+
+def _Tensor():
+    from .._tensor import Tensor
+    global _Tensor
+    _Tensor = lambda: Tensor  # noqa: E731  (imported once, on first use: _tensor imports autograd)
+    return Tensor
+
+
+_ONES = {}  # (shape, dtype) -> ones: the implicit gradient of a scalar output
+
+
+def _ones(shape, dtype):
+    key = (tuple(shape), dtype)
+    g = _ONES.get(key)
+    if g is None:
+        if len(_ONES) >= 64:
+            _ONES.clear()
+        g = _ONES[key] = jnp.ones(key[0], dtype)
+    return g
 
 
 def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None, allow_unused=False,
@@ -45,7 +71,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         if g is None:
             if t.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = jnp.ones(t.shape, t._value.dtype)
+            g = _ones(t._value.shape, t._value.dtype)
         elif isinstance(g, Tensor):
             if tuple(g.shape) != tuple(t.shape):
                 raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {tuple(g.shape)} "
@@ -151,6 +177,8 @@ def _as_tensors(grads):
 
 
 def _run_pre_hooks(node, grads):
+    if not node.pre_hooks and not node.retained:
+        return grads
     from .._tensor import Tensor
     if node.pre_hooks:
         for nr, hooks in node.pre_hooks.items():

@@ -97,6 +97,15 @@ def _call_vjp(vjp, cts):
     return vjp(cts)
 
 
+@jax.jit
+def _accumulated(grad, g):
+    return (grad + g).astype(grad.dtype)
+
+
+_INEXACT = frozenset(np.dtype(d) for d in (jnp.float16, jnp.bfloat16, np.float32, np.float64, np.complex64,
+                                           np.complex128))
+
+
 class OpNode(Node):
     """The backward of one registered op application.
 
@@ -109,7 +118,9 @@ class OpNode(Node):
                  "result_refs")
 
     def __init__(self, op, statics, vjp, saved, diff_idx, edges, out_meta, versions, multi, casts):
-        super().__init__(edges, out_meta)
+        # Node.__init__ inlined: one of these is made per recorded op
+        self.edges, self.out_meta, self.seq = edges, out_meta, next(_seq)
+        self.pre_hooks = self.retained = self.hooks = None
         self.casts = casts
         self.op, self.statics, self.vjp, self.saved = op, statics, vjp, saved
         self.diff_idx, self.versions, self.multi = diff_idx, versions, multi
@@ -210,7 +221,7 @@ class OpNode(Node):
             return above.apply_backward_recorded(self, grads)
         cts = []
         for g, (shape, dt) in zip(grads, self.out_meta):
-            if g is None or not jnp.issubdtype(dt, jnp.inexact):
+            if g is None or dt not in _INEXACT:
                 cts.append(zeros_cotangent(shape, dt))
             else:
                 cts.append(g if g.dtype == dt else g.astype(dt))
@@ -244,7 +255,7 @@ class AccumulateGrad(Node):
     __slots__ = ("variable",)
 
     def __init__(self, tensor):
-        super().__init__([], [(tensor.shape, tensor._value.dtype)])
+        super().__init__([], [(tensor._value.shape, tensor._value.dtype)])
         self.variable = tensor
 
     def apply(self, grads, create_graph):
@@ -281,7 +292,7 @@ def accumulate_grad(t, g, create_graph):
         with _grad_mode(True):
             t._grad = t._grad + g
     else:
-        t._grad._write_value((t._grad._value + g._value).astype(t._grad._value.dtype))
+        t._grad._write_value(_accumulated(t._grad._value, g._value))
 
 
 def _grad_mode(flag):

@@ -292,7 +292,18 @@ def _scalar_mask(idx):
     return None
 
 
+_INT_LAYOUTS = {}  # ndim -> dynamic_spec's layout of one int index: ('i',) then whole dims
+
+
 def getitem(x, idx):
+    if type(idx) is int:  # x[i], the commonest index: its layout without parsing (bad i: the general path)
+        shape = x._value.shape
+        if shape and -shape[0] <= idx < shape[0]:
+            layout = _INT_LAYOUTS.get(len(shape))
+            if layout is None:
+                layout = _INT_LAYOUTS[len(shape)] = (("i",),) + (("f",),) * (len(shape) - 1)
+            pos = (idx % shape[0],)
+            return _make_view(x, _basic, {"layout": layout, "pos": pos}, apply(_basic, x, layout=layout, pos=pos))
     mask = _scalar_mask(idx)
     if mask is not None:  # as torch: a new leading dim of size 1 (True) or 0 (False)
         from .shape import unsqueeze

@@ -335,12 +335,10 @@ def matmul(input, other, *, out=None):
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):
         raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     _same_dtype("matmul", input, other)
-    a, b = input.shape, other.shape
-    if input.ndim == 0 or other.ndim == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {input.ndim}D and {other.ndim}D")
-    ka = a[-1]
-    kb = b[0] if other.ndim == 1 else b[-2]
-    if ka != kb:
+    a, b = input._value.shape, other._value.shape
+    if not a or not b:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {len(a)}D and {len(b)}D")
+    if a[-1] != (b[0] if len(b) == 1 else b[-2]):
         if input.ndim == 1 and other.ndim == 1:
             raise RuntimeError(f"inconsistent tensor size, expected tensor [{a[0]}] and src [{b[0]}] to have the same "
                                f"number of elements, but got {a[0]} and {b[0]} elements respectively")

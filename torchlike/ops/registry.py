@@ -25,11 +25,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as D
+from .. import _live_programs as _live
 from .. import _strides
 from .. import _trace_hooks as _hooks
 from .._above import above as _above
 from .._tensor import Tensor
-from ..autograd import grad_mode
+from ..autograd.grad_mode import _local as _grad_flags
 from ..autograd.graph import OpNode, get_accumulator, zeros_cotangent
 from ..autograd.graph import saved_tensors_hooks_stack as _saved_hooks
 
@@ -72,7 +73,8 @@ class Op:
         if vjp is not None:
             fwd = _with_custom_vjp(fwd, *vjp)
         self.fwd = fwd
-        self._cache = {}
+        self._cache = {}     # compile key -> jitted program
+        self._dispatch = {}  # argument signature -> (jitted program, casts, diff_idx): see _apply
         self.layout = _strides.layout_rule(name)  # torch's result strides from the inputs' (lazy)
         Op.instances.add(self)
 
@@ -124,7 +126,7 @@ def _promotion(op, args):
     fast = _same_dtype_fast(op, args, n)
     if fast is not None:
         return fast
-    key = [op.promote, n, len(args)]
+    key = [op.promote, n, len(args), D._default[0]]  # the default dtype: "float" promotes ints to it
     for a in args[:n]:
         if isinstance(a, Tensor):
             v = a._value
@@ -138,7 +140,7 @@ def _promotion(op, args):
     if hit is not None:
         return hit
     dims, zeros, scalars = [], [], []
-    for k in key[3:]:
+    for k in key[4:]:
         if k is None:
             continue
         if isinstance(k, tuple):
@@ -151,7 +153,7 @@ def _promotion(op, args):
     else:
         if op.promote == "float" and not (rt.is_floating_point or rt.is_complex):
             rt = D.get_default_dtype()
-        casts = tuple(rt.np if i < n and k is not None else None for i, k in enumerate(key[3:]))
+        casts = tuple(rt.np if i < n and k is not None else None for i, k in enumerate(key[4:]))
         casts = casts + (None,) * (len(args) - len(casts))
         hit = (casts, rt)
     _promo_cache[key] = hit
@@ -305,37 +307,56 @@ def apply(op, *args, **statics):
 
 
 def _apply(op, *args, **statics):
-    casts = None
-    if op.promote != "none":
-        casts, _ = _promotion(op, args)
-        if not any(c is not None for c in casts):
-            casts = None
+    # One pass over the arguments gathers the arrays, a dispatch key (each tensor's dtype, each other
+    # argument's type) and the differentiable positions; the key maps to (jitted program, casts,
+    # differentiable positions) in ``op._dispatch``, so a repeated call does no promotion or key work.
+    record = op.differentiable and _grad_flags.enabled
     arrays = []
-    diff_idx = []
-    record = grad_mode.is_grad_enabled() and op.differentiable
-    for i, a in enumerate(args):
+    sig = []
+    diff = []
+    first = None
+    mixed = False
+    i = 0
+    for a in args:
         if isinstance(a, Tensor):
             v = a._value
+            d = v.dtype
+            if first is None:
+                first = d
+            elif d is not first and d != first:
+                mixed = True
+            if record and (a._requires_grad or a.grad_fn is not None) and d in INEXACT:
+                diff.append(i)
+            sig.append(d)
             arrays.append(v)
-            if record and (a._requires_grad or a.grad_fn is not None) and v.dtype in INEXACT:
-                diff_idx.append(i)
         else:
+            sig.append(type(a))
             arrays.append(a)
-    diff_idx = tuple(diff_idx)
-    if diff_idx and casts is not None:
-        # a cast to a non-float dtype (e.g. comparisons) has no gradient
-        diff_idx = tuple(i for i in diff_idx if casts[i] is None or casts[i] in INEXACT)
+        i += 1
+    if mixed:  # promotion then depends on which tensors are zero-dim
+        sig.append(tuple(a._value.ndim == 0 for a in args if isinstance(a, Tensor)))
     if op.dynamic:
         key_statics, operands = _split_dynamic(op, statics)
-        fn = _jitted(op, key_statics, casts, diff_idx)
     else:
-        fn, operands = _jitted(op, statics, casts, diff_idx), ()
+        key_statics, operands = statics, ()
+    key = (tuple(sig), tuple(diff), tuple(key_statics.items()) if key_statics else (), _hooks.forward_mode,
+           D._default[0])
+    hit = op._dispatch.get(key)
+    if hit is None:
+        hit = _dispatch_entry(op, args, key_statics, key[1])
+        table = op._dispatch
+        if len(table) >= MAX_PROGRAMS:
+            del table[next(iter(table))]
+        table[key] = hit
+    fn, casts, diff_idx = hit
     try:
         res = fn(*arrays, *operands)
     except (TypeError, ValueError) as e:
         if op.check is not None:
             op.check(*args)
         raise _translate(op, args, e) from None
+    if _live.over:  # more compiled programs in memory than the bound: free them (see _live_programs)
+        _live.release_if_over(res)
     if _hooks.recorder is not None:
         _hooks.recorder.read(args)
     if not diff_idx:
@@ -375,6 +396,20 @@ def _apply(op, *args, **statics):
     if _hooks.recorder is not None:
         _hooks.recorder.made(tuple(wrapped))
     return tuple(wrapped) if multi else wrapped[0]
+
+
+def _dispatch_entry(op, args, statics, diff_idx):
+    """(jitted program, promotion casts or None, differentiable positions) for a call of ``op`` on
+    ``args``; ``diff_idx`` lists the float tensors that require grad (a cast to a non-float dtype, as
+    comparisons do, has no gradient)."""
+    casts = None
+    if op.promote != "none":
+        casts, _ = _promotion(op, args)
+        if not any(c is not None for c in casts):
+            casts = None
+    if diff_idx and casts is not None:
+        diff_idx = tuple(i for i in diff_idx if casts[i] is None or casts[i] in INEXACT)
+    return _jitted(op, statics, casts, diff_idx), casts, diff_idx
 
 
 def recompute_vjp(node):
