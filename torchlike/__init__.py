@@ -24,7 +24,7 @@ from .version import __version__  # a str comparing like torch.__version__ (Torc
 from . import version
 
 from . import _dtype
-from ._dtype import (bfloat16, bool, complex64, complex128, dtype, float16, float32, float64, int8, int16, int32,
+from ._dtype import (bfloat16, bool, complex32, complex64, complex128, dtype, float16, float32, float64, int8, int16, int32,
                      int64, uint8, uint16, uint32, uint64, get_default_dtype, set_default_dtype, promote_types,
                      can_cast)
 from ._dtype import ALIASES as _ALIASES
