@@ -95,13 +95,13 @@ nested._dispatch.install(__import__(__name__), nested._dispatch.functional_modul
 
 def __getattr__(name):
     """Lazy submodules ``torch.fx``, ``torch.export``, ``torch.onnx`` (imported on first use),
-    ``torch._assert`` (which traced graphs call) and ``torch.torch`` (the module itself)."""
+    ``torch._assert`` (which traced graphs call), ``torch._assert_async`` and ``torch.torch`` (the module itself)."""
     if name in ("fx", "export", "onnx"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
-    if name == "_assert":
-        from .fx._assert import _assert
-        return _assert
+    if name in ("_assert", "_assert_async"):
+        from .fx import _assert
+        return getattr(_assert, name)
     if name == "torch":  # torch.torch is torch (kornia annotates with it); here, not in the star-importable dict
         import sys
         return sys.modules[__name__]
