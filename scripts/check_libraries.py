@@ -112,6 +112,70 @@ def _torchmetrics_r2(torch, shared):
     return {"r2": metric.compute()}
 
 
+def _torchmetrics_classification_more(torch, shared):
+    from torchmetrics.classification import (BinaryROC, MulticlassAUROC, MulticlassCalibrationError,
+                                             MulticlassCohenKappa, MulticlassMatthewsCorrCoef, MultilabelF1Score,
+                                             MulticlassAveragePrecision, MulticlassStatScores)
+    rng = np.random.default_rng(2)
+    probs = torch.tensor(rng.dirichlet(np.ones(4), 60).astype(np.float32))
+    target = torch.tensor(rng.integers(0, 4, 60))
+    out = {}
+    for name, metric in {"auroc": MulticlassAUROC(num_classes=4), "ece": MulticlassCalibrationError(num_classes=4),
+                         "kappa": MulticlassCohenKappa(num_classes=4), "mcc": MulticlassMatthewsCorrCoef(num_classes=4),
+                         "ap": MulticlassAveragePrecision(num_classes=4),
+                         "stat": MulticlassStatScores(num_classes=4, average=None)}.items():
+        metric.update(probs[:30], target[:30])
+        metric.update(probs[30:], target[30:])
+        out[name] = metric.compute()
+    ml_p = torch.tensor(rng.random((40, 3)).astype(np.float32))
+    ml_t = torch.tensor(rng.integers(0, 2, (40, 3)))
+    out["multilabel_f1"] = MultilabelF1Score(num_labels=3)(ml_p, ml_t)
+    fpr, tpr, thr = BinaryROC()(ml_p[:, 0], ml_t[:, 0])
+    out.update(fpr=fpr, tpr=tpr, thresholds=thr)
+    return out
+
+
+def _torchmetrics_regression_more(torch, shared):
+    from torchmetrics import CatMetric, MeanMetric, RunningMean, SumMetric
+    from torchmetrics.regression import (ConcordanceCorrCoef, CosineSimilarity, ExplainedVariance,
+                                         KendallRankCorrCoef, KLDivergence, MeanAbsolutePercentageError)
+    a, b = _regression_data(torch)
+    out = {}
+    for name, metric in {"explained_variance": ExplainedVariance(), "mape": MeanAbsolutePercentageError(),
+                         "concordance": ConcordanceCorrCoef(), "kendall": KendallRankCorrCoef()}.items():
+        metric.update(a[:20], b[:20])
+        metric.update(a[20:], b[20:])
+        out[name] = metric.compute()
+    out["cosine"] = CosineSimilarity(reduction="mean")(a.view(8, 5), b.view(8, 5))
+    p = torch.softmax(a.view(8, 5), -1)
+    out["kl"] = KLDivergence()(p, torch.softmax(b.view(8, 5), -1))
+    for name, metric in {"mean": MeanMetric(), "sum": SumMetric(), "cat": CatMetric(), "running": RunningMean(window=3)}.items():
+        for chunk in a.split(7):
+            metric.update(chunk)
+        out[name] = metric.compute()
+    return out
+
+
+def _torchmetrics_image(torch, shared):
+    from torchmetrics.image import (PeakSignalNoiseRatio, StructuralSimilarityIndexMeasure, TotalVariation,
+                                    UniversalImageQualityIndex)
+    rng = np.random.default_rng(3)
+    x = torch.tensor(rng.random((4, 3, 24, 24)).astype(np.float32))
+    y = (x + torch.tensor(rng.normal(0, 0.1, (4, 3, 24, 24)).astype(np.float32))).clamp(0, 1)
+    out = {}
+    for name, metric in {"psnr": PeakSignalNoiseRatio(data_range=1.0),
+                         "ssim": StructuralSimilarityIndexMeasure(data_range=1.0), "tv": TotalVariation(),
+                         "uiqi": UniversalImageQualityIndex()}.items():
+        if name == "tv":
+            metric.update(x[:2])
+            metric.update(x[2:])
+        else:
+            metric.update(x[:2], y[:2])
+            metric.update(x[2:], y[2:])
+        out[name] = metric.compute()
+    return out
+
+
 def _image(torch, shape=(2, 3, 32, 32), seed=0):
     x = torch.tensor(np.random.default_rng(seed).random(shape).astype(np.float32))
     x.requires_grad_(True)
@@ -300,7 +364,8 @@ CHECKS = {
     "timm": {"resnet18": _timm("resnet18", 64), "vit_tiny": _timm("vit_tiny_patch16_224", 64, img_size=64),
              "convnext_atto": _timm("convnext_atto", 64)},
     "torchmetrics": {"classification": _torchmetrics_classification, "regression": _torchmetrics_regression,
-                     "r2score": _torchmetrics_r2},
+                     "r2score": _torchmetrics_r2, "classification_more": _torchmetrics_classification_more,
+                     "regression_more": _torchmetrics_regression_more, "image": _torchmetrics_image},
     "kornia": {"filters": _kornia_filters, "color": _kornia_color, "geometry": _kornia_geometry,
                "filters_more": _kornia_filters_more, "enhance": _kornia_enhance, "color_more": _kornia_color_more,
                "geometry_more": _kornia_geometry_more, "geometry_3d": _kornia_geometry_3d,
