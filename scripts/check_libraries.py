@@ -112,6 +112,70 @@ def _torchmetrics_r2(torch, shared):
     return {"r2": metric.compute()}
 
 
+def _torchmetrics_classification_more(torch, shared):
+    from torchmetrics.classification import (BinaryROC, MulticlassAUROC, MulticlassCalibrationError,
+                                             MulticlassCohenKappa, MulticlassMatthewsCorrCoef, MultilabelF1Score,
+                                             MulticlassAveragePrecision, MulticlassStatScores)
+    rng = np.random.default_rng(2)
+    probs = torch.tensor(rng.dirichlet(np.ones(4), 60).astype(np.float32))
+    target = torch.tensor(rng.integers(0, 4, 60))
+    out = {}
+    for name, metric in {"auroc": MulticlassAUROC(num_classes=4), "ece": MulticlassCalibrationError(num_classes=4),
+                         "kappa": MulticlassCohenKappa(num_classes=4), "mcc": MulticlassMatthewsCorrCoef(num_classes=4),
+                         "ap": MulticlassAveragePrecision(num_classes=4),
+                         "stat": MulticlassStatScores(num_classes=4, average=None)}.items():
+        metric.update(probs[:30], target[:30])
+        metric.update(probs[30:], target[30:])
+        out[name] = metric.compute()
+    ml_p = torch.tensor(rng.random((40, 3)).astype(np.float32))
+    ml_t = torch.tensor(rng.integers(0, 2, (40, 3)))
+    out["multilabel_f1"] = MultilabelF1Score(num_labels=3)(ml_p, ml_t)
+    fpr, tpr, thr = BinaryROC()(ml_p[:, 0], ml_t[:, 0])
+    out.update(fpr=fpr, tpr=tpr, thresholds=thr)
+    return out
+
+
+def _torchmetrics_regression_more(torch, shared):
+    from torchmetrics import CatMetric, MeanMetric, RunningMean, SumMetric
+    from torchmetrics.regression import (ConcordanceCorrCoef, CosineSimilarity, ExplainedVariance,
+                                         KendallRankCorrCoef, KLDivergence, MeanAbsolutePercentageError)
+    a, b = _regression_data(torch)
+    out = {}
+    for name, metric in {"explained_variance": ExplainedVariance(), "mape": MeanAbsolutePercentageError(),
+                         "concordance": ConcordanceCorrCoef(), "kendall": KendallRankCorrCoef()}.items():
+        metric.update(a[:20], b[:20])
+        metric.update(a[20:], b[20:])
+        out[name] = metric.compute()
+    out["cosine"] = CosineSimilarity(reduction="mean")(a.view(8, 5), b.view(8, 5))
+    p = torch.softmax(a.view(8, 5), -1)
+    out["kl"] = KLDivergence()(p, torch.softmax(b.view(8, 5), -1))
+    for name, metric in {"mean": MeanMetric(), "sum": SumMetric(), "cat": CatMetric(), "running": RunningMean(window=3)}.items():
+        for chunk in a.split(7):
+            metric.update(chunk)
+        out[name] = metric.compute()
+    return out
+
+
+def _torchmetrics_image(torch, shared):
+    from torchmetrics.image import (PeakSignalNoiseRatio, StructuralSimilarityIndexMeasure, TotalVariation,
+                                    UniversalImageQualityIndex)
+    rng = np.random.default_rng(3)
+    x = torch.tensor(rng.random((4, 3, 24, 24)).astype(np.float32))
+    y = (x + torch.tensor(rng.normal(0, 0.1, (4, 3, 24, 24)).astype(np.float32))).clamp(0, 1)
+    out = {}
+    for name, metric in {"psnr": PeakSignalNoiseRatio(data_range=1.0),
+                         "ssim": StructuralSimilarityIndexMeasure(data_range=1.0), "tv": TotalVariation(),
+                         "uiqi": UniversalImageQualityIndex()}.items():
+        if name == "tv":
+            metric.update(x[:2])
+            metric.update(x[2:])
+        else:
+            metric.update(x[:2], y[:2])
+            metric.update(x[2:], y[2:])
+        out[name] = metric.compute()
+    return out
+
+
 def _image(torch, shape=(2, 3, 32, 32), seed=0):
     x = torch.tensor(np.random.default_rng(seed).random(shape).astype(np.float32))
     x.requires_grad_(True)
@@ -173,6 +237,136 @@ def _gpt2(attn):
         return {"loss": out.loss, "logits": out.logits, "generated": gen, "generated_left_padded": padded,
                 **_grads(model)}
     return check
+
+
+def _kornia_check(outs, *leaves):
+    """Backward of the squared outputs (the float ones) into ``leaves``; outputs and gradients compared."""
+    loss = sum(o.float().square().mean() for o in outs.values() if o.is_floating_point() and o.requires_grad)
+    loss.backward()
+    return {**outs, **{f"grad:{i}": leaf.grad for i, leaf in enumerate(leaves)}}
+
+
+def _kornia_filters_more(torch, shared):
+    import kornia
+    x = _image(torch, seed=3)
+    f = kornia.filters
+    outs = {"unsharp": f.unsharp_mask(x, (3, 3), (1.0, 1.0)), "bilateral": f.bilateral_blur(x, (5, 5), 0.2, (1.5, 1.5)),
+            "spatial_gradient": f.spatial_gradient(x, "diff"), "motion": f.motion_blur(x, 5, 35.0, 0.5),
+            "guided": f.guided_blur(x, x, (5, 5), 0.1), "blur_pool": f.blur_pool2d(x, 3),
+            "max_blur_pool": f.max_blur_pool2d(x, 3), "canny_magnitude": f.canny(x)[0]}
+    return _kornia_check(outs, x)
+
+
+def _kornia_enhance(torch, shared):
+    import kornia
+    x = _image(torch, seed=4)
+    e = kornia.enhance
+    factor = torch.tensor([0.2, 0.6], requires_grad=True)
+    outs = {"brightness": e.adjust_brightness(x, factor), "contrast": e.adjust_contrast(x, factor + 0.5),
+            "saturation": e.adjust_saturation(x, factor * 2), "hue": e.adjust_hue(x, factor - 0.3),
+            "gamma": e.adjust_gamma(x, 2.2, 1.1), "sharpness": e.sharpness(x, 0.7),
+            "normalize": e.normalize(x, torch.tensor([0.5, 0.4, 0.3]), torch.tensor([0.2, 0.25, 0.3])),
+            "solarize": e.solarize(x, 0.6), "equalize": e.equalize(x.detach()),
+            "posterize": e.posterize(x.detach(), 3)}
+    return _kornia_check(outs, x, factor)
+
+
+def _kornia_color_more(torch, shared):
+    import kornia
+    x = _image(torch, seed=5)
+    c = kornia.color
+    outs = {"hls": c.rgb_to_hls(x), "xyz": c.rgb_to_xyz(x), "luv": c.rgb_to_luv(x), "ycbcr": c.rgb_to_ycbcr(x),
+            "hsv_roundtrip": c.hsv_to_rgb(c.rgb_to_hsv(x)), "lab_roundtrip": c.lab_to_rgb(c.rgb_to_lab(x)),
+            "bgr": c.rgb_to_bgr(x), "linear": c.rgb_to_linear_rgb(x), "sepia": c.sepia(x)}
+    return _kornia_check(outs, x)
+
+
+def _kornia_geometry_more(torch, shared):
+    import kornia
+    x = _image(torch, seed=6)
+    t = kornia.geometry.transform
+    src = torch.tensor([[[0.0, 0.0], [31.0, 0.0], [31.0, 31.0], [0.0, 31.0]]]).repeat(2, 1, 1)
+    dst = src + torch.tensor(np.random.default_rng(6).uniform(-3, 3, (2, 4, 2)).astype(np.float32))
+    dst.requires_grad_(True)
+    h = t.get_perspective_transform(src, dst)
+    boxes = torch.tensor([[[2.0, 2.0], [20.0, 2.0], [20.0, 14.0], [2.0, 14.0]]]).repeat(2, 1, 1)
+    grid = kornia.utils.create_meshgrid(32, 32, normalized_coordinates=False)
+    map_x, map_y = grid[..., 0] * 0.9 + 1.0, grid[..., 1] * 1.1 - 1.0
+    outs = {"homography": h, "warp_perspective": t.warp_perspective(x, h, (32, 32)),
+            "crop_and_resize": t.crop_and_resize(x, boxes, (10, 12)), "pyrdown": t.pyrdown(x), "pyrup": t.pyrup(x),
+            "remap": t.remap(x, map_x.expand(2, -1, -1), map_y.expand(2, -1, -1), align_corners=True),
+            "translate": t.translate(x, torch.tensor([[2.0, -3.0], [1.5, 0.5]])),
+            "shear": t.shear(x, torch.tensor([[0.1, 0.0], [0.0, -0.2]])),
+            "scale": t.scale(x, torch.tensor([[1.2, 1.2], [0.8, 0.9]])),
+            "warp_grid_inv": t.invert_affine_transform(t.get_rotation_matrix2d(
+                torch.tensor([[16.0, 16.0], [8.0, 8.0]]), torch.tensor([10.0, 20.0]), torch.ones(2, 2)))}
+    return _kornia_check(outs, x, dst)
+
+
+def _kornia_geometry_3d(torch, shared):
+    import kornia
+    g = kornia.geometry
+    rng = np.random.default_rng(7)
+    aa = torch.tensor(rng.normal(size=(4, 3)).astype(np.float32), requires_grad=True)
+    pts = torch.tensor(rng.normal(size=(4, 5, 3)).astype(np.float32) + [0.0, 0.0, 4.0], dtype=torch.float32)
+    pts.requires_grad_(True)
+    K = torch.tensor([[[50.0, 0.0, 16.0], [0.0, 50.0, 16.0], [0.0, 0.0, 1.0]]]).repeat(4, 1, 1)
+    R = g.conversions.axis_angle_to_rotation_matrix(aa)
+    q = g.conversions.rotation_matrix_to_quaternion(R)
+    depth = torch.tensor(rng.uniform(1, 3, (1, 1, 8, 8)).astype(np.float32), requires_grad=True)
+    so3 = g.liegroup.So3.exp(aa)
+    outs = {"R": R, "quaternion": q, "axis_angle_back": g.conversions.quaternion_to_axis_angle(q),
+            "euler": torch.stack(g.conversions.euler_from_quaternion(q[:, 0], q[:, 1], q[:, 2], q[:, 3]), -1),
+            "project": g.camera.project_points(pts, K[:, None]),
+            "transform": g.linalg.transform_points(g.conversions.convert_affinematrix_to_homography3d(
+                torch.cat([R, torch.ones(4, 3, 1)], -1)), pts),
+            "depth_to_3d": g.depth.depth_to_3d(depth, K[:1]), "so3_log": so3.log(),
+            "so3_matrix": so3.matrix()}
+    return _kornia_check(outs, aa, pts, depth)
+
+
+def _kornia_morphology_losses(torch, shared):
+    import kornia
+    x = _image(torch, seed=8)
+    y = torch.tensor(np.random.default_rng(9).random((2, 3, 32, 32)).astype(np.float32))
+    k = torch.tensor([[0.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 0.0]])
+    m, L = kornia.morphology, kornia.losses
+    logits = torch.tensor(np.random.default_rng(10).normal(size=(2, 4, 8, 8)).astype(np.float32), requires_grad=True)
+    labels = torch.tensor(np.random.default_rng(11).integers(0, 4, (2, 8, 8)))
+    outs = {"dilation": m.dilation(x, k), "erosion": m.erosion(x, k), "opening": m.opening(x, k),
+            "gradient": m.gradient(x, k), "top_hat": m.top_hat(x, k),
+            "ssim": L.ssim_loss(x, y, 5), "psnr": L.psnr_loss(x, y, 1.0), "tv": L.total_variation(x),
+            "focal": L.focal_loss(logits, labels, 0.5, 2.0, "mean"), "dice": L.dice_loss(logits, labels),
+            "charbonnier": L.charbonnier_loss(x, y, "mean")}
+    return _kornia_check(outs, x, logits)
+
+
+def _kornia_augmentation(torch, shared):
+    """Random augmentations after ``manual_seed``: kornia draws its parameters from torch's stream, so the same
+    seed must give the same crops, angles and flips."""
+    import kornia.augmentation as K
+    x = _image(torch, seed=12)
+    torch.manual_seed(0)
+    aug = K.AugmentationSequential(K.RandomHorizontalFlip(p=0.5), K.RandomAffine(20.0, (0.1, 0.1), (0.9, 1.1), p=1.0),
+                                   K.RandomResizedCrop((24, 24), p=1.0), K.ColorJitter(0.2, 0.2, 0.2, 0.05, p=1.0),
+                                   K.Normalize(torch.tensor([0.5] * 3), torch.tensor([0.25] * 3)))
+    out = aug(x)
+    out.square().mean().backward()
+    return {"augmented": out, "grad:x": x.grad, "next_draw": torch.rand(3)}
+
+
+def _gpt2(torch, shared):
+    from transformers import GPT2Config, GPT2LMHeadModel
+    torch.manual_seed(0)
+    cfg = GPT2Config(n_layer=2, n_embd=32, n_head=2, vocab_size=100, n_positions=64, bos_token_id=0,
+                     eos_token_id=1, attn_implementation="eager")
+    model = _same_weights(torch, GPT2LMHeadModel(cfg), shared, "gpt2")
+    ids = torch.tensor(np.random.default_rng(0).integers(2, 100, (2, 12)))
+    out = model(ids, labels=ids)
+    out.loss.backward()
+    model.eval()
+    gen = model.generate(ids[:1, :4], max_new_tokens=8, do_sample=False, pad_token_id=0)
+    return {"loss": out.loss, "logits": out.logits, "generated": gen, **_grads(model)}
 
 
 def _bert_config(**kw):
@@ -266,8 +460,12 @@ CHECKS = {
     "timm": {"resnet18": _timm("resnet18", 64), "vit_tiny": _timm("vit_tiny_patch16_224", 64, img_size=64),
              "convnext_atto": _timm("convnext_atto", 64)},
     "torchmetrics": {"classification": _torchmetrics_classification, "regression": _torchmetrics_regression,
-                     "r2score": _torchmetrics_r2},
-    "kornia": {"filters": _kornia_filters, "color": _kornia_color, "geometry": _kornia_geometry},
+                     "r2score": _torchmetrics_r2, "classification_more": _torchmetrics_classification_more,
+                     "regression_more": _torchmetrics_regression_more, "image": _torchmetrics_image},
+    "kornia": {"filters": _kornia_filters, "color": _kornia_color, "geometry": _kornia_geometry,
+               "filters_more": _kornia_filters_more, "enhance": _kornia_enhance, "color_more": _kornia_color_more,
+               "geometry_more": _kornia_geometry_more, "geometry_3d": _kornia_geometry_3d,
+               "morphology_losses": _kornia_morphology_losses, "augmentation": _kornia_augmentation},
     "transformers": {"gpt2": _gpt2("eager"), "gpt2_sdpa": _gpt2("sdpa"), "bert": _bert("eager"),
                      "bert_sdpa": _bert("sdpa"), "bert_mlm": _bert_mlm, "bert_flex": _bert_flex,
                      "llama_sdpa": _llama("sdpa"), "llama_flex": _llama("flex_attention")},

@@ -306,3 +306,19 @@ def test_graph_is_freed_after_backward():
         del loss
     gc.collect()
     assert sum(r() is not None for r in refs) == 0
+
+
+def test_where_inputs_may_be_modified_in_place_after_it():
+    """torch's WhereBackward saves only the condition: kornia's rgb_to_hls divides ``l`` in place after
+    ``where(l < 1, l, 2 - l)`` read it, and backward works; the gradients equal torch's."""
+    x0 = np.random.default_rng(5).random((2, 3, 4, 4)).astype(np.float32)
+
+    def run(m):
+        x = m.tensor(x0, requires_grad=True)
+        lo, hi = x.min(-3)[0], x.max(-3)[0]
+        light = hi + lo
+        denom = m.where(light < 1.0, light, 2.0 - light)
+        light /= 2
+        (light.sum() + (hi - lo).div(denom + 1e-3).sum()).backward()
+        return x.grad
+    assert_same(run(torchlike), run(torch))

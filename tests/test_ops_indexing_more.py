@@ -286,3 +286,33 @@ def test_zero_dim_boolean_mask_index_as_torch():
             if flag:
                 r[0, 0, 0] = 100.0
                 assert x[0, 0].item() == 0.0
+
+
+def test_zero_dim_boolean_mask_assignment_as_torch():
+    """``x[mask] = v`` with a 0-d mask (torchmetrics' R2Score writes ``raw_scores[cond] = ...`` on a 0-d score):
+    True writes ``v`` broadcast through a leading dim of size 1, False writes nothing; shapes are checked as
+    torch does and gradients flow to ``v``."""
+    def run(m):
+        out = []
+        c, d = m.tensor(True), m.tensor(False)
+        y = m.tensor(3.0)
+        y[c] = m.tensor([0.5])
+        y[d] = m.tensor([7.0])
+        z = m.zeros(2, 3)
+        z[True] = m.ones(3)
+        z[c] = 2.0
+        b = m.zeros(4)
+        b[1:3][c] = m.tensor(9.0)  # through a view
+        v = m.tensor([5.0, 6.0], requires_grad=True)
+        w = m.ones(2) * 1
+        w[c] = v * 2
+        w.sum().backward()
+        out += [y, z, b, w.detach(), v.grad]
+        for bad in (lambda: z.__setitem__(c, m.ones(4)), lambda: y.__setitem__(d, m.ones(2))):
+            with pytest.raises(RuntimeError) as e:
+                bad()
+            out.append(str(e.value))
+        return out
+    ours, ref = run(torchlike), run(torch)
+    assert_same(ours[:5], ref[:5])
+    assert ours[5:] == ref[5:]

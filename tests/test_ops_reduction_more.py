@@ -128,3 +128,20 @@ def test_histc_histogram():
     _both(lambda m, t, e: tuple(m.histogram(t, e)), x, np.array([-2.0, 0.0, 0.5, 3.0], np.float32))
     with pytest.raises(RuntimeError):
         torchlike.histc(torchlike.tensor([1, 2]))
+
+
+def test_numpy_spellings_axis_and_keepdims_as_torch():
+    """torch's argument parser takes numpy's ``axis=``/``keepdims=`` for ``dim=``/``keepdim=`` (torchmetrics'
+    KLDivergence calls ``p.sum(axis=-1, keepdim=True)``); giving both spellings is a TypeError in both."""
+    x0 = np.arange(12, dtype=np.float32).reshape(3, 4) / 7
+
+    def run(m):
+        x = m.tensor(x0)
+        return [x.sum(axis=-1, keepdim=True), m.sum(x, axis=0), x.mean(axis=1, keepdims=True), x.amax(axis=0),
+                x.softmax(axis=1), x.argmax(axis=1), m.cat([x, x], axis=0), x.std(axis=1), m.logsumexp(x, axis=1),
+                x.max(axis=1).values, x.cumsum(axis=0)]
+    ours, ref = run(torchlike), run(torch)
+    assert_same(ours, ref, rtol=1e-6, atol=1e-6)
+    for m in (torch, torchlike):
+        with pytest.raises(TypeError):
+            m.tensor(x0).sum(dim=0, axis=1)

@@ -207,3 +207,32 @@ def test_pytree_flattens_like_torch_utils_pytree():
     assert ours.tree_map(lambda x: x + 1, Box(1)).v == 2
     with pytest.raises(ValueError, match="already registered"):
         ours.register_pytree_node(Box, lambda b: ([], None), lambda vs, c: Box(None))
+
+
+def test_assert_async_and_is_inference_as_torch():
+    """kornia's checks call ``torch._assert_async`` and its augmentations ``Tensor.is_inference()``."""
+    import torch
+
+    def asserts(m):
+        out = []
+        for args in [(m.tensor(0),), (m.tensor(0), "my msg"), (m.tensor([1, 1]),), (m.tensor(2.0),), (m.tensor([]),),
+                     (m.tensor(True),), (m.tensor([False]), "m")]:
+            try:
+                out.append(m._assert_async(*args))
+            except RuntimeError as e:
+                out.append(str(e))
+        return out
+
+    def inference(m):
+        n = m.ones(3)
+        with m.inference_mode():
+            a, b, v = m.ones(2), n + 1, n[:2]
+            with m.inference_mode(False):
+                c = m.ones(1)
+
+        @m.inference_mode()
+        def f(x):
+            return x * 2
+        return [t.is_inference() for t in (a, b, v, c, n, a + 1, a[:1], a.view(2), a.clone(), f(n), m.zeros(1))]
+    assert asserts(torchlike) == asserts(torch)
+    assert inference(torchlike) == inference(torch)

@@ -26,7 +26,7 @@ from .version import __version__  # a str comparing like torch.__version__ (Torc
 from . import version
 
 from . import _dtype
-from ._dtype import (bfloat16, bool, complex64, complex128, dtype, float16, float32, float64, int8, int16, int32,
+from ._dtype import (bfloat16, bool, complex32, complex64, complex128, dtype, float16, float32, float64, int8, int16, int32,
                      int64, uint8, uint16, uint32, uint64, get_default_dtype, set_default_dtype, promote_types,
                      can_cast)
 from ._dtype import ALIASES as _ALIASES
@@ -93,12 +93,13 @@ nested._dispatch.install(__import__(__name__), nested._dispatch.functional_modul
 _LAZY = ("distributions", "distributed", "fx", "export", "onnx", "testing", "func", "hub", "jit", "futures",
          "profiler", "_dynamo", "_inductor", "_logging", "_C", "compiler", "library", "masked", "signal",
          "functional")
-_lazy_getattr = _lazy.lazy_submodules(__name__, _LAZY, {"_assert": ("fx._assert", "_assert")})
+_lazy_getattr = _lazy.lazy_submodules(__name__, _LAZY, {"_assert": ("fx._assert", "_assert"),
+                                                                 "_assert_async": ("fx._assert", "_assert_async")})
 
 
 def __getattr__(name):
-    """The lazy packages above (imported on first use, then stored here), ``torch._assert`` (which
-    traced graphs call) and ``torch.torch`` (the module itself)."""
+    """The lazy packages above (imported on first use, then stored here), ``torch._assert`` and
+    ``torch._assert_async`` (which traced graphs call) and ``torch.torch`` (the module itself)."""
     if name == "torch":  # torch.torch is torch (kornia annotates with it); here, not in the star-importable dict
         import sys
         return sys.modules[__name__]

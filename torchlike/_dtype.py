@@ -35,7 +35,7 @@ class dtype:
         return (_lookup, (self.name,))
 
     def to_real(self):
-        return {"complex64": float32, "complex128": float64}.get(self.name, self)
+        return {"complex32": float16, "complex64": float32, "complex128": float64}.get(self.name, self)
 
     def to_complex(self):
         return {"float64": complex128, "float16": complex64}.get(self.name, complex64 if self.is_floating_point else self)
@@ -61,6 +61,27 @@ float64 = dtype("float64", np.float64, 12)
 complex64 = dtype("complex64", np.complex64, 21)
 complex128 = dtype("complex128", np.complex128, 22)
 
+
+
+class _ComplexHalf(dtype):
+    """torch.complex32 (``torch.chalf``): a dtype that can be named, compared, promoted and given to
+    ``finfo`` (libraries such as kornia list it among the dtypes they accept). JAX has no 32-bit complex
+    type, so no torchlike tensor can hold it: creating or casting a tensor to it (anything that needs its
+    array dtype) raises TypeError."""
+    __slots__ = ()
+
+    def __init__(self):
+        self.name, self.itemsize, self._rank = "complex32", 4, 20
+        self.is_floating_point, self.is_complex, self.is_signed = False, True, True
+
+    @property
+    def np(self):
+        raise TypeError("torch.complex32 (ComplexHalf) tensors are not supported by torchlike: JAX has no 32-bit "
+                        "complex dtype. Use torch.complex64.")
+
+
+complex32 = _ComplexHalf()
+
 ALL = (bool, uint8, int8, int16, uint16, int32, uint32, int64, uint64,
        float16, bfloat16, float32, float64, complex64, complex128)
 # 8-bit floats (ml_dtypes' types, which JAX computes with); torch promotes them with nothing else
@@ -70,12 +91,13 @@ float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz, float8_e8m0fnu = F
 ALL = ALL + FLOAT8
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NP = {d.np: d for d in ALL}
-_BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64,
+_BY_NAME["complex32"] = complex32  # not in ALL/_BY_NP: it has no array dtype
+_BY_NAME.update(chalf=complex32, half=float16, float=float32, double=float64, short=int16, int=int32, long=int64,
                 cfloat=complex64, cdouble=complex128)
 
 # name -> dtype for the module-level aliases re-exported by torchlike/__init__.py
 ALIASES = {"half": float16, "float": float32, "double": float64, "short": int16, "int": int32,
-           "long": int64, "cfloat": complex64, "cdouble": complex128, "chalf": complex64}
+           "long": int64, "cfloat": complex64, "cdouble": complex128, "chalf": complex32}
 
 _default = [float32]
 
@@ -143,6 +165,8 @@ def promote_types(a: dtype, b: dtype) -> dtype:
         hi, lo = (a, b) if ca > cb else (b, a)
         if category(hi) == 3 and lo is float64:
             return complex128
+        if hi is complex32 and lo in (float32, bfloat16):  # torch widens ComplexHalf to fit the real part
+            return complex64
         return hi
     if ca == 2 and {a, b} == {float16, bfloat16}:
         return float32

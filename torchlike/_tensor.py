@@ -77,7 +77,15 @@ class Tensor:
         t._version_box = [0]
         if requires_grad:
             t._requires_grad = True
+        if _INFERENCE_SCOPES[0]:  # some thread is inside inference_mode(): tensors made there are inference tensors
+            from .autograd.grad_mode import is_inference_mode_enabled
+            if is_inference_mode_enabled():
+                t._inference = True
         return t
+
+    def is_inference(self) -> bool:
+        """torch's inference tensors: those created inside ``inference_mode()``; a view answers as its base."""
+        return self.__dict__.get("_inference", False)
 
     def _copy_state_from(self, other):
         self._value, self._version_box = other._value, other._version_box
@@ -535,6 +543,9 @@ def _wrap_dim(dim, ndim):
 # op is None for detach() and "data" for .data (no autograd link). Views share the root's version
 # counter; writing into a view scatters into the root, and every live view is re-derived.
 
+_INFERENCE_SCOPES = [0]  # inference_mode(True) blocks open in any thread (kept by autograd.grad_mode)
+
+
 def _make_view(base, op, statics, result):
     if op is None or op == "data":
         _strides.set_strides(result, base.__dict__.get("_strides"), base.storage_offset())
@@ -544,6 +555,10 @@ def _make_view(base, op, statics, result):
         if strides is None:  # no view of that shape exists (reshape/flatten): the result is a copy, as in torch
             return result
         _strides.set_strides(result, strides, offset)
+    if base.__dict__.get("_inference") or result.__dict__.get("_inference"):  # a view is what its base is
+        result.__dict__.pop("_inference", None)
+        if base.__dict__.get("_inference"):
+            result._inference = True
     root, chain = (base._view if base._view is not None else (base, ()))
     result._view = (root, chain + ((op, tuple(sorted(statics.items()))),))
     result._version_box = root._version_box

@@ -88,6 +88,9 @@ def public(fn=None, *, name=None, function=True, method=False, inplace=False, to
                                 special=special)
     name = name or fn.__name__
     aliases = tuple(aliases)
+    fn = _numpy_compatible(fn)
+    if method is not True and method:
+        method = _numpy_compatible(method)
     m = None if not method else fn if method is True else method
     ip = None
     if inplace:  # from the method, or from the function when torch has x.op_() but no x.op()
@@ -114,6 +117,34 @@ def public(fn=None, *, name=None, function=True, method=False, inplace=False, to
                 _claim(n, fn, _IN[ns], f"torch.{ns}.")
     DECLS.append(Decl(name, fn, function, m, ip, tip, aliases, prop, spaces))
     return fn
+
+
+_NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
+
+
+def _numpy_compatible(fn):
+    """torch's argument parser also takes numpy's spellings ``axis=`` for ``dim=`` and ``keepdims=`` for
+    ``keepdim=`` (torchmetrics calls ``p.sum(axis=-1)``): ops with those parameters accept them too."""
+    import functools
+    import inspect
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return fn
+    names = {k: v for k, v in _NUMPY_NAMES.items() if v in params and k not in params}
+    if not names or getattr(fn, "_numpy_names", False):
+        return fn
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        if kwargs and ("axis" in kwargs or "keepdims" in kwargs):  # cheap test first: this runs per call
+            for k in names.keys() & kwargs.keys():
+                if names[k] in kwargs:
+                    raise TypeError(f"{fn.__name__}() got multiple values for argument '{names[k]}'")
+                kwargs[names[k]] = kwargs.pop(k)
+        return fn(*args, **kwargs)
+    op._numpy_names = True
+    return op
 
 
 def _claim(name, fn, table=_FUNCTIONS, prefix="torch."):

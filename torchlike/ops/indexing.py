@@ -332,6 +332,11 @@ def setitem(x, idx, value):
         value = tensor(value, dtype=x.dtype)
     if isinstance(value, Tensor) and value.dtype is not x.dtype:
         value = value.to(x.dtype)
+    mask = _scalar_mask(idx)
+    if mask is not None:  # as torch: x[True] = v writes through a leading dim of size 1, x[False] = v nothing
+        from .shape import unsqueeze
+        setitem(unsqueeze(x, 0), slice(0, 1 if mask else 0), value)
+        return
     if isinstance(idx, Tensor) and idx.dtype is D.bool and tuple(idx.shape) == tuple(x.shape) and (
             not isinstance(value, Tensor) or value.ndim == 0):
         new = apply(_mask_put, x, value, idx)

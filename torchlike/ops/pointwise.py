@@ -306,7 +306,9 @@ def clamp_max(input, max):
     return clamp(input, max=max)
 
 
-_where_vals = Op("where", lambda x, y, c: jnp.where(c, x, y), promote="same", n_promote=2)
+# saves=False: the backward reads only the condition, so (as in torch) x and y may be modified in place
+# after the where (kornia's rgb_to_hls divides its lightness in place after a where read it)
+_where_vals = Op("where", lambda x, y, c: jnp.where(c, x, y), promote="same", n_promote=2, saves=False)
 
 
 def _where_method(self, condition, other):

@@ -57,13 +57,14 @@ _formats = _Formats()
 
 def add_safe_globals(safe_globals):
     """torch.serialization.add_safe_globals: allow these callables/classes under weights_only=True."""
+    from .pickling import torch_global_name
     for g in safe_globals:
         if isinstance(g, tuple):
             g, name = g
         else:
-            name = f"{g.__module__}.{g.__qualname__}"
-            if name.startswith("torchlike."):  # saved files name torchlike's classes as torch's
-                name = "torch." + name[len("torchlike."):]
+            # a torchlike class is allowed under the name torch (and torchlike's save) pickle it as
+            home = torch_global_name(g)
+            name = f"{home[0]}.{home[1]}" if home else f"{g.__module__}.{g.__qualname__}"
         _user_safe_globals[name] = g
 
 
@@ -405,11 +406,13 @@ class _RestrictedUnpickler(pickle._Unpickler):
     def load_build(self):
         from .._tensor import Tensor
         inst = self.stack[-2]  # stack: ..., inst, state
-        user_type = type(inst) in _user_safe_globals.values()  # instances of allow-listed classes, as torch
-        if isinstance(inst, type) or not (user_type or isinstance(inst, (Tensor, collections.OrderedDict,
-                                                                         collections.Counter, dict, list, set))):
-            raise pickle.UnpicklingError(f"Unsupported operand for BUILD: {type(inst).__name__} objects cannot "
-                                         f"have their state set")
+        plain = isinstance(inst, (Tensor, collections.OrderedDict, collections.Counter, dict, list, set))
+        # as torch's weights-only unpickler: objects of exactly an allow-listed type may have their state set
+        # (a pickled nn.Module under ``safe_globals``); classes and other objects may not
+        allowed = any(type(inst) is g for g in _user_safe_globals.values())
+        if isinstance(inst, type) or not (plain or allowed):
+            raise pickle.UnpicklingError(f"Can only build Tensor, Parameter, OrderedDict or types allowlisted via "
+                                         f"`add_safe_globals`, but got {type(inst)}")
         super().load_build()
 
     dispatch[pickle.BUILD[0]] = load_build
@@ -430,10 +433,11 @@ def _make_unpickler(data, loader, weights_only):
             if full in _user_safe_globals:
                 return _user_safe_globals[full]
             if weights_only:
+                shown = full[len("builtins."):] if full.startswith("builtins.") else full  # torch's spelling
                 raise pickle.UnpicklingError(
-                    f"Unsupported global: GLOBAL {full} was not an allowed global by default. Please use "
-                    f"`torch.serialization.add_safe_globals([{name}])` or the "
-                    f"`torch.serialization.safe_globals([{name}])` context manager to allowlist this global "
+                    f"Unsupported global: GLOBAL {shown} was not an allowed global by default. Please use "
+                    f"`torch.serialization.add_safe_globals([{shown}])` or the "
+                    f"`torch.serialization.safe_globals([{shown}])` context manager to allowlist this global "
                     f"if you trust this class/function.")
             if module.startswith(("torch.", "torchvision")) or module == "torch":
                 return _resolve_torchlike(module, name)

@@ -150,6 +150,44 @@ def torch_module_name(module: str) -> str:
     return module
 
 
+# torchlike objects defined in another file than torch's: the module torch pickles them under, so
+# that files load in torch and torch's allow-lists (``safe_globals``) name them the same way
+_TORCH_HOMES = {
+    "torch.nn.modules.batchnorm": ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm"),
+    "torch.nn.modules.instancenorm": ("InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"),
+    "torch.nn.modules.sparse": ("Embedding", "EmbeddingBag"),
+    "torch.nn.modules.channelshuffle": ("ChannelShuffle",),
+    "torch.nn.modules.activation": ("MultiheadAttention",),
+    "torch.optim.adamw": ("AdamW",),
+}
+_HOME_OF = {name: module for module, names in _TORCH_HOMES.items() for name in names}
+_PRIVATE_PACKAGES = {"torch.nn._functional": "torch.nn.functional"}  # torchlike's split of one torch module
+
+
+def torch_global_name(obj):
+    """``(module, qualname)`` torch uses for a torchlike class or function (``torch.nn.modules.sparse``,
+    ``Embedding``), or ``None`` for objects that are not torchlike's."""
+    module = getattr(obj, "__module__", None) or ""
+    if module != "torchlike" and not module.startswith("torchlike."):
+        return None
+    qual = getattr(obj, "__qualname__", None) or obj.__name__
+    module = torch_module_name(module)
+    if qual in _HOME_OF and module.startswith(("torch.nn.modules.", "torch.optim.")):
+        return _HOME_OF[qual], qual
+    for private, public in _PRIVATE_PACKAGES.items():
+        if module == private or module.startswith(private + "."):
+            module = public
+            break
+    if "<locals>" in qual and module.startswith("torch."):  # made by a factory (F.l1_loss): the name its public module binds it to
+        import importlib
+        try:
+            home = importlib.import_module("torchlike" + module[len("torch"):])
+        except ImportError:
+            return module, qual
+        qual = next((k for k, v in vars(home).items() if v is obj), qual)
+    return module, qual
+
+
 class TorchPickler(pickle._Pickler):
     """Protocol-2 pickler emitting torch's globals and persistent-id storage records."""
 
@@ -209,10 +247,9 @@ class TorchPickler(pickle._Pickler):
         super().save(obj, save_persistent_id)
 
     def save_global(self, obj, name=None):
-        module = getattr(obj, "__module__", None) or ""
-        if module == "torchlike" or module.startswith("torchlike."):
-            qual = name or getattr(obj, "__qualname__", obj.__name__)
-            return self.save(TorchGlobal(torch_module_name(module), qual))
+        home = torch_global_name(obj)
+        if home is not None:
+            return self.save(TorchGlobal(home[0], name or home[1]))
         return super().save_global(obj, name)
 
     dispatch = dict(pickle._Pickler.dispatch)
