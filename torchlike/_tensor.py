@@ -77,7 +77,7 @@ class Tensor:
         t._version_box = [0]
         if requires_grad:
             t._requires_grad = True
-        if _INFERENCE_SCOPES[0]:  # some thread is inside inference_mode(): tensors made there are inference tensors
+        if grad_mode.INFERENCE_SCOPES[0]:  # some thread is inside inference_mode(): tensors made there are inference tensors
             from .autograd.grad_mode import is_inference_mode_enabled
             if is_inference_mode_enabled():
                 t._inference = True
@@ -543,7 +543,6 @@ def _wrap_dim(dim, ndim):
 # op is None for detach() and "data" for .data (no autograd link). Views share the root's version
 # counter; writing into a view scatters into the root, and every live view is re-derived.
 
-_INFERENCE_SCOPES = [0]  # inference_mode(True) blocks open in any thread (kept by autograd.grad_mode)
 
 
 def _make_view(base, op, statics, result):

@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import threading
 
+INFERENCE_SCOPES = [0]  # inference_mode(True) blocks open in any thread: tensors made then are inference tensors
+
 class _Flags(threading.local):
     # class-level defaults: every thread starts with grad on, and reading a flag never raises
     # (``getattr(local, name, default)`` on an unset attribute costs ~1 us per op)
@@ -116,14 +118,12 @@ class inference_mode(_Mode):
         return is_grad_enabled() and not self.mode
 
     def __enter__(self):
-        from .._tensor import _INFERENCE_SCOPES
         self._prev_inf = is_inference_mode_enabled()
         _local.inference = self.mode
-        _INFERENCE_SCOPES[0] += 1  # tensors made while it is on are inference tensors (Tensor.is_inference)
+        INFERENCE_SCOPES[0] += 1  # tensors made while it is on are inference tensors (Tensor.is_inference)
         return super().__enter__()
 
     def __exit__(self, *exc):
-        from .._tensor import _INFERENCE_SCOPES
         _local.inference = self._prev_inf
-        _INFERENCE_SCOPES[0] -= 1
+        INFERENCE_SCOPES[0] -= 1
         return super().__exit__(*exc)
