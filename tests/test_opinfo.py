@@ -22,7 +22,7 @@ integer types, bool), every error input, and gradgrad (``supports_gradgrad``).
 ``tests/data/opinfo_expected_failures.tsv`` lists the known failures (op, variant, check, dtype, reason).
 The list may only shrink: a check fails when it fails and is not listed, and when it is listed and
 passes (drop the stale row). ``python tests/test_opinfo.py`` prints the counts (pass / mismatch / error
-/ missing, forward and gradient) over OpInfos with at least one real dtype;
+/ missing, forward, gradient, out=, in-place and error inputs) over OpInfos with at least one real dtype;
 ``python tests/test_opinfo.py --write`` rewrites the list, keeping the reasons of rows still failing.
 """
 from __future__ import annotations
@@ -698,10 +698,11 @@ def main(argv):
             for k, (st, msg) in all_results[-1][1].items():
                 if st != "pass":
                     print(op_id(op), k, st, msg[:300])
-    counts = {"forward": {}, "gradient": {}}
+    counts = {"forward": {}, "gradient": {}, "out": {}, "inplace": {}, "error": {}}
     order = ["missing", "error", "mismatch", "pass"]
     for op, res in all_results:
-        for kind, checks in (("forward", ("forward",)), ("gradient", ("grad",))):
+        for kind, checks in (("forward", ("forward",)), ("gradient", ("grad",)), ("out", ("out",)),
+                             ("inplace", ("inplace",)), ("error", ("error",))):
             sts = [st for (c, _), (st, _) in res.items() if c in checks]
             if not sts:
                 continue

@@ -33,7 +33,7 @@ def _entr(x):
 
 # torch's derivative -(1 + log x): NaN for x < 0 and inf at 0, which JAX's derived one would hide
 entr = unary("special_entr", _entr, vjp=(lambda x: (_entr(x), x), lambda x, g: (g * -(1 + jnp.log(x)),)))
-zeta = binary("special_zeta", jsp.zeta, promote="float")
+zeta = binary("special_zeta", jsp.zeta, promote="float", args="either", arg_names=("input", "other"))
 gammainc = binary("special_gammainc", jsp.gammainc, promote="float")
 gammaincc = binary("special_gammaincc", jsp.gammaincc, promote="float")
 

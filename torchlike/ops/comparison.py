@@ -7,6 +7,7 @@ from .._tensor import Tensor, _type_name
 from .declare import public
 from .pointwise import _check_broadcast
 from .registry import Op, apply
+from .signature import binary_args
 
 
 def _isclose(a, b, rtol, atol, equal_nan):
@@ -24,6 +25,8 @@ _isclose_op = Op("isclose", _isclose, differentiable=False)
 @public(method=True)
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|input - other| <= atol + rtol * |other| elementwise (inputs must share a dtype, as in torch)."""
+    if input.__class__ is not Tensor or other.__class__ is not Tensor:
+        binary_args("isclose", "tensors", input, other)
     if isinstance(other, Tensor) and other.dtype is not input.dtype:
         raise RuntimeError(f"{_type_name(input.dtype)} did not match {_type_name(other.dtype)}")
     if rtol < 0:

@@ -240,12 +240,17 @@ _min_all = Op("min", lambda x: jnp.min(x))
 def _extremum(name, input, dim, keepdim, out, pairwise, all_op, dim_op):
     """max/min: of all elements; along ``dim`` as (values, indices); or elementwise with a tensor
     (``pairwise`` names the ``ops.pointwise`` function)."""
+    if not isinstance(input, Tensor) or isinstance(dim, (float, complex)):
+        from .signature import invalid_combination
+        raise invalid_combination(name, (input,) if dim is None else (input, dim),
+                                  ("Tensor input, *, Tensor out = None", "Tensor input, Tensor other, *, Tensor out = None",
+                                   "Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None"))
     if isinstance(dim, Tensor):
         from . import pointwise
-        return getattr(pointwise, pairwise)(input, dim)
+        return write_out(getattr(pointwise, pairwise)(input, dim), out)
     if dim is None:
         _check_nonempty(input, name)
-        return apply(all_op, input)
+        return write_out(apply(all_op, input), out)
     _check_nonempty(input, name, dim)
     d = _wrap_dim(dim, input.ndim) if input.ndim else (_wrap_dim(dim, 1) and None)  # 0-dim: dim in [-1, 0]
     v, i = apply(dim_op, input, dim=d, keepdim=keepdim)
