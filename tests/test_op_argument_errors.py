@@ -92,3 +92,77 @@ def test_python_level_dunders_unbound_as_torch(dunder):
     ref = getattr(torch.Tensor, dunder)(2, torch.tensor([1, 2, 3]))
     ours = getattr(torchlike.Tensor, dunder)(2, torchlike.tensor([1, 2, 3]))
     np.testing.assert_array_equal(ours.numpy(), ref.numpy())
+
+
+def _f32(*shape):
+    return np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape) / 7 + 0.5
+
+
+# (id, call(lib)) for bad inputs: torchlike must raise torch's exception type, sharing a key word
+_BAD = [
+    ("fft_0dim", lambda L: L.fft.fft(L.tensor(1.0))),
+    ("rfft2_0dim", lambda L: L.fft.rfft2(L.tensor(1.0), dim=(0,))),
+    ("irfft_0dim", lambda L: L.fft.irfft(L.tensor(1.0))),
+    ("avg_pool2d_negative_pad", lambda L: L.nn.functional.avg_pool2d(L.tensor(_f32(1, 4, 4)), 2, padding=-1)),
+    ("max_pool1d_negative_pad", lambda L: L.nn.functional.max_pool1d(L.tensor(_f32(1, 1, 8)), 2, padding=-1)),
+    ("adaptive_avg_pool2d_1dim_short", lambda L: L.nn.functional.adaptive_avg_pool2d(L.tensor(_f32(2, 2)), (2, 2))),
+    ("adaptive_avg_pool2d_negative", lambda L: L.nn.functional.adaptive_avg_pool2d(L.tensor(_f32(1, 1, 2, 2)), (-1, 1))),
+    ("adaptive_max_pool2d_negative", lambda L: L.nn.functional.adaptive_max_pool2d(L.tensor(_f32(1, 1, 2, 2)), (-1, 1))),
+    ("amax_empty_no_dim", lambda L: L.amax(L.ones(5, 0, 5))),
+    ("amax_empty_dim", lambda L: L.amax(L.ones(5, 0, 5), 1)),
+    ("aminmax_empty", lambda L: L.aminmax(L.ones(5, 0, 5))),
+    ("amin_65_dims", lambda L: L.amin(L.ones([1] * 65), -1)),
+    ("eye_negative", lambda L: L.eye(-1)),
+    ("eye_negative_m", lambda L: L.eye(2, -3)),
+    ("narrow_0dim", lambda L: L.narrow(L.tensor(1.0), 0, 0, 1)),
+    ("narrow_copy_dim", lambda L: L.narrow_copy(L.ones(2, 3), 2, 0, 1)),
+    ("hstack_empty", lambda L: L.hstack([])),
+    ("movedim_lengths", lambda L: L.movedim(L.ones(2, 3, 4), (0, 1), (2,))),
+    ("movedim_repeated", lambda L: L.movedim(L.ones(2, 3, 4), (0, 0), (1, 2))),
+    ("diff_negative", lambda L: L.diff(L.ones(3), -1)),
+    ("gradient_spacing_length", lambda L: L.gradient(L.ones(3, 3), spacing=[0.1], dim=(1, 0))),
+    ("gradient_spacing_no_dim", lambda L: L.gradient(L.ones(3, 3), spacing=[0.1])),
+    ("gradient_repeated_dim", lambda L: L.gradient(L.ones(3, 3), spacing=0.1, dim=(1, 1))),
+    ("cov_fweights_2d", lambda L: L.cov(L.ones(5), fweights=L.ones(5, 5, dtype=L.int64))),
+    ("multinomial_int", lambda L: L.multinomial(L.ones(1, 2, dtype=L.int64), 2)),
+    ("masked_fill_complex", lambda L: L.ones(2).masked_fill(L.tensor(False), 1j)),
+    ("cauchy_sigma", lambda L: L.ones(3).cauchy_(0, 0)),
+    ("empty_permuted_len", lambda L: L.empty_permuted((2,), (0, 1))),
+    ("empty_permuted_dup", lambda L: L.empty_permuted((2, 3), (0, 0))),
+    ("linspace_float_steps", lambda L: L.linspace(0, 3, 1.0)),
+    ("linspace_1d_start", lambda L: L.linspace(L.ones(2), L.ones(2), 1)),
+    ("kthvalue_k", lambda L: L.kthvalue(L.ones(2, 2), 3, 0)),
+    ("hsplit_str", lambda L: L.hsplit(L.ones(5, 5), "abc")),
+    ("embedding_weight_1d", lambda L: L.nn.functional.embedding(L.tensor([0, 1]), L.ones(3))),
+    ("prelu_weight_2d", lambda L: L.nn.functional.prelu(L.ones(2, 8, 3), L.ones(2, 4))),
+    ("rrelu_bounds", lambda L: L.nn.functional.rrelu(L.ones(3), 0.3, 0.1)),
+    ("triplet_margin", lambda L: L.nn.functional.triplet_margin_loss(L.ones(3, 4), L.ones(3, 4), L.ones(3, 4), margin=-1.0)),
+    ("multi_margin_empty", lambda L: L.nn.functional.multi_margin_loss(L.ones(5, 0), L.zeros(5, dtype=L.int64))),
+    ("layer_norm_empty_shape", lambda L: L.nn.functional.layer_norm(L.ones(1, 2, 3), ())),
+    ("rms_norm_empty_shape", lambda L: L.nn.functional.rms_norm(L.ones(1, 2, 3), ())),
+    ("layer_norm_bias_shape", lambda L: L.nn.functional.layer_norm(L.ones(1, 2, 3), (3,), None, L.ones(2))),
+    ("conv1d_negative_stride", lambda L: L.nn.functional.conv1d(L.ones(1, 1, 4), L.ones(1, 2, 2), stride=-1)),
+    ("gather_out_dtype", lambda L: L.gather(L.ones(2, 2), 1, L.zeros(2, 2, dtype=L.int64),
+                                            out=L.zeros(2, 2, dtype=L.float64))),
+    ("complex_dtypes", lambda L: L.complex(L.ones(2), L.ones(2, dtype=L.float64))),
+    ("complex_int", lambda L: L.complex(L.ones(2), L.ones(2, dtype=L.int32))),
+    ("complex_out", lambda L: L.complex(L.ones(2), L.ones(2), out=L.zeros(2, dtype=L.complex128))),
+    ("linear_cross_entropy_weight_1d", lambda L: L.nn.functional.linear_cross_entropy(
+        L.ones(2, 3), L.ones(2), L.zeros(2, dtype=L.int64))),
+]
+
+
+@pytest.mark.parametrize("call", [c for _, c in _BAD], ids=[i for i, _ in _BAD])
+def test_bad_input_raises_as_torch(call):
+    import re
+    try:
+        call(torch)
+    except Exception as e:  # noqa: BLE001
+        ref = e
+    else:
+        pytest.skip("torch accepts it in this version")
+    with pytest.raises(Exception) as info:
+        call(torchlike)
+    assert type(info.value) is type(ref), f"torch {type(ref).__name__}: {ref}; torchlike {info.type.__name__}: {info.value}"
+    words = {w.lower() for w in re.findall(r"[A-Za-z_]{4,}", str(ref))}
+    assert words & {w.lower() for w in re.findall(r"[A-Za-z_]{4,}", str(info.value))}, (str(ref), str(info.value))

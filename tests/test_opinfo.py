@@ -232,7 +232,9 @@ def convert(obj, requires_grad=None):
     """A torch value (tensor, dtype, device, ... inside lists/tuples/dicts) as torchlike's, through numpy."""
     if isinstance(obj, torch.Tensor):
         t = obj.detach()
-        if t.dtype == torch.bfloat16:
+        if t.dim() > 32:  # numpy arrays have at most 64 dims (error inputs pass 65): flat, then reshaped
+            out = convert(t.reshape(-1), False).reshape(tuple(t.shape))
+        elif t.dtype == torch.bfloat16:
             out = torchlike.tensor(t.float().numpy()).to(torchlike.bfloat16)
         else:
             out = torchlike.tensor(t.resolve_conj().resolve_neg().numpy().copy())  # a copy: torch may mutate t later

@@ -18,6 +18,7 @@ from .. import _dtype as D
 from .._above import above as _above
 from .._tensor import Tensor, _chain_fn, _make_view, _wrap_dim
 from .declare import public
+from .signature import c_type_name
 from .out import write_out
 from .registry import Op, apply, join_chain, split_chain
 
@@ -401,6 +402,10 @@ def masked_fill(input, mask, value):
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value.ndim} dimension(s).")
+    if not input.dtype.is_complex:  # torch converts the value to input's type, refusing to drop an imaginary part
+        v = value.item() if isinstance(value, Tensor) and value.dtype.is_complex else value
+        if isinstance(v, complex) and v.imag != 0:
+            raise RuntimeError(f"value cannot be converted to type {c_type_name(input.dtype)} without overflow")
     return apply(_masked_fill, input, mask, value)
 
 
@@ -412,6 +417,9 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     if index.dtype not in (D.int64, D.int32):  # torch 2.13 takes int32 indices too
         raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     d = _wrap_dim(dim, input.ndim)
+    if out is not None and out.dtype is not input.dtype:  # gather's out must match exactly (no cast)
+        raise RuntimeError(f"Expected out tensor to have dtype {c_type_name(input.dtype)}, but got "
+                           f"{c_type_name(out.dtype)} instead")
     if index.ndim != input.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     x = input

@@ -190,6 +190,9 @@ def tensor_split(input, indices_or_sections, dim=0):
 
 
 def _split_dim(name, input, sections, d, need):
+    if not isinstance(sections, (int, list, tuple, Tensor)):
+        from .signature import invalid_combination
+        raise invalid_combination(name, (input, sections), ("Tensor input, int sections", "Tensor input, tuple of ints indices"))
     if input.ndim < need:
         raise RuntimeError(f"torch.{name} requires a tensor with at least {need} dimension, but got a tensor with "
                            f"{input.ndim} dimensions!")

@@ -275,18 +275,40 @@ _amax = Op("amax", lambda x, dims, keepdim: jnp.max(x, axis=dims, keepdims=keepd
 _amin = Op("amin", lambda x, dims, keepdim: jnp.min(x, axis=dims, keepdims=keepdim))
 
 
+def _extreme_dims(name, input, dim):
+    """The axes of amax/amin/aminmax, with torch's errors: its reductions take at most 64 dims (a 65-dim
+    tensor reduced over all of them is a 0-dim result, which torch allows), and have no identity for an
+    empty reduction."""
+    axes = _axes(dims_of(dim, input.ndim), input.ndim)
+    if input.ndim > 64 and (axes is None or len(axes) < input.ndim):
+        raise RuntimeError("only tensors with up to 64 dims are supported")
+    if input.numel() == 0:
+        if dim is None or dim == ():
+            if name == "aminmax":
+                raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation "
+                                   "has no identity.")
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        for d in (axes or ()):
+            if input.shape[d] == 0:
+                raise IndexError(f"{name}{'' if name == 'aminmax' else '()'}: Expected reduction dim {d} to have "
+                                 "non-zero size.")
+    return axes
+
+
 @public(method=True)
 def amax(input, dim=(), keepdim=False, *, out=None):
-    return write_out(apply(_amax, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim), out)
+    return write_out(apply(_amax, input, dims=_extreme_dims("amax", input, dim), keepdim=keepdim), out)
 
 
 @public(method=True)
 def amin(input, dim=(), keepdim=False, *, out=None):
-    return write_out(apply(_amin, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim), out)
+    return write_out(apply(_amin, input, dims=_extreme_dims("amin", input, dim), keepdim=keepdim), out)
 
 
 @public(method=True)
 def aminmax(input, *, dim=None, keepdim=False):
+    _extreme_dims("aminmax", input, dim)
     return return_types.aminmax(amin(input, () if dim is None else dim, keepdim),
                                 amax(input, () if dim is None else dim, keepdim))
 

@@ -330,19 +330,27 @@ def stack(tensors, dim=0, *, out=None):
     return write_out(apply(_stack, *tensors, dim=dim % n), out)
 
 
+def _nonempty(tensors, name):
+    if len(tensors) == 0:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+
+
 @public
 def hstack(tensors):
+    _nonempty(tensors, "hstack")
     tensors = [atleast_1d(t) for t in tensors]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 @public(aliases=('row_stack',))
 def vstack(tensors):
+    _nonempty(tensors, "vstack")
     return cat([atleast_2d(t) for t in tensors], 0)
 
 
 @public
 def dstack(tensors):
+    _nonempty(tensors, "dstack")
     return cat([atleast_3d(t) for t in tensors], 2)
 
 
@@ -391,6 +399,8 @@ _narrow = Op("narrow", lambda x, dim, start, length: jax.lax.dynamic_slice_in_di
 
 @public(method=True)
 def narrow(input, dim, start, length):
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, input.ndim)
     size = input.shape[d]
     if isinstance(start, Tensor):
@@ -495,6 +505,12 @@ def movedim(input, source, destination):
     src = (source,) if isinstance(source, int) else tuple(source)
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
     n = input.ndim
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should contain "
+                           f"the same number of dims as destination ({list(dst)} dims)")
+    for what, dims in (("source", src), ("destination", dst)):
+        if len({_wrap_dim(s, n) for s in dims}) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{what}` ({list(dims)})")
     src = [_wrap_dim(s, n) for s in src]
     dst = [_wrap_dim(s, n) for s in dst]
     order = [i for i in range(n) if i not in src]

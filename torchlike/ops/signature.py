@@ -66,3 +66,13 @@ def check_kind(kind):
     if kind is not None and kind not in _KINDS:
         raise ValueError(f"args= must be one of {_KINDS}, not {kind!r}")
     return kind
+
+
+_C_TYPES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def c_type_name(dtype):
+    """The C++ name torch's kernels print for a dtype ("float", "long int", "c10::complex<double>")."""
+    return _C_TYPES.get(dtype.name if hasattr(dtype, "name") else str(dtype), str(dtype))

@@ -50,6 +50,10 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     if input.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                            f"{input.ndim} dimensions")
+    for name, w in (("fweights", fweights), ("aweights", aweights)):
+        if w is not None and w.ndim > 1:
+            raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got {name} with "
+                               f"{w.ndim} dimensions")
     return apply(_cov, input, fweights, aweights, correction=int(correction))
 
 
@@ -183,8 +187,10 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """(values, indices) of the k-th smallest element along ``dim`` (1-based k; NaN counts as largest)."""
     d = _wrap_dim(dim, input.ndim)
     size = input.shape[d] if input.ndim else 1
+    if size == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= size:
-        raise IndexError(f"kthvalue(): selected number k out of range for dimension {d}")
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     v, i = apply(_kth_op, input, k=int(k), dim=d, keepdim=bool(keepdim))
     return write_out(return_types.kthvalue(v, i), out)
 

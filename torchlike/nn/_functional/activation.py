@@ -95,6 +95,8 @@ _prelu_op = Op("prelu", _prelu, backward_name="PreluKernelBackward0")
 
 def prelu(input, weight):
     """PReLU: ``max(0,x) + weight * min(0,x)``, weight per channel (dim 1) or shared."""
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
     if weight.numel() != 1:
         if input.ndim == 0:
             raise RuntimeError("Not allow zero-dim input tensor.")
@@ -107,6 +109,8 @@ def prelu(input, weight):
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomized leaky ReLU: slopes drawn from U(lower, upper) in training, their mean otherwise."""
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
     from ... import random as _random

@@ -231,11 +231,11 @@ def convolution(input, weight, bias, nd, stride=1, padding=0, dilation=1, groups
     groups = int(groups)
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
+    if any(s <= 0 for s in (stride if isinstance(stride, (list, tuple)) else (stride,))):
+        raise RuntimeError("non-positive stride is not supported")  # torch checks it before the shapes
     unbatched = _check_input(input, weight, bias, nd, name, transposed, groups)
     stride = _tup(stride, nd, "stride")
     dilation = _tup(dilation, nd, "dilation")
-    if any(s <= 0 for s in stride):
-        raise RuntimeError("non-positive stride is not supported")
     k = tuple(weight.shape[2:])
     pads = _padding_pairs(padding, nd, k, dilation, stride, name)
     spatial = tuple(input.shape[-nd:])

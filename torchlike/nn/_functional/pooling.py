@@ -55,6 +55,8 @@ def _pool_args(input, nd, kernel_size, stride, padding, dilation, ceil_mode, nam
         raise RuntimeError(f"{name}: stride must be greater than zero, but got {_sizes(s)}")
     if any(e <= 0 for e in d):
         raise RuntimeError(f"{name}: dilation must be greater than zero, but got {_sizes(d)}")
+    if any(e < 0 for e in p):
+        raise RuntimeError(f"pad must be non-negative, but got pad: {min(p)}")
     for kk, pp, dd in zip(k, p, d):
         if pp > (dd * (kk - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pp}, "
@@ -375,13 +377,23 @@ _adaptive_max_op = Op("adaptive_max_pool", _adaptive_max_fwd, backward_name="Ada
 def _adaptive_args(input, nd, output_size, name):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if nd > 1 and isinstance(output_size, (list, tuple)) and input.dim() <= len(output_size):
+        # torch's Python wrapper fills None entries from the input's trailing sizes, and checks first
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got {_sizes(input.shape)}")
     if isinstance(output_size, (list, tuple)) and len(output_size) != nd:
-        raise RuntimeError(f"{name}: output_size must be {nd}")
+        raise RuntimeError(f"{name}(): internal error: output_size.size() must be {nd}" if "max" in name else
+                           f"{name}: output_size must be {nd}")
     osz = output_size if isinstance(output_size, (list, tuple)) else (output_size,) * nd
     spatial = tuple(input.shape[-nd:])
     out = tuple(int(n if o is None else o) for o, n in zip(osz, spatial))
+    if any(o < 0 for o in out):
+        if name.startswith("adaptive_avg"):  # the 1-d pool runs as 2-d in torch, and says so
+            raise RuntimeError(f"adaptive_avg_pool{max(nd, 2)}d: elements of output_size must be greater than "
+                               f"or equal to 0 but received {{{', '.join(map(str, ((1,) if nd == 1 else ()) + out))}}}")
+        shape = list(input.shape[:-nd]) + list(out)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: {shape}")
     for i, n in enumerate(input.shape[:-nd]):
         if n == 0 and not (i == 0 and input.dim() == nd + 2):
             raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but "
