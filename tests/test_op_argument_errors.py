@@ -166,3 +166,66 @@ def test_bad_input_raises_as_torch(call):
     assert type(info.value) is type(ref), f"torch {type(ref).__name__}: {ref}; torchlike {info.type.__name__}: {info.value}"
     words = {w.lower() for w in re.findall(r"[A-Za-z_]{4,}", str(ref))}
     assert words & {w.lower() for w in re.findall(r"[A-Za-z_]{4,}", str(info.value))}, (str(ref), str(info.value))
+
+
+# ---------------------------------------------------------------- out= and in-place variants
+
+_OUT = [
+    ("argmax", lambda L, x, out: L.argmax(x, 1, out=out), "int64"),
+    ("argmin", lambda L, x, out: L.argmin(x, out=out), "int64"),
+    ("nansum", lambda L, x, out: L.nansum(x, 0, out=out), "float32"),
+    ("nanmean", lambda L, x, out: L.nanmean(x, out=out), "float32"),
+    ("clamp_min", lambda L, x, out: L.clamp_min(x, 0.3, out=out), "float32"),
+    ("clamp_max", lambda L, x, out: L.clamp_max(x, 0.3, out=out), "float32"),
+    ("diff", lambda L, x, out: L.diff(x, dim=0, out=out), "float32"),
+    ("hstack", lambda L, x, out: L.hstack([x, x], out=out), "float32"),
+    ("vstack", lambda L, x, out: L.vstack([x, x], out=out), "float32"),
+    ("dstack", lambda L, x, out: L.dstack([x, x], out=out), "float32"),
+    ("column_stack", lambda L, x, out: L.column_stack([x, x], out=out), "float32"),
+    ("isin", lambda L, x, out: L.isin(x, x[0], out=out), "bool"),
+    ("softmax", lambda L, x, out: L.softmax(x, 1, out=out), "float32"),
+    ("log_softmax", lambda L, x, out: L.log_softmax(x, 0, out=out), "float32"),
+    ("gelu", lambda L, x, out: L._C._nn.gelu(x, out=out) if L is torch else L.nn.functional.gelu(x, out=out), "float32"),
+    ("softplus", lambda L, x, out: L._C._nn.softplus(x, out=out) if L is torch else L.nn.functional.softplus(x, out=out), "float32"),
+    ("logsigmoid", lambda L, x, out: L._C._nn.log_sigmoid(x, out=out) if L is torch else L.nn.functional.logsigmoid(x, out=out), "float32"),
+    ("hardshrink", lambda L, x, out: L.hardshrink(x, 0.4, out=out) if L is torch else L.nn.functional.hardshrink(x, 0.4, out=out), "float32"),
+    ("linear", lambda L, x, out: L._C._nn.linear(x, x, out=out) if L is torch else L.nn.functional.linear(x, x, out=out), "float32"),
+    ("avg_pool2d", lambda L, x, out: (L._C._nn if L is torch else L.nn.functional).avg_pool2d(x[None], 2, out=out), "float32"),
+    ("slice_scatter", lambda L, x, out: L.slice_scatter(x, x[:1], 0, 0, 1, out=out), "float32"),
+    ("conj_physical", lambda L, x, out: L.conj_physical(x, out=out), "float32"),
+    ("norm_nuc", lambda L, x, out: L.norm(x, "nuc", out=out), "float32"),
+    ("nonzero", lambda L, x, out: L.nonzero(x > 0.5, out=out), "int64"),
+    ("index_select_0dim", lambda L, x, out: L.index_select(x[0, 0], 0, L.tensor([0]), out=out), "float32"),
+]
+
+
+@pytest.mark.parametrize("call,dtype", [(c, d) for _, c, d in _OUT], ids=[i for i, _, _ in _OUT])
+def test_out_variants(call, dtype):
+    a = np.array([[0.1, 0.9, 0.4], [0.7, 0.2, 0.6], [0.3, 0.8, 0.5]], np.float32)
+    results = []
+    for L in (torch, torchlike):
+        out = L.empty(0, dtype=getattr(L, dtype))  # empty: resized without a warning
+        res = call(L, L.tensor(a), out)
+        assert res is out and out.dtype == getattr(L, dtype)
+        results.append((out.numpy(), call(L, L.tensor(a), None).numpy()))
+    np.testing.assert_allclose(results[1][0], results[1][1], rtol=1e-6, atol=1e-6)  # out= equals the result
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-6, atol=1e-6)  # and torch's
+
+
+def test_out_resize_warns_and_bad_cast_raises():
+    for L in (torch, torchlike):
+        with pytest.warns(UserWarning, match="was resized"):
+            out = L.zeros(2)
+            L.add(L.ones(3), 1, out=out)
+        assert tuple(out.shape) == (3,)
+        with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+            L.add(L.ones(3), 1.5, out=L.zeros(3, dtype=L.int64))
+
+
+def test_float_power_in_place_needs_a_double_base():
+    for L in (torch, torchlike):
+        with pytest.raises(RuntimeError, match="float_power_ has dtype Float"):
+            L.ones(3).float_power_(2)
+        x = L.tensor([1.0, 2.0, 3.0], dtype=L.float64)
+        x.float_power_(2)
+        np.testing.assert_array_equal(x.numpy(), [1.0, 4.0, 9.0])

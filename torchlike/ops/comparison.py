@@ -6,6 +6,7 @@ import jax.numpy as jnp
 from .._tensor import Tensor, _type_name
 from .declare import public
 from .pointwise import _check_broadcast
+from .out import write_out
 from .registry import Op, apply
 from .signature import binary_args
 
@@ -55,9 +56,9 @@ _isin_op = Op("isin", lambda e, t, invert: jnp.isin(e, t, invert=invert), promot
 
 
 @public
-def isin(elements, test_elements, *, assume_unique=False, invert=False):
+def isin(elements, test_elements, *, assume_unique=False, invert=False, out=None):
     """Whether each element of ``elements`` occurs in ``test_elements`` (either may be a scalar)."""
     if not isinstance(test_elements, Tensor):
         from .creation import tensor
         test_elements = tensor(test_elements)
-    return apply(_isin_op, elements, test_elements.reshape(-1), invert=bool(invert))
+    return write_out(apply(_isin_op, elements, test_elements.reshape(-1), invert=bool(invert)), out)

@@ -32,7 +32,10 @@ def conj(input):
     return apply(_conj_op, input) if input.dtype.is_complex else input
 
 
-conj_physical = public(conj, name="conj_physical", method=True, inplace=True, torch_inplace=True)  # a copy here too
+@public(method=True, inplace=True, torch_inplace=True)
+def conj_physical(input, *, out=None):
+    """The conjugate as a new tensor (conj here too: torchlike has no lazy conjugate bit)."""
+    return write_out(conj(input), out)
 
 
 @public(method=True)

@@ -454,6 +454,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
 @public
 def bernoulli(input, p=None, *, generator=None, out=None):
     """Draw 0/1 with probability ``input`` (or ``p``), in input's dtype."""
+    if out is not None:
+        from .signature import check_out_overlap
+        check_out_overlap(out, input)
     probs = np.asarray(input._value) if p is None else np.full(input.shape, p, np.float64)
     if np.any((probs < 0) | (probs > 1)):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")

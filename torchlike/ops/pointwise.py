@@ -212,7 +212,18 @@ def pow(input, exponent, *, out=None):
     return write_out(apply(_pow_op, input, exponent), out)
 
 
-float_power = binary("float_power", lambda a, b: jnp.power(a.astype(jnp.float64), b.astype(jnp.float64)), promote="none", args="either", arg_names=("input", "exponent"), method=True, inplace=True)
+float_power = binary("float_power", lambda a, b: jnp.power(a.astype(jnp.float64), b.astype(jnp.float64)), promote="none", args="either", arg_names=("input", "exponent"))
+
+
+def _float_power_(input, exponent):
+    """x.float_power_(e): torch computes in double and refuses a base of any other dtype (no downcast)."""
+    if input.dtype is not D.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype {_tn(input.dtype)} but the operation's "
+                           f"result requires dtype Double")
+    return input._assign(float_power(input, exponent))
+
+
+public(float_power, method=True, inplace=_float_power_)
 
 
 def _neg(x):
@@ -306,17 +317,17 @@ def clamp(input, min=None, max=None, *, out=None):
 
 
 @public(method=True, inplace=True, torch_inplace=True)
-def clamp_min(input, min):
+def clamp_min(input, min, *, out=None):
     if input.__class__ is not Tensor:
         binary_args("clamp_min", "other", input, min, ("input", "min"))
-    return clamp(input, min=min)
+    return clamp(input, min=min, out=out)
 
 
 @public(method=True, inplace=True, torch_inplace=True)
-def clamp_max(input, max):
+def clamp_max(input, max, *, out=None):
     if input.__class__ is not Tensor:
         binary_args("clamp_max", "other", input, max, ("input", "max"))
-    return clamp(input, max=max)
+    return clamp(input, max=max, out=out)
 
 
 _where_vals = Op("where", lambda x, y, c: jnp.where(c, x, y), promote="same", n_promote=2)

@@ -137,8 +137,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 
 @public(method=True)
-def nansum(input, dim=None, keepdim=False, *, dtype=None):
-    return sum(_nan_to(input, 0), dim, keepdim, dtype=dtype)
+def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    return write_out(sum(_nan_to(input, 0), dim, keepdim, dtype=dtype), out)
 
 
 _nan_to_op = Op("nan_to_zero", lambda x, v: jnp.where(jnp.isnan(x), jnp.asarray(v, x.dtype), x))
@@ -167,9 +167,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 
 @public(method=True)
-def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     notnan = ~input.isnan()
-    return nansum(input, dim, keepdim, dtype=dtype) / notnan.sum(dim, keepdim)
+    return write_out(nansum(input, dim, keepdim, dtype=dtype) / notnan.sum(dim, keepdim), out)
 
 
 def _prod(x, dims, keepdim, dtype):
@@ -307,10 +307,10 @@ def amin(input, dim=(), keepdim=False, *, out=None):
 
 
 @public(method=True)
-def aminmax(input, *, dim=None, keepdim=False):
+def aminmax(input, *, dim=None, keepdim=False, out=None):
     _extreme_dims("aminmax", input, dim)
-    return return_types.aminmax(amin(input, () if dim is None else dim, keepdim),
-                                amax(input, () if dim is None else dim, keepdim))
+    return write_out(return_types.aminmax(amin(input, () if dim is None else dim, keepdim),
+                                          amax(input, () if dim is None else dim, keepdim)), out)
 
 
 def _arg(x, dim, keepdim, f):
@@ -333,20 +333,20 @@ def _no_bool(name, input):
 
 
 @public(method=True)
-def argmax(input, dim=None, keepdim=False):
+def argmax(input, dim=None, keepdim=False, *, out=None):
     """Index of the first maximal value (NaN counts as maximal), as int64."""
     _no_bool("argmax", input)
     _check_nonempty(input, "argmax", dim)
-    return apply(_argmax, input, dim=None if dim is None or input.ndim == 0 else _wrap_dim(dim, input.ndim),
-                 keepdim=keepdim)
+    return write_out(apply(_argmax, input, dim=None if dim is None or input.ndim == 0 else _wrap_dim(dim, input.ndim),
+                           keepdim=keepdim), out)
 
 
 @public(method=True)
-def argmin(input, dim=None, keepdim=False):
+def argmin(input, dim=None, keepdim=False, *, out=None):
     _no_bool("argmin", input)
     _check_nonempty(input, "argmin", dim)
-    return apply(_argmin, input, dim=None if dim is None or input.ndim == 0 else _wrap_dim(dim, input.ndim),
-                 keepdim=keepdim)
+    return write_out(apply(_argmin, input, dim=None if dim is None or input.ndim == 0 else _wrap_dim(dim, input.ndim),
+                           keepdim=keepdim), out)
 
 
 def _var(x, dims, correction, keepdim):
@@ -460,7 +460,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     the nuclear norm of a matrix."""
     if p == "nuc":
         from .linalg_norms import matrix_norm
-        return matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim)
+        return write_out(matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim), out)
     if p == "fro" or p is None:
         p = 2
     return write_out(vector_norm(input, p, dim, keepdim, dtype=dtype), out)

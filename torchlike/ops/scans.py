@@ -112,7 +112,7 @@ _diff_op = Op("diff", lambda x, n, dim: _diff(x, n, dim))
 
 
 @public(method=True)
-def diff(input, n=1, dim=-1, prepend=None, append=None):
+def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
     """n-th forward difference along ``dim`` (bool inputs use xor), after concatenating prepend/append."""
     if input.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
@@ -132,7 +132,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         parts.append(extra)
     x = cat(parts, d) if len(parts) > 1 else input
     n = min(n, x.shape[d])
-    return apply(_diff_op, x, n=int(n), dim=d)
+    return write_out(apply(_diff_op, x, n=int(n), dim=d), out)
 
 
 @public(aliases=('trapz',))

@@ -293,8 +293,11 @@ _stack = Op("stack", lambda *xs, dim: jnp.stack(xs, axis=dim), promote="same", s
 def cat(tensors, dim=0, *, out=None):
     """Concatenate along ``dim``; 1-d empty tensors are skipped, as in torch."""
     tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    if not tensors:  # torch's Python binding raises ValueError here
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    if out is not None:
+        from .signature import check_out_overlap
+        check_out_overlap(out, *tensors)
     for t in tensors:
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {tensors.index(t)} in argument 0, but got {type(t).__name__}")
@@ -336,27 +339,27 @@ def _nonempty(tensors, name):
 
 
 @public
-def hstack(tensors):
+def hstack(tensors, *, out=None):
     _nonempty(tensors, "hstack")
     tensors = [atleast_1d(t) for t in tensors]
-    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+    return write_out(cat(tensors, 0 if tensors[0].ndim == 1 else 1), out)
 
 
 @public(aliases=('row_stack',))
-def vstack(tensors):
+def vstack(tensors, *, out=None):
     _nonempty(tensors, "vstack")
-    return cat([atleast_2d(t) for t in tensors], 0)
+    return write_out(cat([atleast_2d(t) for t in tensors], 0), out)
 
 
 @public
-def dstack(tensors):
+def dstack(tensors, *, out=None):
     _nonempty(tensors, "dstack")
-    return cat([atleast_3d(t) for t in tensors], 2)
+    return write_out(cat([atleast_3d(t) for t in tensors], 2), out)
 
 
 @public
-def column_stack(tensors):
-    return hstack([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors])
+def column_stack(tensors, *, out=None):
+    return hstack([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors], out=out)
 
 
 @public

@@ -76,3 +76,26 @@ _C_TYPES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bf
 def c_type_name(dtype):
     """The C++ name torch's kernels print for a dtype ("float", "long int", "c10::complex<double>")."""
     return _C_TYPES.get(dtype.name if hasattr(dtype, "name") else str(dtype), str(dtype))
+
+
+def _root(t):
+    return t._view[0] if t._view is not None else t
+
+
+def check_out_overlap(out, *inputs):
+    """torch's memory-overlap checks for an ``out=`` that index/selection kernels write element by element
+    (take, index_select, masked_select, kthvalue, cat, bernoulli): ``out`` may not hold one memory location
+    twice (an expanded tensor), nor share memory with an input."""
+    from .._tensor import Tensor
+    for o in out if isinstance(out, (tuple, list)) else (out,):
+        if not isinstance(o, Tensor):
+            continue
+        if o.__dict__.get("_strides") is not None and any(st == 0 and n > 1 for st, n in zip(o.stride(), o.shape)):
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                               "single memory location. Please clone() the tensor before performing the operation.")
+        root = _root(o)
+        for t in inputs:
+            if isinstance(t, Tensor) and _root(t) is root:
+                raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to "
+                                   "tensor refer to a single memory location. Please clone() the tensor before "
+                                   "performing the operation.")

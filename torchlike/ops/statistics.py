@@ -185,6 +185,9 @@ _kth_op = Op("kthvalue", lambda x, k, dim, keepdim: (x, jnp.zeros((), jnp.int64)
 @public(method=True)
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """(values, indices) of the k-th smallest element along ``dim`` (1-based k; NaN counts as largest)."""
+    if out is not None:
+        from .signature import check_out_overlap
+        check_out_overlap(out, input)
     d = _wrap_dim(dim, input.ndim)
     size = input.shape[d] if input.ndim else 1
     if size == 0:

@@ -80,7 +80,15 @@ _as_strided = Op("as_strided", lambda x, size, stride, offset:
                  x.reshape(-1)[_strided_index(size, stride, offset)])
 
 
-@public(method=True)
+def _as_strided_(input, size, stride, storage_offset=None):
+    """``x.as_strided_(...)``: ``x`` takes the strided window's shape, values and strides (as torch's
+    in-place view ops do)."""
+    from .shape import _view_in_place
+    _view_in_place(lambda: as_strided, "as_strided_")(input, size, stride, storage_offset)
+    return _strides.set_strides(input, tuple(stride), storage_offset or 0)
+
+
+@public(method=True, inplace=_as_strided_, torch_inplace=True)
 def as_strided(input, size, stride, storage_offset=None):
     """torch's ``as_strided`` read over the contiguous storage of ``input``; returns a copy that reports
     the requested strides and offset (writes to it do not reach ``input``)."""

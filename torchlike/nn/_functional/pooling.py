@@ -18,6 +18,7 @@ from jax import lax
 
 from ... import _trace_hooks as hooks
 from ..._tensor import Tensor
+from ...ops.out import write_out
 from ...ops.registry import Op, apply
 from .conv import _sizes, _tup
 
@@ -302,15 +303,17 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+               divisor_override=None, *, out=None):
     """torch.nn.functional.avg_pool2d."""
-    return _avg_pool(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    return write_out(_avg_pool(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                               divisor_override), out)
 
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+               divisor_override=None, *, out=None):
     """torch.nn.functional.avg_pool3d."""
-    return _avg_pool(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    return write_out(_avg_pool(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                               divisor_override), out)
 
 
 # ------------------------------------------------------------------------------ adaptive pooling
