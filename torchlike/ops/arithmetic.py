@@ -112,7 +112,7 @@ def _shift(name, f):
     o = Op(name, f, promote="same", differentiable=False)
 
     def fn(input, other, *, out=None):
-        if input.__class__ is not Tensor or other.__class__ is not Tensor:
+        if input.__class__ is not Tensor and other.__class__ is not Tensor:
             binary_args(name, "either", input, other)
         for x in (input, other):
             if isinstance(x, Tensor) and (x.dtype.is_floating_point or x.dtype.is_complex) or isinstance(x, float):

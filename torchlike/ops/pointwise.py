@@ -60,9 +60,10 @@ def binary(name, f, promote="same", args=None, arg_names=("input", "other"), **k
     decl = _split_decl(kw)
     o = Op(name, f, promote=promote, check=_check_broadcast, **kw)
     kind = check_kind(args)
+    other_free = kind in (None, "other")  # `x == 0` (a number as other) skips the check call
 
     def fn(input, other, *, out=None):
-        if kind is not None and (input.__class__ is not Tensor or other.__class__ is not Tensor):
+        if kind is not None and (input.__class__ is not Tensor or not other_free and other.__class__ is not Tensor):
             binary_args(name, kind, input, other, arg_names)
         return write_out(apply(o, input, other), out) if out is not None else apply(o, input, other)
 
@@ -203,7 +204,7 @@ _pow_op = Op("pow", _pow, promote="same")
 @public(method=True, inplace=True)
 def pow(input, exponent, *, out=None):
     """input ** exponent; integer tensors to negative integer powers raise, as in torch."""
-    if input.__class__ is not Tensor or exponent.__class__ is not Tensor:
+    if input.__class__ is not Tensor and exponent.__class__ is not Tensor:
         binary_args("pow", "either", input, exponent, ("input", "exponent"))
     if isinstance(input, Tensor) and not (input.dtype.is_floating_point or input.dtype.is_complex):
         if isinstance(exponent, int) and exponent < 0:
@@ -379,7 +380,7 @@ def _bitwise(name, f):
     o = Op(name, f, promote="same")
 
     def fn(input, other, *, out=None):
-        if input.__class__ is not Tensor or other.__class__ is not Tensor:
+        if input.__class__ is not Tensor and other.__class__ is not Tensor:
             binary_args(name, "either", input, other)
         for x in (input, other):
             if isinstance(x, Tensor) and (x.dtype.is_floating_point or x.dtype.is_complex) or isinstance(x, float):

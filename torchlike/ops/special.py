@@ -192,7 +192,7 @@ def _poly(name, first, second, step):
     o = Op(name, _recurrence(first, second, step), promote="float", differentiable=False)
 
     def fn(input, n, *, out=None):
-        if input.__class__ is not Tensor or n.__class__ is not Tensor:
+        if input.__class__ is not Tensor and n.__class__ is not Tensor:
             binary_args("special_" + name, "either", input, n, ("x", "n"))
         return write_out(apply(o, input, n), out)
 
