@@ -401,8 +401,9 @@ def _convert_aliased(obj, requires_grad, memo):
     if any(st == 0 and sz > 1 for st, sz in zip(t.stride(), t.shape)):  # expanded: expand the compact source
         src = t[tuple(slice(0, 1) if st == 0 else slice(None) for st in t.stride())]
         r = convert(src, requires_grad).expand(tuple(t.shape))
-    elif t._base is not None and t.is_contiguous() and t._base.is_contiguous():
-        b = _convert_aliased(t._base, requires_grad, memo)
+    elif t._base is not None and t.is_contiguous() and t._base.is_contiguous() \
+            and 0 <= t.storage_offset() - t._base.storage_offset() <= t._base.numel() - t.numel():
+        b = _convert_aliased(t._base, requires_grad, memo)  # (a base torch resized since is not used)
         start = t.storage_offset() - t._base.storage_offset()
         r = b.reshape(-1)[start:start + t.numel()].view(tuple(t.shape))
     elif t.dim() > 32:  # numpy arrays have at most 64 dims (error inputs pass 65): flat, then reshaped

@@ -65,6 +65,8 @@ def roll(input, shifts, dims=None):
             raise RuntimeError(f"`shifts` required to be of size 1 when `dims` is not given, got {len(shifts)}")
         return apply(_roll, input, shifts=shifts, dims=None)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if input.ndim == 0 and dims:
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
     return apply(_roll, input, shifts=shifts, dims=tuple(_wrap_dim(d, input.ndim) for d in dims))

@@ -309,6 +309,11 @@ def amin(input, dim=(), keepdim=False, *, out=None):
 @public(method=True)
 def aminmax(input, *, dim=None, keepdim=False, out=None):
     _extreme_dims("aminmax", input, dim)
+    for o in out or ():  # aminmax's out= must have input's dtype exactly
+        if o.dtype is not input.dtype:
+            from .signature import c_type_name
+            raise RuntimeError(f"Expected out tensor to have dtype {c_type_name(input.dtype)}, but got "
+                               f"{c_type_name(o.dtype)} instead")
     return write_out(return_types.aminmax(amin(input, () if dim is None else dim, keepdim),
                                           amax(input, () if dim is None else dim, keepdim)), out)
 

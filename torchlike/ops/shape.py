@@ -407,7 +407,11 @@ def narrow(input, dim, start, length):
     d = _wrap_dim(dim, input.ndim)
     size = input.shape[d]
     if isinstance(start, Tensor):
+        if start.ndim != 0 or start.dtype.is_floating_point or start.dtype.is_complex or start.dtype is D.bool:
+            raise RuntimeError("start must be an 0-dim integral Tensor.")
         start = int(start.item())
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start < 0:
         start += size
     if not 0 <= start <= size or length < 0 or start + length > size:

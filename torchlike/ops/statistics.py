@@ -54,6 +54,14 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         if w is not None and w.ndim > 1:
             raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got {name} with "
                                f"{w.ndim} dimensions")
+    if fweights is not None and (fweights.dtype.is_floating_point or fweights.dtype.is_complex):
+        from .._tensor import _type_name
+        raise RuntimeError(f"cov(): expected fweights to have integral dtype but got fweights with "
+                           f"{_type_name(fweights.dtype)} dtype")
+    if aweights is not None and not aweights.dtype.is_floating_point:
+        from .._tensor import _type_name
+        raise RuntimeError(f"cov(): expected aweights to have floating point dtype but got aweights with "
+                           f"{_type_name(aweights.dtype)} dtype")
     return apply(_cov, input, fweights, aweights, correction=int(correction))
 
 

@@ -231,8 +231,15 @@ def convolution(input, weight, bias, nd, stride=1, padding=0, dilation=1, groups
     groups = int(groups)
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
-    if any(s <= 0 for s in (stride if isinstance(stride, (list, tuple)) else (stride,))):
-        raise RuntimeError("non-positive stride is not supported")  # torch checks it before the shapes
+    def _vals(v):
+        return tuple(v) if isinstance(v, (list, tuple)) else (v,)
+    # torch checks these arguments before the shapes
+    if any(s <= 0 for s in _vals(stride)):
+        raise RuntimeError("non-positive stride is not supported")
+    if not isinstance(padding, str) and any(p < 0 for p in _vals(padding)):
+        raise RuntimeError("negative padding is not supported")
+    if any(d <= 0 for d in _vals(dilation)):
+        raise RuntimeError("dilation should be greater than zero")
     unbatched = _check_input(input, weight, bias, nd, name, transposed, groups)
     stride = _tup(stride, nd, "stride")
     dilation = _tup(dilation, nd, "dilation")

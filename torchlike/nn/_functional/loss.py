@@ -559,6 +559,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
     _check_margin_input(input)
+    if target.dtype.is_floating_point:
+        raise RuntimeError(f"expected scalar type Long but found {_type_name(target.dtype)}")
     return apply(_multi_margin_op, input, target, weight, reduction=red, p=int(p), margin=float(margin))
 
 
@@ -692,6 +694,8 @@ def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weig
     if input.shape[-1] != linear_weight.shape[-1]:
         raise RuntimeError(f"expected equal input and linear_weight last dimensions (in_features), got "
                            f"{input.shape[-1]} and {linear_weight.shape[-1]}, respectively")
+    if ignore_index is not None and target.dtype.is_floating_point:
+        raise RuntimeError("ignore_index cannot be specified when target contains probabilities")
     logits = tensordot(input, linear_weight, dims=([input.ndim - 1], [linear_weight.ndim - 1]))
     if linear_bias is not None:
         logits = logits + linear_bias

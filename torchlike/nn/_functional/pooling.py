@@ -39,13 +39,29 @@ def _pool_out(n, k, s, p, d, ceil):
     return out
 
 
+def _check_pool_input(input, nd, name):
+    """A (batch,) channels, spatial... input whose non-batch dims are not empty, worded as each torch
+    kernel words it."""
+    shape = list(input.shape)
+    ok_dims = input.dim() in (nd + 1, nd + 2)
+    empty = [k for k in range(1 if input.dim() == nd + 2 else 0, input.dim()) if shape[k] == 0] if ok_dims else []
+    if ok_dims and not empty:
+        return
+    if nd == 1 and name.startswith("avg"):
+        raise RuntimeError(f"{name}() Expected 2D or 3D input tensor, but got {_sizes(input.shape)}")
+    if name.startswith("avg") or not ok_dims and nd == 3:
+        raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
+    if nd == 3:
+        raise RuntimeError(f"Expected input's non-batch dimensions to have positive length, but input has a shape "
+                           f"of {shape} and non-batch dimension {empty[0]} has length zero!")
+    raise RuntimeError(f"{name + ': ' if nd == 1 else ''}Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with "
+                       f"optional 0 dim batch size for input, but got:{shape}")
+
+
 def _pool_args(input, nd, kernel_size, stride, padding, dilation, ceil_mode, name):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
-    if input.dim() not in (nd + 1, nd + 2):
-        raise RuntimeError(f"{name}: Expected {nd + 1}D or {nd + 2}D (batch mode) tensor for input, but got: "
-                           f"{_sizes(input.shape)}" if nd > 1 else
-                           f"{name}() Expected 2D or 3D input tensor, but got {_sizes(input.shape)}")
+    _check_pool_input(input, nd, name)
     k = _tup(kernel_size, nd, "kernel_size")
     s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _tup(stride, nd, "stride")
     p = _tup(padding, nd, "padding")
