@@ -149,6 +149,23 @@ _BAD = [
     ("complex_out", lambda L: L.complex(L.ones(2), L.ones(2), out=L.zeros(2, dtype=L.complex128))),
     ("linear_cross_entropy_weight_1d", lambda L: L.nn.functional.linear_cross_entropy(
         L.ones(2, 3), L.ones(2), L.zeros(2, dtype=L.int64))),
+    ("narrow_start_range", lambda L: L.narrow(L.ones(10), 0, 11, 0)),
+    ("narrow_float_start", lambda L: L.narrow(L.ones(10), 0, L.tensor(1.0), 2)),
+    ("roll_0dim", lambda L: L.roll(L.tensor(1.0), 1, 0)),
+    ("arange_inf", lambda L: L.arange(0, float("inf"))),
+    ("conv1d_negative_padding", lambda L: L.nn.functional.conv1d(L.ones(1, 1, 4), L.ones(1, 2, 2), padding=-1)),
+    ("conv1d_zero_dilation", lambda L: L.nn.functional.conv1d(L.ones(1, 1, 4), L.ones(1, 2, 2), dilation=0)),
+    ("max_pool1d_empty_channels", lambda L: L.nn.functional.max_pool1d(L.ones(0, 10), 1)),
+    ("max_pool3d_empty_channels", lambda L: L.nn.functional.max_pool3d(L.ones(0, 1, 2, 10), 1)),
+    ("avg_pool3d_rank", lambda L: L.nn.functional.avg_pool3d(L.ones(0, 1, 49), 2)),
+    ("cov_float_fweights", lambda L: L.cov(L.ones(5), fweights=L.ones(5))),
+    ("cov_int_aweights", lambda L: L.cov(L.ones(5), aweights=L.ones(5, dtype=L.int64))),
+    ("multinomial_zero_samples", lambda L: L.multinomial(L.ones(3), 0)),
+    ("multi_margin_float_target", lambda L: L.nn.functional.multi_margin_loss(L.ones(5, 4), L.zeros(5))),
+    ("take_out_is_input", lambda L: (lambda x: L.take(x, L.tensor([0, 1]), out=x[:2]))(L.ones(6))),
+    ("masked_select_out_expanded", lambda L: L.masked_select(L.ones(6), L.ones(6, dtype=L.bool),
+                                                             out=L.ones(1).expand(6))),
+    ("cat_empty", lambda L: L.cat([])),
 ]
 
 

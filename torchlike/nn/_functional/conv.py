@@ -238,9 +238,9 @@ def convolution(input, weight, bias, nd, stride=1, padding=0, dilation=1, groups
         raise RuntimeError("non-positive stride is not supported")
     if not isinstance(padding, str) and any(p < 0 for p in _vals(padding)):
         raise RuntimeError("negative padding is not supported")
-    if any(d <= 0 for d in _vals(dilation)):
-        raise RuntimeError("dilation should be greater than zero")
     unbatched = _check_input(input, weight, bias, nd, name, transposed, groups)
+    if any(d <= 0 for d in _vals(dilation)):  # after the shapes, as torch
+        raise RuntimeError("dilation should be greater than zero")
     stride = _tup(stride, nd, "stride")
     dilation = _tup(dilation, nd, "dilation")
     k = tuple(weight.shape[2:])
