@@ -61,7 +61,6 @@ def _check_pool_input(input, nd, name):
 def _pool_args(input, nd, kernel_size, stride, padding, dilation, ceil_mode, name):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
-    _check_pool_input(input, nd, name)
     k = _tup(kernel_size, nd, "kernel_size")
     s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _tup(stride, nd, "stride")
     p = _tup(padding, nd, "padding")
@@ -78,6 +77,7 @@ def _pool_args(input, nd, kernel_size, stride, padding, dilation, ceil_mode, nam
         if pp > (dd * (kk - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pp}, "
                                f"kernel_size={kk} and dilation={dd}")
+    _check_pool_input(input, nd, name)  # after the arguments, as torch
     spatial = tuple(input.shape[-nd:])
     out = tuple(_pool_out(n, kk, ss, pp, dd, ceil_mode) for n, kk, ss, pp, dd in zip(spatial, k, s, p, d))
     if any(o < 1 for o in out):
