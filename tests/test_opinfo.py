@@ -22,13 +22,14 @@ integer types, bool), every error input, and gradgrad (``supports_gradgrad``).
 ``tests/data/opinfo_expected_failures.tsv`` lists the known failures (op, variant, check, dtype, reason).
 The list may only shrink: a check fails when it fails and is not listed, and when it is listed and
 passes (drop the stale row). ``python tests/test_opinfo.py`` prints the counts (pass / mismatch / error
-/ missing, forward and gradient) over OpInfos with at least one real dtype;
+/ missing, forward, gradient, out=, in-place and error inputs) over OpInfos with at least one real dtype;
 ``python tests/test_opinfo.py --write`` rewrites the list, keeping the reasons of rows still failing.
 """
 from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import os
 import re
 import sys
@@ -217,6 +218,8 @@ def resolve(op):
 def resolve_variant(fn):
     if fn is None:
         return None
+    if isinstance(fn, functools.partial):  # e.g. partial(F.hardsigmoid, inplace=True)
+        return functools.partial(resolve_variant(fn.func), *convert(fn.args), **convert(fn.keywords))
     if isinstance(fn, types.FunctionType) and (fn.__module__ or "").startswith("torch.testing"):
         return rebind(fn)
     return to_torchlike_obj(fn)
@@ -360,11 +363,11 @@ def _quiet():
         yield
 
 
-def _call(fn, sample, convert_inputs=True, requires_grad=None, inputs=None):
+def _call(fn, sample, convert_inputs=True, requires_grad=None, inputs=None, alias=False):
     if inputs is not None:
         x, args, kwargs = inputs
     elif convert_inputs:
-        x, args, kwargs = _convert_sample(sample, requires_grad)
+        x, args, kwargs = _convert_sample(sample, requires_grad, alias)
     else:
         x, args, kwargs = sample.input, sample.args, sample.kwargs
     _seed()
@@ -372,9 +375,43 @@ def _call(fn, sample, convert_inputs=True, requires_grad=None, inputs=None):
         return fn(x, *args, **kwargs), (x, args, kwargs)
 
 
-def _convert_sample(sample, requires_grad):
+def _convert_sample(sample, requires_grad, alias=False):
+    """The sample's values as torchlike's; ``alias``: tensors that share memory in torch share it in
+    torchlike too (the same tensor twice, expanded tensors, contiguous slices of one base), for the
+    error inputs that pass an ``out=`` overlapping an input."""
+    if alias:
+        memo = {}
+        return tuple(_convert_aliased(v, requires_grad, memo) for v in (sample.input, sample.args, sample.kwargs))
     return (convert(sample.input, requires_grad), convert(sample.args, requires_grad),
             convert(sample.kwargs, requires_grad))
+
+
+def _convert_aliased(obj, requires_grad, memo):
+    """``convert`` keeping torch's memory sharing between the tensors it meets (``memo``: id -> result)."""
+    if isinstance(obj, (list, tuple)) and not isinstance(obj, torch.Size):
+        vals = [_convert_aliased(o, requires_grad, memo) for o in obj]
+        return tuple(vals) if hasattr(obj, "_fields") else type(obj)(vals)
+    if isinstance(obj, dict):
+        return {k: _convert_aliased(v, requires_grad, memo) for k, v in obj.items()}
+    if not isinstance(obj, torch.Tensor) or obj.layout != torch.strided:
+        return convert(obj, requires_grad)
+    t = obj
+    if id(t) in memo:
+        return memo[id(t)][1]
+    if any(st == 0 and sz > 1 for st, sz in zip(t.stride(), t.shape)):  # expanded: expand the compact source
+        src = t[tuple(slice(0, 1) if st == 0 else slice(None) for st in t.stride())]
+        r = convert(src, requires_grad).expand(tuple(t.shape))
+    elif t._base is not None and t.is_contiguous() and t._base.is_contiguous() \
+            and 0 <= t.storage_offset() - t._base.storage_offset() <= t._base.numel() - t.numel():
+        b = _convert_aliased(t._base, requires_grad, memo)  # (a base torch resized since is not used)
+        start = t.storage_offset() - t._base.storage_offset()
+        r = b.reshape(-1)[start:start + t.numel()].view(tuple(t.shape))
+    elif t.dim() > 32:  # numpy arrays have at most 64 dims (error inputs pass 65): flat, then reshaped
+        r = convert(t.reshape(-1), requires_grad).reshape(tuple(t.shape))
+    else:
+        r = convert(t, requires_grad)
+    memo[id(t)] = (t, r)  # keeps t alive so that its id is not reused while converting
+    return r
 
 
 def _run_both(ref_fn, our_fn, sample, requires_grad=None):
@@ -557,7 +594,7 @@ def check_errors(op, fn, limit):
         else:
             continue  # torch accepts it on CPU after all: nothing to check
         try:
-            _call(fn, s)
+            _call(fn, s, alias=True)
         except Missing:
             raise
         except Exception as err:
@@ -698,10 +735,11 @@ def main(argv):
             for k, (st, msg) in all_results[-1][1].items():
                 if st != "pass":
                     print(op_id(op), k, st, msg[:300])
-    counts = {"forward": {}, "gradient": {}}
+    counts = {"forward": {}, "gradient": {}, "out": {}, "inplace": {}, "error": {}}
     order = ["missing", "error", "mismatch", "pass"]
     for op, res in all_results:
-        for kind, checks in (("forward", ("forward",)), ("gradient", ("grad",))):
+        for kind, checks in (("forward", ("forward",)), ("gradient", ("grad",)), ("out", ("out",)),
+                             ("inplace", ("inplace",)), ("error", ("error",))):
             sts = [st for (c, _), (st, _) in res.items() if c in checks]
             if not sts:
                 continue

@@ -8,15 +8,15 @@ from .ops.declare import public as _public
 
 
 @_public(method=True)
-def softmax(input, dim, dtype=None):
+def softmax(input, dim, dtype=None, *, out=None):
     """torch.softmax / Tensor.softmax."""
-    return _F.softmax(input, dim, dtype=dtype)
+    return _F.softmax(input, dim, dtype=dtype, out=out)
 
 
 @_public(method=True)
-def log_softmax(input, dim, dtype=None):
+def log_softmax(input, dim, dtype=None, *, out=None):
     """torch.log_softmax / Tensor.log_softmax."""
-    return _F.log_softmax(input, dim, dtype=dtype)
+    return _F.log_softmax(input, dim, dtype=dtype, out=out)
 
 
 @_public(torch_inplace=True)  # torch.dropout_ too

@@ -14,6 +14,7 @@ from .out import write_out
 from .pointwise import _check_broadcast, binary, unary
 from .reductions import _return_type, return_types
 from .registry import Op, apply
+from .signature import binary_args
 
 return_types.frexp = _return_type("frexp", ("mantissa", "exponent"))
 
@@ -34,6 +35,8 @@ def _float_binary(name, f):
     o = Op(name, f, promote="float")
 
     def fn(input, other, *, out=None):
+        if input.__class__ is not Tensor or other.__class__ is not Tensor:
+            binary_args(name, "tensors", input, other)
         _float_only(name, input, other)
         _check_broadcast(input, other)
         return write_out(apply(o, input, other), out)
@@ -60,25 +63,27 @@ logaddexp2 = _float_binary("logaddexp2", jnp.logaddexp2)
 public(logaddexp2, method=True)
 
 
-atan2 = binary("atan2", jnp.arctan2, promote="float", method=True, inplace=True, aliases=('arctan2',))
+atan2 = binary("atan2", jnp.arctan2, promote="float", args="tensors", method=True, inplace=True, aliases=('arctan2',))
 
 
-copysign = binary("copysign", jnp.copysign, promote="float", method=True, inplace=True)
+copysign = binary("copysign", jnp.copysign, promote="float", args="other", method=True, inplace=True)
 
 
-ldexp = binary("ldexp", lambda x, e: x * jnp.exp2(e), promote="float", method=True, inplace=True, torch_inplace=True)
+ldexp = binary("ldexp", lambda x, e: x * jnp.exp2(e), promote="float", args="tensors", method=True, inplace=True, torch_inplace=True)
 
 
-nextafter = binary("nextafter", jnp.nextafter, promote="same", method=True, inplace=True)
+nextafter = binary("nextafter", jnp.nextafter, promote="same", args="tensors", method=True, inplace=True)
 
 
-heaviside = binary("heaviside", lambda x, v: jnp.where(x == 0, v, (x > 0).astype(x.dtype)), differentiable=False, method=True, inplace=True)
+heaviside = binary("heaviside", lambda x, v: jnp.where(x == 0, v, (x > 0).astype(x.dtype)), differentiable=False, args="tensors", arg_names=("input", "values"), method=True, inplace=True)
 
 
 def _int_binary(name, f):
     o = Op(name, f, promote="same")
 
     def fn(input, other, *, out=None):
+        if input.__class__ is not Tensor or other.__class__ is not Tensor:
+            binary_args(name, "tensors", input, other)
         for x in (input, other):
             if isinstance(x, Tensor) and (x.dtype.is_floating_point or x.dtype.is_complex or x.dtype is D.bool) \
                     or isinstance(x, float):
@@ -107,6 +112,8 @@ def _shift(name, f):
     o = Op(name, f, promote="same", differentiable=False)
 
     def fn(input, other, *, out=None):
+        if input.__class__ is not Tensor and other.__class__ is not Tensor:
+            binary_args(name, "either", input, other)
         for x in (input, other):
             if isinstance(x, Tensor) and (x.dtype.is_floating_point or x.dtype.is_complex) or isinstance(x, float):
                 dt = _type_name(x.dtype) if isinstance(x, Tensor) else "Float"

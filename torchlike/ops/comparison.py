@@ -6,7 +6,9 @@ import jax.numpy as jnp
 from .._tensor import Tensor, _type_name
 from .declare import public
 from .pointwise import _check_broadcast
+from .out import write_out
 from .registry import Op, apply
+from .signature import binary_args
 
 
 def _isclose(a, b, rtol, atol, equal_nan):
@@ -24,6 +26,8 @@ _isclose_op = Op("isclose", _isclose, differentiable=False)
 @public(method=True)
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|input - other| <= atol + rtol * |other| elementwise (inputs must share a dtype, as in torch)."""
+    if input.__class__ is not Tensor or other.__class__ is not Tensor:
+        binary_args("isclose", "tensors", input, other)
     if isinstance(other, Tensor) and other.dtype is not input.dtype:
         raise RuntimeError(f"{_type_name(input.dtype)} did not match {_type_name(other.dtype)}")
     if rtol < 0:
@@ -52,9 +56,9 @@ _isin_op = Op("isin", lambda e, t, invert: jnp.isin(e, t, invert=invert), promot
 
 
 @public
-def isin(elements, test_elements, *, assume_unique=False, invert=False):
+def isin(elements, test_elements, *, assume_unique=False, invert=False, out=None):
     """Whether each element of ``elements`` occurs in ``test_elements`` (either may be a scalar)."""
     if not isinstance(test_elements, Tensor):
         from .creation import tensor
         test_elements = tensor(test_elements)
-    return apply(_isin_op, elements, test_elements.reshape(-1), invert=bool(invert))
+    return write_out(apply(_isin_op, elements, test_elements.reshape(-1), invert=bool(invert)), out)

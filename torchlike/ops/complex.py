@@ -32,7 +32,10 @@ def conj(input):
     return apply(_conj_op, input) if input.dtype.is_complex else input
 
 
-conj_physical = public(conj, name="conj_physical", method=True, inplace=True, torch_inplace=True)  # a copy here too
+@public(method=True, inplace=True, torch_inplace=True)
+def conj_physical(input, *, out=None):
+    """The conjugate as a new tensor (conj here too: torchlike has no lazy conjugate bit)."""
+    return write_out(conj(input), out)
 
 
 @public(method=True)
@@ -83,13 +86,21 @@ def isreal(input):
     return apply(_isreal, input)
 
 
-def _check_same_float(a, b, name):
+def _check_same_float(a, b, name, out=None):
+    """torch's checks for complex/polar: both Half/Float/Double, the same dtype, and ``out`` exactly the
+    matching complex dtype."""
+    from .._tensor import _type_name
+    floats = (D.float32, D.float64, D.float16)
+    if a.dtype not in floats or b.dtype not in floats:
+        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got {_type_name(a.dtype)} "
+                           f"and {_type_name(b.dtype)}")
     if a.dtype is not b.dtype:
-        raise RuntimeError(f"Expected object of scalar type {b.dtype} but got scalar type {a.dtype} for second "
-                           f"argument")
-    if a.dtype not in (D.float32, D.float64, D.float16):
-        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got {a.dtype} and "
-                           f"{b.dtype}")
+        raise RuntimeError(f"Expected object of scalar type {_type_name(a.dtype)} but got scalar type "
+                           f"{_type_name(b.dtype)} for second argument")
+    want = {D.float32: D.complex64, D.float64: D.complex128}.get(a.dtype)  # no complex32 in torchlike
+    if out is not None and want is not None and out.dtype is not want:
+        raise RuntimeError(f"Expected object of scalar type {_type_name(want)} but got scalar type "
+                           f"{_type_name(out.dtype)} for argument 'out'")
 
 
 def _cdtype(x):
@@ -105,14 +116,14 @@ _polar = Op("polar", lambda r, th: (r * jnp.cos(th)).astype(_cdtype(r)) + 1j * (
 @public
 def complex(real, imag, *, out=None):
     """``real + 1j * imag`` (both Half/Float/Double of the same dtype; broadcast)."""
-    _check_same_float(real, imag, "complex")
+    _check_same_float(real, imag, "complex", out)
     return write_out(apply(_complex, real, imag), out)
 
 
 @public
 def polar(abs, angle, *, out=None):
     """``abs * (cos(angle) + 1j * sin(angle))``."""
-    _check_same_float(abs, angle, "polar")
+    _check_same_float(abs, angle, "polar", out)
     return write_out(apply(_polar, abs, angle), out)
 
 

@@ -191,7 +191,7 @@ def _linspace_edges(lo, hi, n, dt):
 
 
 @public
-def histogramdd(input, bins, *, range=None, weight=None, density=False):
+def histogramdd(input, bins, *, range=None, weight=None, density=False, out=None):
     """torch.histogramdd: ``input`` is (..., D) points; ``bins`` an int, D ints or D edge tensors;
     ``range`` a flat [lo0, hi0, lo1, hi1, ...]; edges are torch.linspace in the input dtype and every
     bin is half-open except the last, as torch."""
@@ -267,5 +267,5 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
             s[d] = -1
             vol = vol * np.diff(e.astype(np.float64)).reshape(s)
         hist = hist / (hist.sum() * vol)
-    return return_types.histogramdd(_from_host(hist, input.dtype, input),
-                                    tuple(_from_host(e, input.dtype, input) for e in edges))
+    return write_out(return_types.histogramdd(_from_host(hist, input.dtype, input),
+                                              tuple(_from_host(e, input.dtype, input) for e in edges)), out)

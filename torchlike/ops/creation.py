@@ -310,6 +310,19 @@ def _num(x):
     return x.item() if isinstance(x, Tensor) else x
 
 
+def _check_range_args(name, start, end, steps):
+    """linspace/logspace: torch's parser wants an int ``steps`` and 0-dim tensor ``start``/``end``."""
+    if isinstance(steps, (float, complex)) or isinstance(steps, Tensor) and steps.dtype.is_floating_point:
+        from .signature import invalid_combination
+        raise invalid_combination(name, (start, end, steps), ("Tensor start, Tensor end, int steps, *, ...",
+                                                             "Number start, Number end, int steps, *, ..."))
+    if isinstance(start, Tensor) and start.ndim or isinstance(end, Tensor) and end.ndim:
+        sd = start.ndim if isinstance(start, Tensor) else 0
+        ed = end.ndim if isinstance(end, Tensor) else 0
+        raise RuntimeError(f"{name} only supports 0-dimensional start and end tensors, but got start with {sd} "
+                           f"dimension(s) and end with {ed} dimension(s).")
+
+
 @public
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """torch.arange: values start + i*step for i < ceil((end-start)/step), computed in double."""
@@ -318,6 +331,9 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         start, end = 0, start
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    import math
+    if not all(math.isfinite(v) for v in (start, end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
     if (end - start) / step < 0:
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     if dtype is None:
@@ -348,6 +364,7 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
 @public
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """torch.linspace: the first half counted up from start, the second half down from end."""
+    _check_range_args("linspace", start, end, steps)
     start, end = _num(start), _num(end)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
@@ -374,6 +391,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 
 @public
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _check_range_args("logspace", start, end, steps)
     dt = _dtype_or_default(dtype)
     exps = linspace(start, end, steps, dtype=D.float64)._value
     arr = np.power(base, np.asarray(exps))
@@ -382,6 +400,9 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
 
 @public
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     dt = _dtype_or_default(dtype)
     return _out(_finish(_place(np.eye(n, n if m is None else m, dtype=dt.np), device), requires_grad), out)
 
@@ -493,6 +514,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
 @public
 def bernoulli(input, p=None, *, generator=None, out=None):
     """Draw 0/1 with probability ``input`` (or ``p``), in input's dtype."""
+    if out is not None:
+        from .signature import check_out_overlap
+        check_out_overlap(out, input)
     probs = np.asarray(input._value) if p is None else np.full(input.shape, p, np.float64)
     if np.any((probs < 0) | (probs > 1)):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
@@ -503,6 +527,15 @@ def bernoulli(input, p=None, *, generator=None, out=None):
 
 @public
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    from .._tensor import _type_name
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if input.ndim and input.shape[-1] > 2 ** 24:
+        raise RuntimeError("number of categories cannot exceed 2^24")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {_type_name(input.dtype)}")
+    if out is not None and out.dtype is not D.int64:
+        raise RuntimeError(f"multinomial expects Long tensor out, got: {_type_name(out.dtype)}")
     probs = np.asarray(input._value, np.float64)
     if probs.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")

@@ -155,7 +155,7 @@ _slice_scatter = _scatter_view("slice_scatter", lambda x, s, dim, start, end, st
 
 
 @public(method=True)
-def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1, *, out=None):
     d = _wrap_dim(dim, input.ndim)
     sl = slice(start, end, step)
     expect = list(input.shape)
@@ -163,4 +163,4 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     if list(src.shape) != expect:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
                            f"slice size = {expect}")
-    return apply(_slice_scatter, input, src, dim=d, start=start, end=end, step=step)
+    return write_out(apply(_slice_scatter, input, src, dim=d, start=start, end=end, step=step), out)

@@ -58,8 +58,15 @@ _r2c_op = Op("fft_r2c", _r2c, backward_name="FftR2CBackward0")
 _c2r_op = Op("fft_c2r", _c2r, backward_name="FftC2RBackward0")
 
 
+def _fft_dim(dim, ndim):
+    """torch wraps FFT dims without treating a 0-dim tensor as 1-dim (wrap_scalar=false)."""
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return _wrap_dim(dim, ndim)
+
+
 def _dims_1d(x, n, dim):
-    d = _wrap_dim(dim, x.ndim)
+    d = _fft_dim(dim, x.ndim)
     if n is not None and n < 1:
         raise RuntimeError(f"Invalid number of data points ({n}) specified")
     return (None if n is None else (int(n),)), (d,)
@@ -68,7 +75,7 @@ def _dims_1d(x, n, dim):
 def _dims_nd(x, s, dim, default_last2=False):
     if dim is not None:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
-        dims = tuple(_wrap_dim(d, x.ndim) for d in dims)
+        dims = tuple(_fft_dim(d, x.ndim) for d in dims)
         if len(set(dims)) != len(dims):
             raise RuntimeError("FFT dims must be unique")
         if s is not None and len(s) != len(dims):
@@ -78,7 +85,7 @@ def _dims_nd(x, s, dim, default_last2=False):
             raise RuntimeError(f"Got shape with {len(s)} values but input tensor only has {x.ndim} dimensions.")
         dims = tuple(range(x.ndim - len(s), x.ndim))
     elif default_last2:
-        dims = tuple(_wrap_dim(d, x.ndim) for d in (-2, -1))
+        dims = tuple(_fft_dim(d, x.ndim) for d in (-2, -1))
     else:
         dims = tuple(range(x.ndim))
     if s is not None:

@@ -18,6 +18,7 @@ from .. import _dtype as D
 from .._above import above as _above
 from .._tensor import Tensor, _chain_fn, _make_view, _wrap_dim
 from .declare import public
+from .signature import c_type_name, check_out_overlap
 from .out import write_out
 from .registry import Op, apply, join_chain, split_chain
 
@@ -392,19 +393,19 @@ def view_scatter(root, value, chain):
 
 
 @public(method=True)
-def nonzero(input, *, as_tuple=False):
+def nonzero(input, *, out=None, as_tuple=False):
     """Indices of non-zero elements (host computation: the result's size depends on the data)."""
     if isinstance(input._value, jax.core.Tracer):
         from .._errors import raise_untraceable
         raise_untraceable("torch.nonzero (its result has a data-dependent shape)")
-    nz = np.nonzero(np.asarray(input._value))
     if as_tuple:
         if input.ndim == 0:
             return (Tensor._wrap(jnp.asarray(np.nonzero(np.atleast_1d(np.asarray(input._value)))[0], jnp.int64)),)
-        return tuple(Tensor._wrap(jnp.asarray(a, jnp.int64)) for a in nz)
+        return tuple(Tensor._wrap(jnp.asarray(a, jnp.int64)) for a in np.nonzero(np.asarray(input._value)))
     if input.ndim == 0:
-        return Tensor._wrap(jnp.zeros((int(bool(np.asarray(input._value))), 0), jnp.int64))
-    return Tensor._wrap(jnp.asarray(np.stack(nz, 1) if nz else np.zeros((0, 0)), jnp.int64))
+        return write_out(Tensor._wrap(jnp.zeros((int(bool(np.asarray(input._value))), 0), jnp.int64)), out)
+    nz = np.nonzero(np.asarray(input._value))
+    return write_out(Tensor._wrap(jnp.asarray(np.stack(nz, 1) if nz else np.zeros((0, 0)), jnp.int64)), out)
 
 
 @public(method=True)
@@ -423,6 +424,10 @@ def masked_fill(input, mask, value):
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value.ndim} dimension(s).")
+    if not input.dtype.is_complex:  # torch converts the value to input's type, refusing to drop an imaginary part
+        v = value.item() if isinstance(value, Tensor) and value.dtype.is_complex else value
+        if isinstance(v, complex) and v.imag != 0:
+            raise RuntimeError(f"value cannot be converted to type {c_type_name(input.dtype)} without overflow")
     return apply(_masked_fill, input, mask, value)
 
 
@@ -434,6 +439,9 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     if index.dtype not in (D.int64, D.int32):  # torch 2.13 takes int32 indices too
         raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     d = _wrap_dim(dim, input.ndim)
+    if out is not None and out.dtype is not input.dtype:  # gather's out must match exactly (no cast)
+        raise RuntimeError(f"Expected out tensor to have dtype {c_type_name(input.dtype)}, but got "
+                           f"{c_type_name(out.dtype)} instead")
     if index.ndim != input.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     x = input
@@ -451,10 +459,19 @@ _index_select = Op("index_select", lambda x, idx, dim: jnp.take(x, idx, axis=dim
 
 @public(method=True)
 def index_select(input, dim, index, *, out=None):
+    if out is not None:
+        check_out_overlap(out, input, index)
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     if index.dtype not in (D.int64, D.int32):
         raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if input.ndim == 0:  # torch: a 0-dim input takes one index, which must be 0
+        _wrap_dim(dim, 0)
+        if index.numel() != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {index.numel()} value(s)")
+        if int(index.reshape(-1)[0].item()) != 0:
+            raise IndexError("index out of range in self")
+        return write_out(input.clone(), out)
     return write_out(apply(_index_select, input, index.reshape(-1), dim=_wrap_dim(dim, input.ndim)), out)
 
 

@@ -203,7 +203,7 @@ _lstsq_op = Op("linalg_lstsq", _lstsq)
 
 
 @public(function=False, linalg=True)
-def lstsq(A, B, rcond=None, *, driver=None):
+def lstsq(A, B, rcond=None, *, driver=None, out=None):
     """torch.linalg.lstsq (minimum-norm solution via SVD). Which of residuals / rank / singular_values
     are filled follows torch's CPU drivers: default 'gelsy' gives rank only."""
     name = "torch.linalg.lstsq"
@@ -228,7 +228,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     residuals = res if driver != "gelsy" and full_rank else empty_f
     rank_out = rank if driver != "gels" else empty(0, dtype=D.int64, device=A.device)
     sv = s if driver in ("gelsd", "gelss") else empty_f
-    return _LstsqRT(x, residuals, rank_out, sv)
+    return write_out(_LstsqRT(x, residuals, rank_out, sv), out)
 
 
 @public(function=False, linalg=True)

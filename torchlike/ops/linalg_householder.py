@@ -9,6 +9,7 @@ from jax._src.lax.linalg import geqrf as _jax_geqrf  # noqa: E402
 
 from .declare import public
 from .reductions import return_types
+from .out import write_out
 from .registry import Op, apply
 
 return_types.geqrf = collections.namedtuple("geqrf", ("a", "tau"))
@@ -46,7 +47,7 @@ def geqrf(input, *, out=None):
     """(a, tau): R on and above the diagonal of ``a``, Householder vectors below it, and their scales."""
     _check_float_matrix("geqrf", input)
     a, tau = apply(_geqrf, input)
-    return return_types.geqrf(a, tau)
+    return write_out(return_types.geqrf(a, tau), out)
 
 
 def householder_product(A, tau, *, out=None):
@@ -58,7 +59,7 @@ def householder_product(A, tau, *, out=None):
     if tau.shape[-1] > A.shape[-1]:
         raise RuntimeError("torch.linalg.householder_product: input.shape[-1] must be greater than or equal to "
                            "tau.shape[-1]")
-    return apply(_hh, A, tau)
+    return write_out(apply(_hh, A, tau), out)
 
 
 public(householder_product, name="orgqr", method=True, linalg="householder_product")  # torch.orgqr is linalg.householder_product
@@ -82,4 +83,4 @@ _ormqr_op = Op("ormqr", _ormqr)
 def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
     """``Q @ other`` (or ``other @ Q``, with Q^H when ``transpose``) for the Q that geqrf's output encodes."""
     _check_float_matrix("ormqr", input, tau, other)
-    return apply(_ormqr_op, input, tau, other, left=bool(left), transpose=bool(transpose))
+    return write_out(apply(_ormqr_op, input, tau, other, left=bool(left), transpose=bool(transpose)), out)

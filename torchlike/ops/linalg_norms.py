@@ -121,7 +121,7 @@ def torch_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """torch.norm (``torch_norm`` here, beside ``linalg.norm``): 'fro' / numbers are vector norms over
     ``dim`` (all dims by default); 'nuc' is the nuclear norm of a matrix."""
     if p == "nuc":
-        return matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim)
+        return write_out(matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim), out)
     if p == "fro" or p is None:
         p = 2
     return write_out(vector_norm(input, p, dim, keepdim, dtype=dtype), out)

@@ -10,9 +10,21 @@ from . import arithmetic, indexing, products
 from . import pointwise as P
 
 
-def _operand(fn, swap=False):
-    """A binary dunder: NotImplemented for operands that are neither tensors nor numbers."""
+# torch writes these dunders in Python (torch/_tensor.py); the rest are C descriptors, which refuse an
+# unbound call on a non-Tensor (``Tensor.__radd__(2, x)``) with a TypeError
+_PYTHON_LEVEL = {"__rsub__", "__rtruediv__", "__floordiv__", "__rfloordiv__", "__rmod__", "__pow__", "__rpow__",
+                 "__rlshift__", "__rrshift__", "__rmatmul__"}
+
+
+def _operand(fn, swap=False, name=None):
+    """A binary dunder: NotImplemented for operands that are neither tensors nor numbers; ``name``: the
+    dunder, refusing a non-Tensor ``self`` as torch's C descriptor does (unless torch's is Python-level)."""
+    check_self = name is not None and name not in _PYTHON_LEVEL
+
     def f(self, other):
+        if check_self and not isinstance(self, Tensor):
+            raise TypeError(f"descriptor '{name}' for 'torch._C.TensorBase' objects doesn't apply to a "
+                            f"'{type(self).__name__}' object")
         if not isinstance(other, (Tensor, bool, int, float, complex)):
             if isinstance(other, np.generic) or (isinstance(other, np.ndarray) and other.ndim == 0):
                 other = other.item()
@@ -22,8 +34,8 @@ def _operand(fn, swap=False):
     return f
 
 
-def _swap(fn):
-    return _operand(fn, swap=True)
+def _swap(fn, name=None):
+    return _operand(fn, swap=True, name=name)
 
 
 def _getitem(self, idx):
@@ -36,8 +48,8 @@ def _setitem(self, idx, value):
 
 def _binary(name, fn, reflected=None, inplace=None):
     """``__name__``, ``__rname__`` (``fn`` with operands swapped unless given) and ``__iname__``."""
-    setattr(Tensor, f"__{name}__", _operand(fn))
-    setattr(Tensor, f"__r{name}__", _swap(fn) if reflected is None else reflected)
+    setattr(Tensor, f"__{name}__", _operand(fn, name=f"__{name}__"))
+    setattr(Tensor, f"__r{name}__", _swap(fn, f"__r{name}__") if reflected is None else reflected)
     if inplace is not None:
         setattr(Tensor, f"__i{name}__", getattr(Tensor, inplace))
 
@@ -45,7 +57,7 @@ def _binary(name, fn, reflected=None, inplace=None):
 Tensor.__getitem__ = _getitem
 Tensor.__setitem__ = _setitem
 _binary("add", P.add, inplace="add_")
-_binary("sub", P.sub, reflected=_operand(P.rsub), inplace="sub_")
+_binary("sub", P.sub, reflected=_operand(P.rsub, name="__rsub__"), inplace="sub_")
 _binary("mul", P.mul, inplace="mul_")
 _binary("truediv", P.div, inplace="div_")
 _binary("floordiv", P.floor_divide, inplace="floor_divide_")
@@ -57,11 +69,11 @@ _binary("xor", P.bitwise_xor, inplace="bitwise_xor_")
 _binary("lshift", arithmetic.bitwise_left_shift, inplace="bitwise_left_shift_")
 _binary("rshift", arithmetic.bitwise_right_shift, inplace="bitwise_right_shift_")
 Tensor.__matmul__ = products.matmul
-Tensor.__rmatmul__ = _swap(products.matmul)
+Tensor.__rmatmul__ = _swap(products.matmul, "__rmatmul__")
 Tensor.__neg__ = P.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = P.abs
 Tensor.__invert__ = P.bitwise_not
 for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
-    setattr(Tensor, f"__{_name}__", _operand(getattr(P, _name)))
+    setattr(Tensor, f"__{_name}__", _operand(getattr(P, _name), name=f"__{_name}__"))
 Tensor.__hash__ = object.__hash__

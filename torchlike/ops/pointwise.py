@@ -15,6 +15,7 @@ from .._tensor import Tensor
 from .declare import public
 from .out import write_out
 from .registry import Op, apply
+from .signature import binary_args, check_kind
 
 
 def _check_broadcast(a, b):
@@ -51,13 +52,19 @@ def unary(name, f, promote="float", **kw):
     return public(fn, **decl) if decl else fn
 
 
-def binary(name, f, promote="same", **kw):
+def binary(name, f, promote="same", args=None, arg_names=("input", "other"), **kw):
     """Define ``name(input, other, *, out=None)`` from a JAX function of two arrays (keywords as
-    :func:`unary`)."""
+    :func:`unary`). ``args`` says which operands torch lets be Python numbers ("tensors", "other",
+    "either": see ``signature.py``; None accepts numbers in both places); ``arg_names`` are torch's
+    names for the two, for its TypeError."""
     decl = _split_decl(kw)
     o = Op(name, f, promote=promote, check=_check_broadcast, **kw)
+    kind = check_kind(args)
+    other_free = kind in (None, "other")  # `x == 0` (a number as other) skips the check call
 
     def fn(input, other, *, out=None):
+        if kind is not None and (input.__class__ is not Tensor or not other_free and other.__class__ is not Tensor):
+            binary_args(name, kind, input, other, arg_names)
         return write_out(apply(o, input, other), out) if out is not None else apply(o, input, other)
 
     fn.__name__ = fn.__qualname__ = name
@@ -105,6 +112,8 @@ def sub(input, other, *, alpha=1, out=None):
 
 @public
 def rsub(input, other, *, alpha=1):
+    if input.__class__ is not Tensor:
+        binary_args("rsub", "other", input, other)
     return sub(other, _scaled(input, alpha)) if isinstance(other, Tensor) else apply(_sub, other, _scaled(input, alpha))
 
 
@@ -162,8 +171,8 @@ def floor_divide(input, other, *, out=None):
     return write_out(apply(_floor_div_op, input, other), out)
 
 
-remainder = binary("remainder", jnp.remainder, method=True, inplace=True)
-fmod = binary("fmod", jnp.fmod, method=True, inplace=True)
+remainder = binary("remainder", jnp.remainder, args="either", method=True, inplace=True)
+fmod = binary("fmod", jnp.fmod, args="other", method=True, inplace=True)
 
 
 def _pow(a, b):
@@ -195,6 +204,8 @@ _pow_op = Op("pow", _pow, promote="same")
 @public(method=True, inplace=True)
 def pow(input, exponent, *, out=None):
     """input ** exponent; integer tensors to negative integer powers raise, as in torch."""
+    if input.__class__ is not Tensor and exponent.__class__ is not Tensor:
+        binary_args("pow", "either", input, exponent, ("input", "exponent"))
     if isinstance(input, Tensor) and not (input.dtype.is_floating_point or input.dtype.is_complex):
         if isinstance(exponent, int) and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -202,7 +213,18 @@ def pow(input, exponent, *, out=None):
     return write_out(apply(_pow_op, input, exponent), out)
 
 
-float_power = binary("float_power", lambda a, b: jnp.power(a.astype(jnp.float64), b.astype(jnp.float64)), promote="none", method=True, inplace=True)
+float_power = binary("float_power", lambda a, b: jnp.power(a.astype(jnp.float64), b.astype(jnp.float64)), promote="none", args="either", arg_names=("input", "exponent"))
+
+
+def _float_power_(input, exponent):
+    """x.float_power_(e): torch computes in double and refuses a base of any other dtype (no downcast)."""
+    if input.dtype is not D.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype {_tn(input.dtype)} but the operation's "
+                           f"result requires dtype Double")
+    return input._assign(float_power(input, exponent))
+
+
+public(float_power, method=True, inplace=_float_power_)
 
 
 def _neg(x):
@@ -297,13 +319,17 @@ def clamp(input, min=None, max=None, *, out=None):
 
 
 @public(method=True, inplace=True, torch_inplace=True)
-def clamp_min(input, min):
-    return clamp(input, min=min)
+def clamp_min(input, min, *, out=None):
+    if input.__class__ is not Tensor:
+        binary_args("clamp_min", "other", input, min, ("input", "min"))
+    return clamp(input, min=min, out=out)
 
 
 @public(method=True, inplace=True, torch_inplace=True)
-def clamp_max(input, max):
-    return clamp(input, max=max)
+def clamp_max(input, max, *, out=None):
+    if input.__class__ is not Tensor:
+        binary_args("clamp_max", "other", input, max, ("input", "max"))
+    return clamp(input, max=max, out=out)
 
 
 # saves=False: the backward reads only the condition, so (as in torch) x and y may be modified in place
@@ -333,23 +359,23 @@ def _tn(d):
     return _type_name(d)
 
 
-maximum = binary("maximum", jnp.maximum, method=True)
-minimum = binary("minimum", jnp.minimum, method=True)
-fmax = binary("fmax", jnp.fmax, method=True)
-fmin = binary("fmin", jnp.fmin, method=True)
+maximum = binary("maximum", jnp.maximum, args="tensors", method=True)
+minimum = binary("minimum", jnp.minimum, args="tensors", method=True)
+fmax = binary("fmax", jnp.fmax, args="tensors", method=True)
+fmin = binary("fmin", jnp.fmin, args="tensors", method=True)
 
 # ---------------------------------------------------------------- comparisons and logic
-eq = binary("eq", jnp.equal, promote="compare", method=True, inplace=True)
-ne = binary("ne", jnp.not_equal, promote="compare", method=True, inplace=True, aliases=('not_equal',))
-lt = binary("lt", jnp.less, promote="compare", method=True, inplace=True, aliases=('less',))
-le = binary("le", jnp.less_equal, promote="compare", method=True, inplace=True, aliases=('less_equal',))
-gt = binary("gt", jnp.greater, promote="compare", method=True, inplace=True, aliases=('greater',))
-ge = binary("ge", jnp.greater_equal, promote="compare", method=True, inplace=True, aliases=('greater_equal',))
+eq = binary("eq", jnp.equal, promote="compare", args="other", method=True, inplace=True)
+ne = binary("ne", jnp.not_equal, promote="compare", args="other", method=True, inplace=True, aliases=('not_equal',))
+lt = binary("lt", jnp.less, promote="compare", args="other", method=True, inplace=True, aliases=('less',))
+le = binary("le", jnp.less_equal, promote="compare", args="other", method=True, inplace=True, aliases=('less_equal',))
+gt = binary("gt", jnp.greater, promote="compare", args="other", method=True, inplace=True, aliases=('greater',))
+ge = binary("ge", jnp.greater_equal, promote="compare", args="other", method=True, inplace=True, aliases=('greater_equal',))
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
-logical_and = binary("logical_and", jnp.logical_and, promote="none", method=True, inplace=True)
-logical_or = binary("logical_or", jnp.logical_or, promote="none", method=True, inplace=True)
-logical_xor = binary("logical_xor", jnp.logical_xor, promote="none", method=True, inplace=True)
+logical_and = binary("logical_and", jnp.logical_and, promote="none", args="tensors", method=True, inplace=True)
+logical_or = binary("logical_or", jnp.logical_or, promote="none", args="tensors", method=True, inplace=True)
+logical_xor = binary("logical_xor", jnp.logical_xor, promote="none", args="tensors", method=True, inplace=True)
 logical_not = unary("logical_not", jnp.logical_not, promote="none", method=True, inplace=True)
 
 
@@ -357,6 +383,8 @@ def _bitwise(name, f):
     o = Op(name, f, promote="same")
 
     def fn(input, other, *, out=None):
+        if input.__class__ is not Tensor and other.__class__ is not Tensor:
+            binary_args(name, "either", input, other)
         for x in (input, other):
             if isinstance(x, Tensor) and (x.dtype.is_floating_point or x.dtype.is_complex) or isinstance(x, float):
                 raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_tn(x.dtype) if isinstance(x, Tensor) else 'Float'}'")

@@ -135,8 +135,10 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
     _expect_bcast(input, (vec1.shape[0], vec2.shape[0]), "addr")
     if input.dtype is D.bool:
         r = apply(_outer_op, vec1, vec2)
-        r = r.logical_and(bool(alpha))
-        return write_out(r if beta == 0 else r.logical_or(input.logical_and(bool(beta))), out)
+        r = r if alpha else r.logical_and(r.new_zeros([]))  # torch.logical_* take tensors only
+        if beta == 0:
+            return write_out(r, out)
+        return write_out(r.logical_or(input if beta else input.logical_and(input.new_zeros([]))), out)
     return write_out(apply(_addr_op, input, vec1, vec2, _coef(beta), _coef(alpha), beta_zero=beta == 0), out)
 
 

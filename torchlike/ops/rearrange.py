@@ -65,6 +65,8 @@ def roll(input, shifts, dims=None):
             raise RuntimeError(f"`shifts` required to be of size 1 when `dims` is not given, got {len(shifts)}")
         return apply(_roll, input, shifts=shifts, dims=None)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if input.ndim == 0 and dims:
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
     return apply(_roll, input, shifts=shifts, dims=tuple(_wrap_dim(d, input.ndim) for d in dims))
@@ -190,6 +192,9 @@ def tensor_split(input, indices_or_sections, dim=0):
 
 
 def _split_dim(name, input, sections, d, need):
+    if not isinstance(sections, (int, list, tuple, Tensor)):
+        from .signature import invalid_combination
+        raise invalid_combination(name, (input, sections), ("Tensor input, int sections", "Tensor input, tuple of ints indices"))
     if input.ndim < need:
         raise RuntimeError(f"torch.{name} requires a tensor with at least {need} dimension, but got a tensor with "
                            f"{input.ndim} dimensions!")

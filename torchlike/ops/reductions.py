@@ -137,8 +137,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 
 @public(method=True)
-def nansum(input, dim=None, keepdim=False, *, dtype=None):
-    return sum(_nan_to(input, 0), dim, keepdim, dtype=dtype)
+def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    return write_out(sum(_nan_to(input, 0), dim, keepdim, dtype=dtype), out)
 
 
 _nan_to_op = Op("nan_to_zero", lambda x, v: jnp.where(jnp.isnan(x), jnp.asarray(v, x.dtype), x))
@@ -167,9 +167,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 
 @public(method=True)
-def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     notnan = ~input.isnan()
-    return nansum(input, dim, keepdim, dtype=dtype) / notnan.sum(dim, keepdim)
+    return write_out(nansum(input, dim, keepdim, dtype=dtype) / notnan.sum(dim, keepdim), out)
 
 
 def _prod(x, dims, keepdim, dtype):
@@ -240,12 +240,17 @@ _min_all = Op("min", lambda x: jnp.min(x))
 def _extremum(name, input, dim, keepdim, out, pairwise, all_op, dim_op):
     """max/min: of all elements; along ``dim`` as (values, indices); or elementwise with a tensor
     (``pairwise`` names the ``ops.pointwise`` function)."""
+    if not isinstance(input, Tensor) or isinstance(dim, (float, complex)):
+        from .signature import invalid_combination
+        raise invalid_combination(name, (input,) if dim is None else (input, dim),
+                                  ("Tensor input, *, Tensor out = None", "Tensor input, Tensor other, *, Tensor out = None",
+                                   "Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None"))
     if isinstance(dim, Tensor):
         from . import pointwise
-        return getattr(pointwise, pairwise)(input, dim)
+        return write_out(getattr(pointwise, pairwise)(input, dim), out)
     if dim is None:
         _check_nonempty(input, name)
-        return apply(all_op, input)
+        return write_out(apply(all_op, input), out)
     _check_nonempty(input, name, dim)
     d = _wrap_dim(dim, input.ndim) if input.ndim else (_wrap_dim(dim, 1) and None)  # 0-dim: dim in [-1, 0]
     v, i = apply(dim_op, input, dim=d, keepdim=keepdim)
@@ -270,20 +275,47 @@ _amax = Op("amax", lambda x, dims, keepdim: jnp.max(x, axis=dims, keepdims=keepd
 _amin = Op("amin", lambda x, dims, keepdim: jnp.min(x, axis=dims, keepdims=keepdim))
 
 
+def _extreme_dims(name, input, dim):
+    """The axes of amax/amin/aminmax, with torch's errors: its reductions take at most 64 dims (a 65-dim
+    tensor reduced over all of them is a 0-dim result, which torch allows), and have no identity for an
+    empty reduction."""
+    axes = _axes(dims_of(dim, input.ndim), input.ndim)
+    if input.ndim > 64 and (axes is None or len(axes) < input.ndim):
+        raise RuntimeError("only tensors with up to 64 dims are supported")
+    if input.numel() == 0:
+        if dim is None or dim == ():
+            if name == "aminmax":
+                raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation "
+                                   "has no identity.")
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        for d in (axes or ()):
+            if input.shape[d] == 0:
+                raise IndexError(f"{name}{'' if name == 'aminmax' else '()'}: Expected reduction dim {d} to have "
+                                 "non-zero size.")
+    return axes
+
+
 @public(method=True)
 def amax(input, dim=(), keepdim=False, *, out=None):
-    return write_out(apply(_amax, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim), out)
+    return write_out(apply(_amax, input, dims=_extreme_dims("amax", input, dim), keepdim=keepdim), out)
 
 
 @public(method=True)
 def amin(input, dim=(), keepdim=False, *, out=None):
-    return write_out(apply(_amin, input, dims=_axes(dims_of(dim, input.ndim), input.ndim), keepdim=keepdim), out)
+    return write_out(apply(_amin, input, dims=_extreme_dims("amin", input, dim), keepdim=keepdim), out)
 
 
 @public(method=True)
-def aminmax(input, *, dim=None, keepdim=False):
-    return return_types.aminmax(amin(input, () if dim is None else dim, keepdim),
-                                amax(input, () if dim is None else dim, keepdim))
+def aminmax(input, *, dim=None, keepdim=False, out=None):
+    _extreme_dims("aminmax", input, dim)
+    for o in out or ():  # aminmax's out= must have input's dtype exactly
+        if o.dtype is not input.dtype:
+            from .signature import c_type_name
+            raise RuntimeError(f"Expected out tensor to have dtype {c_type_name(input.dtype)}, but got "
+                               f"{c_type_name(o.dtype)} instead")
+    return write_out(return_types.aminmax(amin(input, () if dim is None else dim, keepdim),
+                                          amax(input, () if dim is None else dim, keepdim)), out)
 
 
 def _arg(x, dim, keepdim, f):
@@ -306,20 +338,20 @@ def _no_bool(name, input):
 
 
 @public(method=True)
-def argmax(input, dim=None, keepdim=False):
+def argmax(input, dim=None, keepdim=False, *, out=None):
     """Index of the first maximal value (NaN counts as maximal), as int64."""
     _no_bool("argmax", input)
     _check_nonempty(input, "argmax", dim)
-    return apply(_argmax, input, dim=None if dim is None or input.ndim == 0 else _wrap_dim(dim, input.ndim),
-                 keepdim=keepdim)
+    return write_out(apply(_argmax, input, dim=None if dim is None or input.ndim == 0 else _wrap_dim(dim, input.ndim),
+                           keepdim=keepdim), out)
 
 
 @public(method=True)
-def argmin(input, dim=None, keepdim=False):
+def argmin(input, dim=None, keepdim=False, *, out=None):
     _no_bool("argmin", input)
     _check_nonempty(input, "argmin", dim)
-    return apply(_argmin, input, dim=None if dim is None or input.ndim == 0 else _wrap_dim(dim, input.ndim),
-                 keepdim=keepdim)
+    return write_out(apply(_argmin, input, dim=None if dim is None or input.ndim == 0 else _wrap_dim(dim, input.ndim),
+                           keepdim=keepdim), out)
 
 
 def _var(x, dims, correction, keepdim):

@@ -111,6 +111,8 @@ def geometric_(self, p, *, generator=None):
 @public(function=False, method=True)
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     _need_float(self, "cauchy_")
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
     if _on_meta(self):
         return self
     return _fill_host(self, median + sigma * np.tan(np.pi * (_u64(self, generator) - 0.5)))

@@ -112,10 +112,12 @@ _diff_op = Op("diff", lambda x, n, dim: _diff(x, n, dim))
 
 
 @public(method=True)
-def diff(input, n=1, dim=-1, prepend=None, append=None):
+def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
     """n-th forward difference along ``dim`` (bool inputs use xor), after concatenating prepend/append."""
     if input.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
     from .shape import cat
     d = _wrap_dim(dim, input.ndim)
     parts = []
@@ -130,7 +132,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         parts.append(extra)
     x = cat(parts, d) if len(parts) > 1 else input
     n = min(n, x.shape[d])
-    return apply(_diff_op, x, n=int(n), dim=d)
+    return write_out(apply(_diff_op, x, n=int(n), dim=d), out)
 
 
 @public(aliases=('trapz',))
@@ -230,12 +232,17 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
         dims = (_wrap_dim(dim, input.ndim),)
     else:
         dims = tuple(_wrap_dim(d, input.ndim) for d in dim)
+        for k, d in enumerate(dims):
+            if d in dims[:k]:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
     if edge_order not in (1, 2):
         raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
     if isinstance(spacing, (list, tuple)):
         sp = list(spacing)
-        if len(sp) == 1 and len(dims) > 1 and not isinstance(sp[0], Tensor):
-            sp = sp * len(dims)
+        if dim is None and len(sp) != len(dims):
+            raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar, or a list of length "
+                               f"equal to 'self.dim() = {input.ndim}', since dim argument was not given, but got a "
+                               f"list of length {len(sp)}")
         if len(sp) != len(dims):
             raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and "
                                f"dim arguments to have the same length, but got a spacing argument of length "

@@ -16,6 +16,7 @@ from . import indexing as _ix
 from .declare import public
 from .out import write_out
 from .registry import Op, apply
+from .signature import check_out_overlap
 
 sg = jax.lax.stop_gradient
 
@@ -327,6 +328,8 @@ def index_put_(input, indices, values, accumulate=False):
 @public(method=True)
 def masked_select(input, mask, *, out=None):
     """1-d tensor of the elements where the (broadcast) bool ``mask`` is True."""
+    if out is not None:
+        check_out_overlap(out, input, mask)
     if mask.dtype is not D.bool:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     shape = tuple(np.broadcast_shapes(tuple(input.shape), tuple(mask.shape)))
@@ -380,6 +383,8 @@ _take = Op("take", lambda x, idx: jnp.take(x.reshape(-1), idx))
 @public(method=True)
 def take(input, index, *, out=None):
     """input treated as 1-d, read at ``index`` (result has index's shape)."""
+    if out is not None:
+        check_out_overlap(out, input, index)
     _check_index_dtype("take", index)
     _check_flat_bounds(input, index)
     return write_out(apply(_take, input, index), out)

@@ -296,8 +296,11 @@ _stack = Op("stack", lambda *xs, dim: jnp.stack(xs, axis=dim), promote="same", s
 def cat(tensors, dim=0, *, out=None):
     """Concatenate along ``dim``; 1-d empty tensors are skipped, as in torch."""
     tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    if not tensors:  # torch's Python binding raises ValueError here
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    if out is not None:
+        from .signature import check_out_overlap
+        check_out_overlap(out, *tensors)
     for t in tensors:
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {tensors.index(t)} in argument 0, but got {type(t).__name__}")
@@ -333,25 +336,33 @@ def stack(tensors, dim=0, *, out=None):
     return write_out(apply(_stack, *tensors, dim=dim % n), out)
 
 
+def _nonempty(tensors, name):
+    if len(tensors) == 0:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+
+
 @public
-def hstack(tensors):
+def hstack(tensors, *, out=None):
+    _nonempty(tensors, "hstack")
     tensors = [atleast_1d(t) for t in tensors]
-    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+    return write_out(cat(tensors, 0 if tensors[0].ndim == 1 else 1), out)
 
 
 @public(aliases=('row_stack',))
-def vstack(tensors):
-    return cat([atleast_2d(t) for t in tensors], 0)
+def vstack(tensors, *, out=None):
+    _nonempty(tensors, "vstack")
+    return write_out(cat([atleast_2d(t) for t in tensors], 0), out)
 
 
 @public
-def dstack(tensors):
-    return cat([atleast_3d(t) for t in tensors], 2)
+def dstack(tensors, *, out=None):
+    _nonempty(tensors, "dstack")
+    return write_out(cat([atleast_3d(t) for t in tensors], 2), out)
 
 
 @public
-def column_stack(tensors):
-    return hstack([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors])
+def column_stack(tensors, *, out=None):
+    return hstack([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors], out=out)
 
 
 @public
@@ -394,10 +405,16 @@ _narrow = Op("narrow", lambda x, dim, start, length: jax.lax.dynamic_slice_in_di
 
 @public(method=True)
 def narrow(input, dim, start, length):
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, input.ndim)
     size = input.shape[d]
     if isinstance(start, Tensor):
+        if start.ndim != 0 or start.dtype.is_floating_point or start.dtype.is_complex or start.dtype is D.bool:
+            raise RuntimeError("start must be an 0-dim integral Tensor.")
         start = int(start.item())
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start < 0:
         start += size
     if not 0 <= start <= size or length < 0 or start + length > size:
@@ -498,6 +515,12 @@ def movedim(input, source, destination):
     src = (source,) if isinstance(source, int) else tuple(source)
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
     n = input.ndim
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should contain "
+                           f"the same number of dims as destination ({list(dst)} dims)")
+    for what, dims in (("source", src), ("destination", dst)):
+        if len({_wrap_dim(s, n) for s in dims}) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{what}` ({list(dims)})")
     src = [_wrap_dim(s, n) for s in src]
     dst = [_wrap_dim(s, n) for s in dst]
     order = [i for i in range(n) if i not in src]

@@ -25,6 +25,7 @@ from .declare import public
 from .out import write_out
 from .pointwise import binary, unary
 from .registry import Op, apply
+from .signature import binary_args
 
 erf = unary("erf", jax.lax.erf, method=True, inplace=True, torch_inplace=True, special=True)
 
@@ -118,11 +119,12 @@ _xlogy_f, _xlogy_vjp = _xlog_vjp(jnp.log)
 _xlog1py_f, _xlog1py_vjp = _xlog_vjp(jnp.log1p)
 
 
-xlogy = binary("xlogy", _xlogy_f, promote="float", vjp=_xlogy_vjp, method=True, inplace=True, torch_inplace=True,
-               special=True)
+xlogy = binary("xlogy", _xlogy_f, promote="float", vjp=_xlogy_vjp, args="either", method=True, inplace=True,
+               torch_inplace=True, special=True)
 
 
-xlog1py = binary("xlog1py", _xlog1py_f, promote="float", vjp=_xlog1py_vjp, function=False, special=True)
+xlog1py = binary("special_xlog1py", _xlog1py_f, promote="float", vjp=_xlog1py_vjp, args="either", function=False,
+                 special="xlog1py")
 
 
 
@@ -145,6 +147,8 @@ def _check_igamma(a, b, name):
 @public(method=True, inplace=True)
 def igamma(input, other, *, out=None):
     """Regularized lower incomplete gamma P(input, other) (``torch.special.gammainc``)."""
+    if input.__class__ is not Tensor or other.__class__ is not Tensor:
+        binary_args("igamma", "tensors", input, other)
     _check_igamma(input, other, "igamma")
     return write_out(apply(_igamma, input, other), out)
 
@@ -152,6 +156,8 @@ def igamma(input, other, *, out=None):
 @public(method=True, inplace=True)
 def igammac(input, other, *, out=None):
     """Regularized upper incomplete gamma Q(input, other) (``torch.special.gammaincc``)."""
+    if input.__class__ is not Tensor or other.__class__ is not Tensor:
+        binary_args("igammac", "tensors", input, other)
     _check_igamma(input, other, "igammac")
     return write_out(apply(_igammac, input, other), out)
 
@@ -180,6 +186,8 @@ def _poly(name, first, second, step):
     o = Op(name, _recurrence(first, second, step), promote="float", differentiable=False)
 
     def fn(input, n, *, out=None):
+        if input.__class__ is not Tensor and n.__class__ is not Tensor:
+            binary_args("special_" + name, "either", input, n, ("x", "n"))
         return write_out(apply(o, input, n), out)
 
     fn.__name__ = fn.__qualname__ = name
@@ -453,7 +461,8 @@ def _entr(x):
 # torch's derivative -(1 + log x): NaN for x < 0 and inf at 0, which JAX's derived one would hide
 entr = unary("special_entr", _entr, vjp=(lambda x: (_entr(x), x), lambda x, g: (g * -(1 + jnp.log(x)),)),
              function=False, special="entr")
-zeta = binary("special_zeta", jsp.zeta, promote="float", function=False, special="zeta")
+zeta = binary("special_zeta", jsp.zeta, promote="float", args="either", arg_names=("input", "other"), function=False,
+              special="zeta")
 gammainc = binary("special_gammainc", jsp.gammainc, promote="float", function=False, special="gammainc")
 gammaincc = binary("special_gammaincc", jsp.gammaincc, promote="float", function=False, special="gammaincc")
 

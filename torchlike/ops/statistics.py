@@ -50,6 +50,18 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     if input.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                            f"{input.ndim} dimensions")
+    for name, w in (("fweights", fweights), ("aweights", aweights)):
+        if w is not None and w.ndim > 1:
+            raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got {name} with "
+                               f"{w.ndim} dimensions")
+    if fweights is not None and (fweights.dtype.is_floating_point or fweights.dtype.is_complex):
+        from .._tensor import _type_name
+        raise RuntimeError(f"cov(): expected fweights to have integral dtype but got fweights with "
+                           f"{_type_name(fweights.dtype)} dtype")
+    if aweights is not None and not aweights.dtype.is_floating_point:
+        from .._tensor import _type_name
+        raise RuntimeError(f"cov(): expected aweights to have floating point dtype but got aweights with "
+                           f"{_type_name(aweights.dtype)} dtype")
     return apply(_cov, input, fweights, aweights, correction=int(correction))
 
 
@@ -181,10 +193,15 @@ _kth_op = Op("kthvalue", lambda x, k, dim, keepdim: (x, jnp.zeros((), jnp.int64)
 @public(method=True)
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """(values, indices) of the k-th smallest element along ``dim`` (1-based k; NaN counts as largest)."""
+    if out is not None:
+        from .signature import check_out_overlap
+        check_out_overlap(out, input)
     d = _wrap_dim(dim, input.ndim)
     size = input.shape[d] if input.ndim else 1
+    if size == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= size:
-        raise IndexError(f"kthvalue(): selected number k out of range for dimension {d}")
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     v, i = apply(_kth_op, input, k=int(k), dim=d, keepdim=bool(keepdim))
     return write_out(return_types.kthvalue(v, i), out)
 

@@ -31,7 +31,17 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
 def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad=False,
                    pin_memory=False):
     from .creation import zeros
-    return zeros(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+    size, layout_ = tuple(size), tuple(physical_layout)
+    if len(size) != len(layout_):
+        raise RuntimeError(f"Number of dimensions in size does not match the length of the physical_layout; i.e. "
+                           f"len(size) = {len(size)} is not equal to len(physical_layout) = {len(layout_)}")
+    for i, d in enumerate(layout_):
+        if not 0 <= d < len(size):
+            raise RuntimeError(f"Dimension out of range (expected to be between 0 and {len(size) - 1}, but got {d} at "
+                               f"index {i}).  NB: negative dims not currently supported; file an issue if you want it.")
+    if len(set(layout_)) != len(layout_):
+        raise RuntimeError("Duplicate dim not allowed")
+    return zeros(size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 @public(name="new_empty_strided", function=False, method=True)

@@ -63,6 +63,8 @@ def unfold_copy(input, dimension, size, step, *, out=None):
 
 @public(method=True)
 def narrow_copy(input, dim, start, length, *, out=None):
+    if input.ndim and dim >= input.ndim:  # torch's narrow_copy asserts this one (negative dims: IndexError)
+        raise RuntimeError("Expected dim < static_cast<int64_t>(self_sizes.size()) to be true, but got false.")
     return _copy(input.narrow(dim, start, length), out)
 
 

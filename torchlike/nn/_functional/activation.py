@@ -14,6 +14,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from ..._tensor import Tensor
+from ...ops.out import write_out
 from ...ops.registry import Op, apply
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "elu", "elu_",
@@ -95,6 +96,8 @@ _prelu_op = Op("prelu", _prelu, backward_name="PreluKernelBackward0")
 
 def prelu(input, weight):
     """PReLU: ``max(0,x) + weight * min(0,x)``, weight per channel (dim 1) or shared."""
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
     if weight.numel() != 1:
         if input.ndim == 0:
             raise RuntimeError("Not allow zero-dim input tensor.")
@@ -107,6 +110,8 @@ def prelu(input, weight):
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomized leaky ReLU: slopes drawn from U(lower, upper) in training, their mean otherwise."""
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
     from ... import random as _random
@@ -179,11 +184,11 @@ def _gelu(x, approximate):
 _gelu_op = Op("gelu", _gelu)
 
 
-def gelu(input, approximate="none"):
+def gelu(input, approximate="none", *, out=None):
     _check(input, "gelu")
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    return apply(_gelu_op, input, approximate=approximate)
+    return write_out(apply(_gelu_op, input, approximate=approximate), out)
 
 
 _silu_op = Op("silu", lambda x: x * jax.nn.sigmoid(x))
@@ -242,9 +247,9 @@ def _softplus(x, beta, threshold):
 _softplus_op = Op("softplus", _softplus)
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input, beta=1.0, threshold=20.0, *, out=None):
     _check(input, "softplus")
-    return apply(_softplus_op, input, beta=float(beta), threshold=float(threshold))
+    return write_out(apply(_softplus_op, input, beta=float(beta), threshold=float(threshold)), out)
 
 
 _softsign_op = Op("softsign", lambda x: x / (1 + jnp.abs(x)), promote="float", backward_name="DivBackward0")
@@ -257,9 +262,9 @@ def softsign(input):
 _logsigmoid_op = Op("log_sigmoid", jax.nn.log_sigmoid, backward_name="LogSigmoidBackward0")
 
 
-def logsigmoid(input):
+def logsigmoid(input, *, out=None):
     _check(input, "logsigmoid")
-    return apply(_logsigmoid_op, input)
+    return write_out(apply(_logsigmoid_op, input), out)
 
 
 _tanhshrink_op = Op("tanhshrink", lambda x: x - jnp.tanh(x), promote="float", backward_name="SubBackward0")
@@ -277,17 +282,17 @@ def _softshrink(x, lambd):
 _softshrink_op = Op("softshrink", _softshrink)
 
 
-def softshrink(input, lambd=0.5):
+def softshrink(input, lambd=0.5, *, out=None):
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
-    return apply(_softshrink_op, input, lambd=float(lambd))
+    return write_out(apply(_softshrink_op, input, lambd=float(lambd)), out)
 
 
 _hardshrink_op = Op("hardshrink", lambda x, lambd: jnp.where((x > lambd) | (x < -lambd), x, jnp.zeros((), x.dtype)))
 
 
-def hardshrink(input, lambd=0.5):
-    return apply(_hardshrink_op, input, lambd=float(lambd))
+def hardshrink(input, lambd=0.5, *, out=None):
+    return write_out(apply(_hardshrink_op, input, lambd=float(lambd)), out)
 
 
 _threshold_op = Op("threshold", lambda x, th, value: jnp.where(x > th, x, jnp.asarray(value, x.dtype)))
@@ -372,13 +377,15 @@ def _long_name(d):
     return _type_name(d)
 
 
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    return _softmax_like(_softmax_op, "softmax", input, dim, dtype, _stacklevel)
+def softmax(input, dim=None, _stacklevel=3, dtype=None, *, out=None):
+    r = _softmax_like(_softmax_op, "softmax", input, dim, dtype, _stacklevel)
+    return r if out is None else write_out(r, out)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     return _softmax_like(_softmin_op, "softmin", input, dim, dtype, _stacklevel)
 
 
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    return _softmax_like(_log_softmax_op, "log_softmax", input, dim, dtype, _stacklevel)
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, out=None):
+    r = _softmax_like(_log_softmax_op, "log_softmax", input, dim, dtype, _stacklevel)
+    return r if out is None else write_out(r, out)

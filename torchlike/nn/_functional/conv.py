@@ -231,11 +231,18 @@ def convolution(input, weight, bias, nd, stride=1, padding=0, dilation=1, groups
     groups = int(groups)
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
+    def _vals(v):
+        return tuple(v) if isinstance(v, (list, tuple)) else (v,)
+    # torch checks these arguments before the shapes
+    if any(s <= 0 for s in _vals(stride)):
+        raise RuntimeError("non-positive stride is not supported")
+    if not isinstance(padding, str) and any(p < 0 for p in _vals(padding)):
+        raise RuntimeError("negative padding is not supported")
     unbatched = _check_input(input, weight, bias, nd, name, transposed, groups)
+    if any(d <= 0 for d in _vals(dilation)):  # after the shapes, as torch
+        raise RuntimeError("dilation should be greater than zero")
     stride = _tup(stride, nd, "stride")
     dilation = _tup(dilation, nd, "dilation")
-    if any(s <= 0 for s in stride):
-        raise RuntimeError("non-positive stride is not supported")
     k = tuple(weight.shape[2:])
     pads = _padding_pairs(padding, nd, k, dilation, stride, name)
     spatial = tuple(input.shape[-nd:])

@@ -68,6 +68,8 @@ def _renorm_rows(weight, input, max_norm, norm_type):
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
               sparse=False):
     """Look up rows of ``weight`` at integer ``input``; output shape ``input.shape + (dim,)``."""
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
     _check_indices(input, weight.shape[0])
     if padding_idx is not None:
         if padding_idx > 0:

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 
 from ..._tensor import Tensor, _type_name
 from ... import _intercept
+from ...ops.out import write_out
 from ...ops.registry import Op, apply
 
 __all__ = ["linear", "bilinear"]
@@ -26,7 +27,7 @@ def _fmt(*dims):
     return "x".join(map(str, dims))
 
 
-def linear(input, weight, bias=None):
+def linear(input, weight, bias=None, *, out=None):
     """y = input @ weight.T + bias, for input of shape (*, in_features)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
@@ -53,7 +54,8 @@ def linear(input, weight, bias=None):
             raise RuntimeError(f"The expanded size of the tensor ({out_f}) must match the existing size "
                                f"({bias.shape[-1]}) at non-singleton dimension {len(target) - 1}.  Target sizes: "
                                f"{target}.  Tensor sizes: {list(bias.shape)}")
-    return apply(_linear_op, input, weight, bias)
+    r = apply(_linear_op, input, weight, bias)
+    return r if out is None else write_out(r, out)
 
 
 def _bilinear(x1, x2, w, b):

@@ -502,6 +502,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     if not (a == pd == nd):
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
                            f"dimensions, but got: anchor {a}D, positive {pd}D, and negative {nd}D inputs")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
     return apply(_triplet_op, anchor, positive, negative, reduction=red, margin=float(margin), p=float(p),
                  eps=float(eps), swap=bool(swap))
 
@@ -556,6 +558,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
+    _check_margin_input(input)
+    if target.dtype.is_floating_point:
+        raise RuntimeError(f"expected scalar type Long but found {_type_name(target.dtype)}")
     return apply(_multi_margin_op, input, target, weight, reduction=red, p=int(p), margin=float(margin))
 
 
@@ -580,8 +585,17 @@ def _multilabel_margin(x, t, reduction):
 _multilabel_margin_op = Op("multilabel_margin_loss", _multilabel_margin)
 
 
+def _check_margin_input(input):
+    """multi_margin_loss / multilabel_margin_loss: a non-empty vector or (batch, classes) matrix."""
+    ok = input.ndim == 0 or input.ndim == 1 and input.shape[0] != 0 or input.ndim == 2 and input.shape[1] != 0
+    if not ok:
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(input.shape)}")
+
+
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     red = _get_reduction(size_average, reduce, reduction)
+    _check_margin_input(input)
     return apply(_multilabel_margin_op, input, target, reduction=red)
 
 
@@ -673,6 +687,15 @@ def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weig
     definition); ``linear_weight`` may be (C, in) or (C, d_1, ..., d_K, in) for a K-dimensional loss.
     ``options`` (torch's chunking hints) is accepted; XLA fuses the whole expression itself."""
     from ...ops.products import tensordot
+    if input.ndim not in (1, 2):
+        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.ndim}")
+    if linear_weight.ndim < 2:
+        raise RuntimeError(f"expected linear_weight with dimensionality at least 2, got {linear_weight.ndim}")
+    if input.shape[-1] != linear_weight.shape[-1]:
+        raise RuntimeError(f"expected equal input and linear_weight last dimensions (in_features), got "
+                           f"{input.shape[-1]} and {linear_weight.shape[-1]}, respectively")
+    if ignore_index is not None and target.dtype.is_floating_point:
+        raise RuntimeError("ignore_index cannot be specified when target contains probabilities")
     logits = tensordot(input, linear_weight, dims=([input.ndim - 1], [linear_weight.ndim - 1]))
     if linear_bias is not None:
         logits = logits + linear_bias

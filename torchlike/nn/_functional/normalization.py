@@ -169,11 +169,15 @@ def _norm_shape(normalized_shape):
     return tuple(int(s) for s in normalized_shape)
 
 
-def _check_norm_shape(input, shape, weight):
+def _check_norm_shape(input, shape, weight, bias=None):
     n = len(shape)
-    if weight is not None and tuple(weight.shape) != shape:
-        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
-                           f"{list(weight.shape)} and normalized_shape = {list(shape)}")
+    if n == 0:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+                           "element, but got normalized_shape = []")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                               f"{list(t.shape)} and normalized_shape = {list(shape)}")
     if input.ndim < n or tuple(input.shape[input.ndim - n:]) != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
                            f"[*, {', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
@@ -182,7 +186,7 @@ def _check_norm_shape(input, shape, weight):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the trailing ``normalized_shape`` dims (biased variance, as torch)."""
     shape = _norm_shape(normalized_shape)
-    _check_norm_shape(input, shape, weight)
+    _check_norm_shape(input, shape, weight, bias)
     return apply(_layer_norm_op, input, weight, bias, nd=len(shape), eps=float(eps))
 
 

@@ -18,6 +18,7 @@ from jax import lax
 
 from ... import _trace_hooks as hooks
 from ..._tensor import Tensor
+from ...ops.out import write_out
 from ...ops.registry import Op, apply
 from .conv import _sizes, _tup
 
@@ -38,13 +39,28 @@ def _pool_out(n, k, s, p, d, ceil):
     return out
 
 
+def _check_pool_input(input, nd, name):
+    """A (batch,) channels, spatial... input whose non-batch dims are not empty, worded as each torch
+    kernel words it."""
+    shape = list(input.shape)
+    ok_dims = input.dim() in (nd + 1, nd + 2)
+    empty = [k for k in range(1 if input.dim() == nd + 2 else 0, input.dim()) if shape[k] == 0] if ok_dims else []
+    if ok_dims and not empty:
+        return
+    if nd == 1 and name.startswith("avg"):
+        raise RuntimeError(f"{name}() Expected 2D or 3D input tensor, but got {_sizes(input.shape)}")
+    if name.startswith("avg") or not ok_dims and nd == 3:
+        raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
+    if nd == 3:
+        raise RuntimeError(f"Expected input's non-batch dimensions to have positive length, but input has a shape "
+                           f"of {shape} and non-batch dimension {empty[0]} has length zero!")
+    raise RuntimeError(f"{name + ': ' if nd == 1 else ''}Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with "
+                       f"optional 0 dim batch size for input, but got:{shape}")
+
+
 def _pool_args(input, nd, kernel_size, stride, padding, dilation, ceil_mode, name):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
-    if input.dim() not in (nd + 1, nd + 2):
-        raise RuntimeError(f"{name}: Expected {nd + 1}D or {nd + 2}D (batch mode) tensor for input, but got: "
-                           f"{_sizes(input.shape)}" if nd > 1 else
-                           f"{name}() Expected 2D or 3D input tensor, but got {_sizes(input.shape)}")
     k = _tup(kernel_size, nd, "kernel_size")
     s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _tup(stride, nd, "stride")
     p = _tup(padding, nd, "padding")
@@ -55,10 +71,13 @@ def _pool_args(input, nd, kernel_size, stride, padding, dilation, ceil_mode, nam
         raise RuntimeError(f"{name}: stride must be greater than zero, but got {_sizes(s)}")
     if any(e <= 0 for e in d):
         raise RuntimeError(f"{name}: dilation must be greater than zero, but got {_sizes(d)}")
+    if any(e < 0 for e in p):
+        raise RuntimeError(f"pad must be non-negative, but got pad: {min(p)}")
     for kk, pp, dd in zip(k, p, d):
         if pp > (dd * (kk - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pp}, "
                                f"kernel_size={kk} and dilation={dd}")
+    _check_pool_input(input, nd, name)  # after the arguments, as torch
     spatial = tuple(input.shape[-nd:])
     out = tuple(_pool_out(n, kk, ss, pp, dd, ceil_mode) for n, kk, ss, pp, dd in zip(spatial, k, s, p, d))
     if any(o < 1 for o in out):
@@ -300,15 +319,17 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+               divisor_override=None, *, out=None):
     """torch.nn.functional.avg_pool2d."""
-    return _avg_pool(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    return write_out(_avg_pool(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                               divisor_override), out)
 
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+               divisor_override=None, *, out=None):
     """torch.nn.functional.avg_pool3d."""
-    return _avg_pool(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    return write_out(_avg_pool(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                               divisor_override), out)
 
 
 # ------------------------------------------------------------------------------ adaptive pooling
@@ -375,13 +396,23 @@ _adaptive_max_op = Op("adaptive_max_pool", _adaptive_max_fwd, backward_name="Ada
 def _adaptive_args(input, nd, output_size, name):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if nd > 1 and isinstance(output_size, (list, tuple)) and input.dim() <= len(output_size):
+        # torch's Python wrapper fills None entries from the input's trailing sizes, and checks first
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got {_sizes(input.shape)}")
     if isinstance(output_size, (list, tuple)) and len(output_size) != nd:
-        raise RuntimeError(f"{name}: output_size must be {nd}")
+        raise RuntimeError(f"{name}(): internal error: output_size.size() must be {nd}" if "max" in name else
+                           f"{name}: output_size must be {nd}")
     osz = output_size if isinstance(output_size, (list, tuple)) else (output_size,) * nd
     spatial = tuple(input.shape[-nd:])
     out = tuple(int(n if o is None else o) for o, n in zip(osz, spatial))
+    if any(o < 0 for o in out):
+        if name.startswith("adaptive_avg"):  # the 1-d pool runs as 2-d in torch, and says so
+            raise RuntimeError(f"adaptive_avg_pool{max(nd, 2)}d: elements of output_size must be greater than "
+                               f"or equal to 0 but received {{{', '.join(map(str, ((1,) if nd == 1 else ()) + out))}}}")
+        shape = list(input.shape[:-nd]) + list(out)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: {shape}")
     for i, n in enumerate(input.shape[:-nd]):
         if n == 0 and not (i == 0 and input.dim() == nd + 2):
             raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but "
