@@ -107,6 +107,16 @@ def to_torchlike_obj(obj):
         return torchlike.Tensor
     if isinstance(obj, (torch.dtype, torch.device, torch.memory_format, torch.layout)):
         return convert(obj)
+    if isinstance(obj, torch.nn.Module):  # e.g. a distance_function=PairwiseDistance() argument
+        if any(True for _ in obj.parameters()) or any(True for _ in obj.buffers()):
+            raise Missing(f"conversion of a {type(obj).__name__} module with parameters")
+        cls = to_torchlike_obj(type(obj))
+        new = cls.__new__(cls)
+        torchlike.nn.Module.__init__(new)
+        for k, v in vars(obj).items():
+            if not k.startswith("_"):
+                setattr(new, k, convert(v))
+        return new
     mod = getattr(obj, "__module__", None) or ""
     qual = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
     if isinstance(obj, (types.BuiltinFunctionType, types.MethodDescriptorType, types.WrapperDescriptorType)) \

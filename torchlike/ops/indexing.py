@@ -375,13 +375,14 @@ def nonzero(input, *, as_tuple=False):
     if isinstance(input._value, jax.core.Tracer):
         from .._errors import raise_untraceable
         raise_untraceable("torch.nonzero (its result has a data-dependent shape)")
-    nz = np.nonzero(np.asarray(input._value))
+    host = np.asarray(input._value)
+    if input.ndim == 0:  # numpy refuses 0-d arrays; torch treats them as one element
+        if as_tuple:
+            return (Tensor._wrap(jnp.asarray(np.nonzero(np.atleast_1d(host))[0], jnp.int64)),)
+        return Tensor._wrap(jnp.zeros((int(bool(host)), 0), jnp.int64))
+    nz = np.nonzero(host)
     if as_tuple:
-        if input.ndim == 0:
-            return (Tensor._wrap(jnp.asarray(np.nonzero(np.atleast_1d(np.asarray(input._value)))[0], jnp.int64)),)
         return tuple(Tensor._wrap(jnp.asarray(a, jnp.int64)) for a in nz)
-    if input.ndim == 0:
-        return Tensor._wrap(jnp.zeros((int(bool(np.asarray(input._value))), 0), jnp.int64))
     return Tensor._wrap(jnp.asarray(np.stack(nz, 1) if nz else np.zeros((0, 0)), jnp.int64))
 
 
@@ -433,6 +434,11 @@ def index_select(input, dim, index, *, out=None):
         raise IndexError("index_select(): Index is supposed to be a vector")
     if index.dtype not in (D.int64, D.int32):
         raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if input.ndim == 0:  # torch treats a 0-d input as one element along dim 0 (or -1)
+        _wrap_dim(dim, 0)
+        if index.numel() != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {index.numel()} value(s)")
+        return write_out(apply(_index_select, input.reshape(1), index.reshape(-1), dim=0).reshape(()), out)
     return write_out(apply(_index_select, input, index.reshape(-1), dim=_wrap_dim(dim, input.ndim)), out)
 
 

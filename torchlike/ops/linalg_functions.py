@@ -228,8 +228,10 @@ def lstsq(A, B, rcond=None, *, driver=None):
 
 def vander(x, *, N=None):
     """torch.linalg.vander: columns x^0, x^1, ..., x^(N-1)."""
+    if x.ndim == 0:  # torch reads a 0-d x as one point
+        x = x.reshape(1)
     n = x.shape[-1] if N is None else N
-    if n < 1 and N is not None:
+    if n <= 1:
         raise RuntimeError("N must be greater than 1.")
     return apply(_vander_op, x, n=int(n))
 

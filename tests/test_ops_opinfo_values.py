@@ -1,0 +1,76 @@
+"""Values, shapes and gradients torch's OpInfo samples caught (issue 24), each checked against torch on
+the same numpy inputs: 0-d inputs, empty batches, None arguments, aten-level ops and special functions."""
+import numpy as np
+import pytest
+import torch
+
+import torchlike
+from conftest import assert_same
+
+R = np.random.default_rng(0)
+
+
+def _both(fn, *arrays, grad=True, rtol=1e-5, atol=1e-6, grad_rtol=1e-4, grad_atol=1e-5):
+    """fn(lib, *tensors) under torchlike and torch: same values, dtypes, shapes; with grad, the input
+    gradients of sum(output[0] * w) too."""
+    ours_in = [torchlike.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+    ref_in = [torch.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+    ours, ref = fn(torchlike, *ours_in), fn(torch, *ref_in)
+    seq = isinstance(ref, (tuple, list))
+    assert_same(tuple(ours) if seq else ours, tuple(ref) if seq else ref, rtol=rtol, atol=atol)
+    o, r = (ours[0], ref[0]) if seq else (ours, ref)
+    if grad and r.requires_grad:
+        w = np.random.default_rng(1).standard_normal(tuple(r.shape)).astype(to_np_dtype(r))
+        (o * torchlike.tensor(w)).sum().backward()
+        (r * torch.tensor(w)).sum().backward()
+        for a, b in zip(ours_in, ref_in):
+            if b.grad is not None:
+                assert_same(a.grad, b.grad, rtol=grad_rtol, atol=grad_atol)
+
+
+def to_np_dtype(t):
+    return {torch.float64: np.float64}.get(t.dtype, np.float32)
+
+
+# ---------------------------------------------------------------- 0-d and empty inputs
+
+def test_index_select_and_nonzero_of_0d():
+    x = np.array(2.5)
+    _both(lambda m, x: m.index_select(x, 0, m.tensor([0])), x)
+    _both(lambda m, x: m.index_select(x, -1, m.tensor(0)), x)
+    for lib in (torchlike, torch):
+        with pytest.raises(RuntimeError, match="Index to scalar"):
+            lib.index_select(lib.tensor(2.5), 0, lib.tensor([0, 0]))
+    for v in (0.0, 3.0):
+        _both(lambda m, x: m.nonzero(x), np.array(v), grad=False)
+        _both(lambda m, x: m.nonzero(x, as_tuple=True), np.array(v), grad=False)
+
+
+def test_gradient_none_spacing_and_spacing_errors():
+    x = R.standard_normal((4, 5))
+    _both(lambda m, x: m.gradient(x, spacing=None, dim=None), x)
+    _both(lambda m, x: m.gradient(x, spacing=[0.5], dim=0), x)
+    for kw in (dict(spacing=[0.1]), dict(spacing=[0.1], dim=(1, 0)), dict(dim=(1, 1))):
+        for lib in (torchlike, torch):
+            with pytest.raises(RuntimeError):
+                lib.gradient(lib.tensor(x), **kw)
+
+
+def test_vander_of_0d_and_small_n():
+    _both(lambda m, x: m.linalg.vander(x, N=3), np.array(2.0))
+    for lib in (torchlike, torch):
+        with pytest.raises(RuntimeError, match="N must be greater than 1"):
+            lib.linalg.vander(lib.tensor([2.0, 3.0]), N=1)
+
+
+def test_unfold_of_an_empty_batch():
+    _both(lambda m, x: m.nn.functional.unfold(x, 2, 1, 0, 1), np.zeros((0, 1, 5, 5), np.float32))
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean"])
+def test_margin_losses_of_0d_and_1d_inputs(reduction):
+    for x, t in ((np.array(0.3), np.array(0)), (np.array([0.3, 0.5, -0.2]), np.array(1)),
+                 (np.array([0.3, 0.5, -0.2]), np.array([2]))):
+        _both(lambda m, x, t: m.nn.functional.multi_margin_loss(x, t, reduction=reduction), x, t)
+    for x, t in ((np.array(0.3), np.array(0)), (np.array([0.3, 0.5, -0.2]), np.array([2, 0, -1]))):
+        _both(lambda m, x, t: m.nn.functional.multilabel_margin_loss(x, t, reduction=reduction), x, t)
