@@ -74,3 +74,30 @@ def test_margin_losses_of_0d_and_1d_inputs(reduction):
         _both(lambda m, x, t: m.nn.functional.multi_margin_loss(x, t, reduction=reduction), x, t)
     for x, t in ((np.array(0.3), np.array(0)), (np.array([0.3, 0.5, -0.2]), np.array([2, 0, -1]))):
         _both(lambda m, x, t: m.nn.functional.multilabel_margin_loss(x, t, reduction=reduction), x, t)
+
+
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_index_reduce_of_0d(reduce, include_self):
+    _both(lambda m, x, s: m.index_reduce(x, 0, m.tensor([0]), s, reduce, include_self=include_self),
+          np.array(1.5), np.array(-0.5))
+
+
+# ---------------------------------------------------------------- special functions
+
+# negative points where jax's polygamma (Hurwitz zeta) is off; poles and zero
+POLY_X = np.array([-8.4784, -7.9506, -4.3228, -1.7658, -0.5735, 1e-3, 1.1351, 3.6116, 30.5, -3.0, 0.0, -0.0])
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 7])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_polygamma_values_and_grad_match_torch(n, dtype):
+    x = POLY_X.astype(dtype)
+    tol = 2e-6 if dtype == np.float32 else 1e-10
+    _both(lambda m, x: m.polygamma(n, x), x, grad=False, rtol=tol, atol=0)
+    finite = x[np.abs(x - np.round(x)) > 1e-3]  # gradients away from the poles
+    _both(lambda m, x: m.special.polygamma(n, x), finite, rtol=tol, atol=0, grad_rtol=tol, grad_atol=0)
+
+
+def test_digamma_grad_is_torchs_trigamma():
+    _both(lambda m, x: m.digamma(x), POLY_X[:9], rtol=1e-10, atol=0, grad_rtol=1e-10, grad_atol=0)
