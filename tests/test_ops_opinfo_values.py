@@ -101,3 +101,50 @@ def test_polygamma_values_and_grad_match_torch(n, dtype):
 
 def test_digamma_grad_is_torchs_trigamma():
     _both(lambda m, x: m.digamma(x), POLY_X[:9], rtol=1e-10, atol=0, grad_rtol=1e-10, grad_atol=0)
+
+
+# ---------------------------------------------------------------- torch.native_* and grid samplers
+
+@pytest.mark.parametrize("training", [True, False])
+def test_native_batch_norm_outputs_and_running_stats(training):
+    x, w, b = R.standard_normal((4, 3, 5)), R.standard_normal(3), R.standard_normal(3)
+    running = {}
+
+    def call(m, x, w, b):
+        running[m] = (m.tensor(np.linspace(-1, 1, 3)), m.tensor(np.linspace(0.5, 2, 3)))
+        return m.native_batch_norm(x, w, b, *running[m], training, 0.3, 1e-5)
+    _both(call, x, w, b)
+    assert_same(running[torchlike], running[torch])  # updated in place in training
+    for lib in (torchlike, torch):
+        outs = lib._native_batch_norm_legit(lib.tensor(x, requires_grad=True), None, None, lib.zeros(3, dtype=lib.float64),
+                                            lib.ones(3, dtype=lib.float64), training, 0.3, 1e-5)
+        assert [o.requires_grad for o in outs] == [True, False, False]
+    _both(lambda m, x: m._native_batch_norm_legit(x, None, None, True, 0.3, 1e-5), x)
+
+
+def test_native_group_and_layer_norm():
+    x, w, b = R.standard_normal((2, 6, 3)), R.standard_normal(6), R.standard_normal(6)
+    _both(lambda m, x, w, b: m.native_group_norm(x, w, b, 2, 6, 3, 3, 1e-5), x, w, b)
+    # the statistics are outputs torch differentiates through
+    _both(lambda m, x: m.native_group_norm(x, None, None, 2, 6, 3, 2, 1e-5)[2], x)
+    for lib in (torchlike, torch):
+        out = lib.native_layer_norm(lib.tensor(x, requires_grad=True), (6, 3), None, None, 1e-5)
+        assert [o.requires_grad for o in out] == [True, False, False]
+    _both(lambda m, x: m.native_layer_norm(x, (3,), None, None, 1e-5), x)
+
+
+@pytest.mark.parametrize("mode", [0, 1])
+@pytest.mark.parametrize("padding", [0, 1, 2])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sampler_3d(mode, padding, align_corners):
+    x, g = R.standard_normal((2, 3, 4, 5, 3)), R.uniform(-1.2, 1.2, (2, 2, 3, 4, 3))
+    _both(lambda m, x, g: m.grid_sampler_3d(x, g, mode, padding, align_corners), x, g, rtol=1e-10, atol=1e-10)
+    _both(lambda m, x, g: m.nn.functional.grid_sample(x, g, ("bilinear", "nearest")[mode],
+                                                      ("zeros", "border", "reflection")[padding], align_corners),
+          x, g, rtol=1e-10, atol=1e-10)
+
+
+def test_grid_sampler_2d_integer_codes():
+    x, g = R.standard_normal((2, 3, 4, 5)), R.uniform(-1.2, 1.2, (2, 3, 4, 2))
+    _both(lambda m, x, g: m.grid_sampler_2d(x, g, 0, 2, False), x, g, rtol=1e-10, atol=1e-10)
+    _both(lambda m, x, g: m.grid_sampler(x, g, 1, 1, True), x, g, rtol=1e-10, atol=1e-10)
