@@ -240,6 +240,14 @@ def dtype_name(dt):
 
 def convert(obj, requires_grad=None):
     """A torch value (tensor, dtype, device, ... inside lists/tuples/dicts) as torchlike's, through numpy."""
+    if isinstance(obj, torch.Tensor) and obj.layout != torch.strided:  # sparse: through its dense values
+        rg = obj.requires_grad if requires_grad is None else requires_grad
+        out = convert(obj.detach().to_dense(), requires_grad=False)
+        layout = convert(obj.layout)
+        out = out.to_sparse(layout=layout)
+        if rg and out.dtype.is_floating_point:
+            out.requires_grad_(True)
+        return out
     if isinstance(obj, torch.Tensor):
         t = obj.detach()
         if t.dtype == torch.bfloat16:
@@ -280,6 +288,8 @@ def convert(obj, requires_grad=None):
 
 
 def to_numpy(t):
+    if t.layout != (torch.strided if isinstance(t, torch.Tensor) else torchlike.strided):
+        t = t.to_dense()
     if isinstance(t, torch.Tensor):
         t = t.detach().resolve_conj().resolve_neg()
         return (t.float() if t.dtype == torch.bfloat16 else t).numpy()
@@ -316,6 +326,8 @@ def compare(ours, ref, rtol, atol, where="output", values=True):
             raise Mismatch(f"{where}: dtype {dtype_name(ours.dtype)}, torch {dtype_name(ref.dtype)}")
         if tuple(ours.shape) != tuple(ref.shape):
             raise Mismatch(f"{where}: shape {tuple(ours.shape)}, torch {tuple(ref.shape)}")
+        if str(ours.layout).replace("torchlike.", "torch.") != str(ref.layout):
+            raise Mismatch(f"{where}: layout {ours.layout}, torch {ref.layout}")
         if not values:
             return
         a, b = to_numpy(ours), to_numpy(ref)

@@ -148,3 +148,31 @@ def test_grid_sampler_2d_integer_codes():
     x, g = R.standard_normal((2, 3, 4, 5)), R.uniform(-1.2, 1.2, (2, 3, 4, 2))
     _both(lambda m, x, g: m.grid_sampler_2d(x, g, 0, 2, False), x, g, rtol=1e-10, atol=1e-10)
     _both(lambda m, x, g: m.grid_sampler(x, g, 1, 1, True), x, g, rtol=1e-10, atol=1e-10)
+
+
+# ---------------------------------------------------------------- sparse
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "amax", "amin"])
+def test_sparse_mm_reduce_values_and_csr_gradient(reduce):
+    a = np.array([[0.0, 2.0, -1.0], [0.0, 0.0, 0.0], [3.0, 0.0, 0.5]])
+    b = R.standard_normal((3, 4))
+    res = {}
+    for lib in (torchlike, torch):
+        x = lib.tensor(a).to_sparse_csr().requires_grad_()
+        d = lib.tensor(b, requires_grad=True)
+        y = lib.sparse.mm(x, d, reduce)
+        gx, gd = lib.autograd.grad((y * lib.tensor(np.linspace(-1, 1, 12).reshape(3, 4))).sum(), [x, d])
+        assert str(gx.layout).endswith("sparse_csr")
+        res[lib] = (y, gx.to_dense(), gd)
+    assert_same(res[torchlike], res[torch])
+
+
+def test_sparse_sampled_addmm_and_to_sparse():
+    a = np.array([[0.0, 2.0, -1.0], [0.0, 0.0, 0.0]])
+    m1, m2 = R.standard_normal((2, 4)), R.standard_normal((4, 3))
+    res = {}
+    for lib in (torchlike, torch):
+        y = lib.sparse.sampled_addmm(lib.tensor(a).to_sparse_csr(), lib.tensor(m1), lib.tensor(m2), beta=0.2, alpha=0.6)
+        assert str(y.layout).endswith("sparse_csr")
+        res[lib] = (y.to_dense(), lib.tensor(a).to_sparse().to_dense())
+    assert_same(res[torchlike], res[torch])
