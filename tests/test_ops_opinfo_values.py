@@ -176,3 +176,30 @@ def test_sparse_sampled_addmm_and_to_sparse():
         assert str(y.layout).endswith("sparse_csr")
         res[lib] = (y.to_dense(), lib.tensor(a).to_sparse().to_dense())
     assert_same(res[torchlike], res[torch])
+
+
+# ---------------------------------------------------------------- gradients of random draws and frexp
+
+@pytest.mark.parametrize("fill", [lambda x: x.normal_(), lambda x: x.uniform_(), lambda x: x.bernoulli_(0.3),
+                                  lambda x: x.exponential_(), lambda x: x.geometric_(0.5), lambda x: x.cauchy_(),
+                                  lambda x: x.log_normal_(), lambda x: x.random_(0, 3)])
+def test_random_fill_of_a_graph_tensor_cuts_its_history(fill):
+    grads = []
+    for lib in (torchlike, torch):
+        a = lib.ones(3, requires_grad=True)
+        x = a * 2
+        fill(x)
+        assert x.requires_grad and x.grad_fn is not None
+        (x * 3).sum().backward()
+        grads.append(a.grad)
+    assert_same(grads[0], grads[1])  # zero: the drawn values do not depend on a
+
+
+def test_bernoulli_and_normal_are_in_the_graph_with_zero_gradients():
+    _both(lambda m, p: m.bernoulli(p) * 0, np.array([0.2, 0.7, 1.0]))
+    _both(lambda m, mu, sd: m.normal(mu, sd) * 0, np.array([0.2, -1.0]), np.array([0.5, 2.0]))
+
+
+def test_frexp_mantissa_gradient():
+    x = np.array([3.0, -0.7, 1e-3, 0.0, 1024.0, -5e-300])
+    _both(lambda m, x: m.frexp(x), x, rtol=0, atol=0, grad_rtol=1e-12, grad_atol=0)

@@ -5,6 +5,7 @@ Dtype rules are torch's (integer inputs of float functions give the default floa
 and the shifts take integers only)."""
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from .. import _dtype as D
@@ -213,7 +214,19 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     return write_out(apply(_addcdiv, input, tensor1, tensor2, value), out)
 
 
-_frexp = Op("frexp", lambda x: (lambda m, e: (m, e.astype(jnp.int32)))(*jnp.frexp(x)), differentiable=False)
+@jax.custom_jvp
+def _mantissa(x):
+    return jnp.frexp(x)[0]
+
+
+@_mantissa.defjvp
+def _mantissa_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return _mantissa(x), t / jnp.exp2(jnp.frexp(x)[1]).astype(t.dtype)  # torch: grad / exponent.exp2()
+
+
+# the mantissa is differentiable (as torch's FrexpBackward0), the int32 exponent is not
+_frexp = Op("frexp", lambda x: (_mantissa(x), jnp.frexp(x)[1].astype(jnp.int32)))
 
 
 @public(method=True)
