@@ -291,6 +291,8 @@ def to_numpy(t):
     if t.layout != (torch.strided if isinstance(t, torch.Tensor) else torchlike.strided):
         t = t.to_dense()
     if isinstance(t, torch.Tensor):
+        if t._is_zerotensor():  # e.g. the gradient of sgn of a real tensor
+            t = torch.zeros(t.shape, dtype=t.dtype)
         t = t.detach().resolve_conj().resolve_neg()
         return (t.float() if t.dtype == torch.bfloat16 else t).numpy()
     return np.asarray(t.detach().float() if t.dtype == torchlike.bfloat16 else t.detach()._value)

@@ -25,7 +25,8 @@ def _both(fn, *arrays, grad=True, rtol=1e-5, atol=1e-6, grad_rtol=1e-4, grad_ato
         (r * torch.tensor(w)).sum().backward()
         for a, b in zip(ours_in, ref_in):
             if b.grad is not None:
-                assert_same(a.grad, b.grad, rtol=grad_rtol, atol=grad_atol)
+                ref_grad = torch.zeros(b.grad.shape, dtype=b.grad.dtype) if b.grad._is_zerotensor() else b.grad
+                assert_same(a.grad, ref_grad, rtol=grad_rtol, atol=grad_atol)
 
 
 def to_np_dtype(t):
@@ -203,3 +204,32 @@ def test_bernoulli_and_normal_are_in_the_graph_with_zero_gradients():
 def test_frexp_mantissa_gradient():
     x = np.array([3.0, -0.7, 1e-3, 0.0, 1024.0, -5e-300])
     _both(lambda m, x: m.frexp(x), x, rtol=0, atol=0, grad_rtol=1e-12, grad_atol=0)
+
+
+# ---------------------------------------------------------------- linalg gradients
+
+def test_sgn_and_nextafter_gradients():
+    x, y = np.array([-1.5, 0.0, 2.0]), np.array([0.0, 1.0, 2.0])
+    _both(lambda m, x: m.sgn(x), x)
+    _both(lambda m, x, y: m.nextafter(x, y), x, y, rtol=0, atol=0)
+
+
+def test_eig_and_eigvals_gradients():
+    a = R.standard_normal((4, 4))
+    # eigenvectors are defined up to a phase: a loss of their magnitudes is well defined (torch's OpInfo)
+    _both(lambda m, a: (lambda r: (r[0].real + r[0].imag * 0.5, r[1].abs()))(m.linalg.eig(a)), a,
+          rtol=1e-10, atol=1e-12, grad_rtol=1e-8, grad_atol=1e-10)
+    _both(lambda m, a: m.linalg.eigvals(a).imag * 2 + m.linalg.eigvals(a).real, a, rtol=1e-10, atol=1e-12,
+          grad_rtol=1e-8, grad_atol=1e-10)
+
+
+@pytest.mark.parametrize("driver", ["gels", "gelsy", "gelsd", "gelss"])
+def test_lstsq_outputs_in_the_graph(driver):
+    a, b = R.standard_normal((5, 3)), R.standard_normal((5, 2))
+    flags = []
+    for lib in (torchlike, torch):
+        out = lib.linalg.lstsq(lib.tensor(a, requires_grad=True), lib.tensor(b), driver=driver)
+        flags.append([(tuple(t.shape), t.requires_grad) for t in out])
+    assert flags[0] == flags[1]
+    _both(lambda m, a, b: m.linalg.lstsq(a, b, driver=driver).solution, a, b, rtol=1e-10, atol=1e-12,
+          grad_rtol=1e-8, grad_atol=1e-10)

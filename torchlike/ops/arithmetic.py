@@ -70,7 +70,18 @@ copysign = binary("copysign", jnp.copysign, promote="float", method=True, inplac
 ldexp = binary("ldexp", lambda x, e: x * jnp.exp2(e), promote="float", method=True, inplace=True, torch_inplace=True)
 
 
-nextafter = binary("nextafter", jnp.nextafter, promote="same", method=True, inplace=True)
+@jax.custom_jvp
+def _nextafter(x, other):
+    return jnp.nextafter(x, other)
+
+
+# torch's NextafterBackward0: the gradient passes to input where input != other (0 where they are equal,
+# the result is then other itself) and is zero for other
+_nextafter.defjvp(lambda primals, tangents: (_nextafter(*primals),
+                                             jnp.where(primals[0] != primals[1], tangents[0], 0) + 0 * tangents[1]))
+
+
+nextafter = binary("nextafter", _nextafter, promote="same", method=True, inplace=True)
 
 
 heaviside = binary("heaviside", lambda x, v: jnp.where(x == 0, v, (x > 0).astype(x.dtype)), differentiable=False, method=True, inplace=True)

@@ -220,9 +220,10 @@ def lstsq(A, B, rcond=None, *, driver=None):
     from .creation import empty
     full_rank = m > n and (not _eager(rank) or bool(np.all(np.asarray(rank._value) == n)))
     empty_f = empty(0, dtype=s.dtype, device=A.device)
-    residuals = res if driver != "gelsy" and full_rank else empty_f
+    # torch's empty residuals are still an output of the differentiable op (they require grad)
+    residuals = res if driver != "gelsy" and full_rank else res.reshape(-1)[:0]
     rank_out = rank if driver != "gels" else empty(0, dtype=D.int64, device=A.device)
-    sv = s if driver in ("gelsd", "gelss") else empty_f
+    sv = s.detach() if driver in ("gelsd", "gelss") else empty_f  # torch does not differentiate them
     return _LstsqRT(x, residuals, rank_out, sv)
 
 
