@@ -119,6 +119,8 @@ def to_torchlike_obj(obj):
         return new
     mod = getattr(obj, "__module__", None) or ""
     qual = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if qual and qual.startswith("_VariableFunctionsClass."):  # torch.* builtins (torch.segment_reduce, ...)
+        qual = qual.split(".", 1)[1]
     if isinstance(obj, (types.BuiltinFunctionType, types.MethodDescriptorType, types.WrapperDescriptorType)) \
             and getattr(obj, "__objclass__", None) is not None and obj.__objclass__.__name__ in ("TensorBase", "Tensor"):
         return _attr(torchlike.Tensor, obj.__name__)

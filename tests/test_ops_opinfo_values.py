@@ -233,3 +233,32 @@ def test_lstsq_outputs_in_the_graph(driver):
     assert flags[0] == flags[1]
     _both(lambda m, a, b: m.linalg.lstsq(a, b, driver=driver).solution, a, b, rtol=1e-10, atol=1e-12,
           grad_rtol=1e-8, grad_atol=1e-10)
+
+
+# ---------------------------------------------------------------- torch._chunk_cat, masked index, segment_reduce
+
+def test_chunk_cat():
+    a, b = R.standard_normal((2, 5, 3)), R.standard_normal((2, 4))
+    _both(lambda m, a, b: m._chunk_cat([a, b], 1, 2), a, b, grad=False)  # torch has no derivative for it
+    _both(lambda m, a: m._chunk_cat([a], -1, 2), a, grad=False)
+
+
+def test_unsafe_masked_index_and_put_accumulate():
+    x = R.standard_normal((4, 5))
+    rows, cols = np.array([[0], [3], [7]]), np.array([[1, 4, -9]])  # out of range only where masked off
+    mask = (rows < 4) & (cols > -5)
+    _both(lambda m, x: m._unsafe_masked_index(x, m.tensor(mask), [m.tensor(rows), m.tensor(cols)], -2.5), x)
+    v = R.standard_normal((3, 3))
+    _both(lambda m, x, v: m._unsafe_masked_index_put_accumulate(x, m.tensor(mask), [m.tensor(rows), m.tensor(cols)],
+                                                                v), x, v)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "prod", "max", "min"])
+@pytest.mark.parametrize("initial", [None, 1.5])
+def test_segment_reduce(reduce, initial):
+    x = R.standard_normal((6, 3))
+    _both(lambda m, x: m.segment_reduce(x, reduce, lengths=m.tensor([0, 2, 3, 1]), initial=initial), x)
+    _both(lambda m, x: m.segment_reduce(x, reduce, offsets=m.tensor([0, 1, 1, 4, 6]), initial=initial), x)
+    for lib in (torchlike, torch):
+        with pytest.raises(RuntimeError, match="last dimension of offsets"):
+            lib.segment_reduce(lib.tensor(x), reduce, offsets=lib.tensor([0, 1, 3]), axis=1)
