@@ -215,8 +215,10 @@ def resolve(op):
     f = op.op
     if isinstance(f, types.FunctionType) and (f.__module__ or "").startswith("torch.testing"):
         return rebind(f)
-    if type(f).__name__ in ("OpOverloadPacket", "OpOverload"):
-        raise Missing(f"aten internal {op.name}")
+    if type(f).__name__ == "OpOverloadPacket":  # torch.ops.aten.<name>
+        return _attr(torchlike.ops.aten, f.__name__)
+    if type(f).__name__ == "OpOverload":  # torch.ops.aten.<name>.<overload>
+        return _attr(torchlike.ops.aten, f"{f.overloadpacket.__name__}.{f._overloadname}")
     parts = op.name.split(".")
     if parts[0] in ("nn", "linalg", "special", "fft", "masked", "signal"):
         return _attr(torchlike, op.name)

@@ -262,3 +262,34 @@ def test_segment_reduce(reduce, initial):
     for lib in (torchlike, torch):
         with pytest.raises(RuntimeError, match="last dimension of offsets"):
             lib.segment_reduce(lib.tensor(x), reduce, offsets=lib.tensor([0, 1, 3]), axis=1)
+
+
+# ---------------------------------------------------------------- torch.ops.aten
+
+def test_aten_namespace_overloads():
+    x = R.standard_normal((4, 6))
+    _both(lambda m, x: m.ops.aten.slice.Tensor(x, 1, 1, None, 2), x)
+    _both(lambda m, x: m.ops.aten.slice(x, 0), x)
+    _both(lambda m, x: m.ops.aten.add.Tensor(x, x), x)
+    inf = np.where(np.arange(24).reshape(2, 3, 4) % 3 == 0, -np.inf, R.standard_normal((2, 3, 4)))
+    inf[1] = -np.inf  # fully masked rows give 0, and no nan gradient
+    _both(lambda m, x: m.ops.aten._safe_softmax.default(x, 1), inf)
+    g, y = R.standard_normal((3, 5)), R.uniform(0.05, 0.3, (3, 5))
+    _both(lambda m, g, y: m.ops.aten._softmax_backward_data(g, y, 1, m.float64), g, y)
+    _both(lambda m, g: m.ops.aten.native_dropout_backward(g, m.tensor(y > 0.1), 2.0), g)
+
+
+def test_aten_batch_norm_with_update_and_max_pool_backward():
+    x, w = R.standard_normal((4, 3, 5)), R.standard_normal(3)
+    running = {}
+
+    def call(m, x, w):
+        running[m] = (m.zeros(3, dtype=m.float64), m.ones(3, dtype=m.float64))
+        return m.ops.aten._batch_norm_with_update(x, w, w, *running[m], 0.3, 1e-5)
+    _both(call, x, w)
+    assert_same(running[torchlike], running[torch])
+
+    def pool_back(m, x):
+        out, idx = m.nn.functional.max_pool2d(x, 3, 2, ceil_mode=True, return_indices=True)
+        return m.ops.aten.max_pool2d_with_indices_backward.default(out * 2 + 1, x, 3, 2, 0, 1, True, idx)
+    _both(pool_back, R.standard_normal((2, 3, 5, 7)))
