@@ -293,3 +293,13 @@ def test_aten_batch_norm_with_update_and_max_pool_backward():
         out, idx = m.nn.functional.max_pool2d(x, 3, 2, ceil_mode=True, return_indices=True)
         return m.ops.aten.max_pool2d_with_indices_backward.default(out * 2 + 1, x, 3, 2, 0, 1, True, idx)
     _both(pool_back, R.standard_normal((2, 3, 5, 7)))
+
+
+def test_rrelu_training_draws_torchs_stream():
+    x = R.standard_normal((4, 5))
+    torchlike.manual_seed(7)
+    torch.manual_seed(7)
+    for _ in range(2):  # the stream advances as torch's (one 64-bit draw per element <= 0)
+        _both(lambda m, x: m.nn.functional.rrelu(x, 0.1, 0.4, training=True), x, rtol=1e-12, atol=0,
+              grad_rtol=1e-12, grad_atol=0)
+    assert_same(torchlike.rand(3), torch.rand(3))
