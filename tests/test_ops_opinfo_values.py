@@ -303,3 +303,15 @@ def test_rrelu_training_draws_torchs_stream():
         _both(lambda m, x: m.nn.functional.rrelu(x, 0.1, 0.4, training=True), x, rtol=1e-12, atol=0,
               grad_rtol=1e-12, grad_atol=0)
     assert_same(torchlike.rand(3), torch.rand(3))
+
+
+@pytest.mark.parametrize("nd", [2, 3])
+def test_fractional_max_pool_with_given_samples(nd):
+    x = R.standard_normal((2, 3, 7, 6, 5)[:2 + nd])
+    u = np.random.default_rng(1).uniform(size=(2, 3, nd))
+    kw = dict(output_size=(3, 4, 2)[:nd]) if nd == 3 else dict(output_ratio=(0.6, 0.6))
+
+    def call(m, x):
+        f = getattr(m.nn.functional, f"fractional_max_pool{nd}d")
+        return f(x, 2, return_indices=True, _random_samples=m.tensor(u), **kw)
+    _both(call, x)
