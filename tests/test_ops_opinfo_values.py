@@ -315,3 +315,10 @@ def test_fractional_max_pool_with_given_samples(nd):
         f = getattr(m.nn.functional, f"fractional_max_pool{nd}d")
         return f(x, 2, return_indices=True, _random_samples=m.tensor(u), **kw)
     _both(call, x)
+
+
+def test_pinv_hermitian_gradient_is_torchs_general_one():
+    a = R.standard_normal((4, 4))  # not symmetric: the value reads the lower triangle, the gradient all of A
+    _both(lambda m, a: m.linalg.pinv(a, hermitian=True), a, rtol=1e-10, atol=1e-12, grad_rtol=1e-8, grad_atol=1e-10)
+    _both(lambda m, a: m.linalg.pinv(a, hermitian=True), a[:, :3] @ a[:, :3].T, rtol=1e-8, atol=1e-10,
+          grad_rtol=1e-6, grad_atol=1e-8)
