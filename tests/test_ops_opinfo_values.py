@@ -322,3 +322,15 @@ def test_pinv_hermitian_gradient_is_torchs_general_one():
     _both(lambda m, a: m.linalg.pinv(a, hermitian=True), a, rtol=1e-10, atol=1e-12, grad_rtol=1e-8, grad_atol=1e-10)
     _both(lambda m, a: m.linalg.pinv(a, hermitian=True), a[:, :3] @ a[:, :3].T, rtol=1e-8, atol=1e-10,
           grad_rtol=1e-6, grad_atol=1e-8)
+
+
+def test_max_unpool_gradient_reaches_inputs_sharing_an_index():
+    x = R.standard_normal((1, 2, 4))
+    idx = np.array([[[0, 0, 3, 3], [1, 2, 2, 5]]])  # repeated targets: torch gathers the gradient for each
+    w = R.standard_normal((1, 2, 8))
+    grads = []
+    for lib in (torchlike, torch):
+        t = lib.tensor(x, requires_grad=True)
+        (lib.nn.functional.max_unpool1d(t, lib.tensor(idx), 2) * lib.tensor(w)).sum().backward()
+        grads.append(t.grad)
+    assert_same(grads[0], grads[1])

@@ -455,7 +455,21 @@ def _unpool_fwd(x, idx, *, nd, out):
     return y.reshape(x.shape[:lead] + tuple(out))
 
 
-_unpool_op = Op("max_unpool", _unpool_fwd, backward_name="MaxUnpool2DBackward0")
+def _unpool_res(x, idx, *, nd, out):
+    return _unpool_fwd(x, idx, nd=nd, out=out), (x.shape, idx)
+
+
+def _unpool_bwd(res, g, *, nd, out):
+    # torch's derivative gathers the output gradient at every index, so inputs sharing an index (one of
+    # them overwrote the other) all receive it
+    shape, idx = res
+    lead = len(shape) - nd
+    n_lead = int(np.prod(shape[:lead], dtype=np.int64))
+    gi = jnp.take_along_axis(g.reshape(n_lead, -1), idx.reshape(n_lead, -1).astype(jnp.int32), axis=1)
+    return gi.reshape(shape), None
+
+
+_unpool_op = Op("max_unpool", _unpool_fwd, vjp=(_unpool_res, _unpool_bwd), backward_name="MaxUnpool2DBackward0")
 
 
 def _max_unpool(nd, input, indices, kernel_size, stride, padding, output_size):
