@@ -13,17 +13,11 @@ LEFT_OUT = {
     "linalg.ldl_factor": "Bunch-Kaufman LDL^T pivoting not available in JAX",
     "linalg.ldl_factor_ex": "Bunch-Kaufman LDL^T pivoting not available in JAX",
     "linalg.ldl_solve": "needs ldl_factor's pivoted factorization",
-    "native_batch_norm": _INTERNAL,
-    "native_group_norm": _INTERNAL,
     "native_dropout_backward": _INTERNAL,
     "max_pool2d_with_indices_backward": _INTERNAL,
-    "grid_sampler_2d": _INTERNAL + "; use nn.functional.grid_sample",
-    "grid_sampler_3d": _INTERNAL + "; use nn.functional.grid_sample",
     "slice": "aten.slice.Tensor only (no torch.slice); torchlike.slice_copy provides it",
 }
-LEFT_OUT_NN = {
-    "nn.functional.fractional_max_pool3d": "not implemented yet (the 2-d version is, with torch's sampling)",
-}
+LEFT_OUT_NN = {}
 _EXCLUDED_PREFIXES = ("_", "sparse", "to_sparse", "nn.functional.", "masked.", "jiterator", "cuda", "signal.", "nn.")
 
 

@@ -108,8 +108,20 @@ def to_torchlike_obj(obj):
         return torchlike.Tensor
     if isinstance(obj, (torch.dtype, torch.device, torch.memory_format, torch.layout)):
         return convert(obj)
+    if isinstance(obj, torch.nn.Module):  # e.g. a distance_function=PairwiseDistance() argument
+        if any(True for _ in obj.parameters()) or any(True for _ in obj.buffers()):
+            raise Missing(f"conversion of a {type(obj).__name__} module with parameters")
+        cls = to_torchlike_obj(type(obj))
+        new = cls.__new__(cls)
+        torchlike.nn.Module.__init__(new)
+        for k, v in vars(obj).items():
+            if not k.startswith("_"):
+                setattr(new, k, convert(v))
+        return new
     mod = getattr(obj, "__module__", None) or ""
     qual = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if qual and qual.startswith("_VariableFunctionsClass."):  # torch.* builtins (torch.segment_reduce, ...)
+        qual = qual.split(".", 1)[1]
     if isinstance(obj, (types.BuiltinFunctionType, types.MethodDescriptorType, types.WrapperDescriptorType)) \
             and getattr(obj, "__objclass__", None) is not None and obj.__objclass__.__name__ in ("TensorBase", "Tensor"):
         return _attr(torchlike.Tensor, obj.__name__)
@@ -204,8 +216,10 @@ def resolve(op):
     f = op.op
     if isinstance(f, types.FunctionType) and (f.__module__ or "").startswith("torch.testing"):
         return rebind(f)
-    if type(f).__name__ in ("OpOverloadPacket", "OpOverload"):
-        raise Missing(f"aten internal {op.name}")
+    if type(f).__name__ == "OpOverloadPacket":  # torch.ops.aten.<name>
+        return _attr(torchlike.ops.aten, f.__name__)
+    if type(f).__name__ == "OpOverload":  # torch.ops.aten.<name>.<overload>
+        return _attr(torchlike.ops.aten, f"{f.overloadpacket.__name__}.{f._overloadname}")
     parts = op.name.split(".")
     if parts[0] in ("nn", "linalg", "special", "fft", "masked", "signal"):
         return _attr(torchlike, op.name)
@@ -233,6 +247,14 @@ def dtype_name(dt):
 
 def convert(obj, requires_grad=None):
     """A torch value (tensor, dtype, device, ... inside lists/tuples/dicts) as torchlike's, through numpy."""
+    if isinstance(obj, torch.Tensor) and obj.layout != torch.strided:  # sparse: through its dense values
+        rg = obj.requires_grad if requires_grad is None else requires_grad
+        out = convert(obj.detach().to_dense(), requires_grad=False)
+        layout = convert(obj.layout)
+        out = out.to_sparse(layout=layout)
+        if rg and out.dtype.is_floating_point:
+            out.requires_grad_(True)
+        return out
     if isinstance(obj, torch.Tensor):
         t = obj.detach()
         if t.dtype == torch.bfloat16:
@@ -273,7 +295,11 @@ def convert(obj, requires_grad=None):
 
 
 def to_numpy(t):
+    if t.layout != (torch.strided if isinstance(t, torch.Tensor) else torchlike.strided):
+        t = t.to_dense()
     if isinstance(t, torch.Tensor):
+        if t._is_zerotensor():  # e.g. the gradient of sgn of a real tensor
+            t = torch.zeros(t.shape, dtype=t.dtype)
         t = t.detach().resolve_conj().resolve_neg()
         return (t.float() if t.dtype == torch.bfloat16 else t).numpy()
     return np.asarray(t.detach().float() if t.dtype == torchlike.bfloat16 else t.detach()._value)
@@ -309,6 +335,8 @@ def compare(ours, ref, rtol, atol, where="output", values=True):
             raise Mismatch(f"{where}: dtype {dtype_name(ours.dtype)}, torch {dtype_name(ref.dtype)}")
         if tuple(ours.shape) != tuple(ref.shape):
             raise Mismatch(f"{where}: shape {tuple(ours.shape)}, torch {tuple(ref.shape)}")
+        if str(ours.layout).replace("torchlike.", "torch.") != str(ref.layout):
+            raise Mismatch(f"{where}: layout {ours.layout}, torch {ref.layout}")
         if not values:
             return
         a, b = to_numpy(ours), to_numpy(ref)

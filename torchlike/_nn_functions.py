@@ -57,11 +57,75 @@ def instance_norm(input, weight, bias, running_mean, running_var, use_input_stat
 
 @_public
 def native_layer_norm(input, normalized_shape, weight, bias, eps):
+    """(output, mean, rstd); as torch's, the saved statistics are not differentiable outputs."""
     out = _F.layer_norm(input, normalized_shape, weight, bias, eps)
     dims = tuple(range(input.ndim - len(normalized_shape), input.ndim))
-    mean = input.mean(dims, keepdim=True)
-    rstd = (input.var(dims, unbiased=False, keepdim=True) + eps).rsqrt()
+    x = input.detach()
+    mean = x.mean(dims, keepdim=True)
+    rstd = (x.var(dims, unbiased=False, keepdim=True) + eps).rsqrt()
     return out, mean, rstd
+
+
+@_public
+def native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps):
+    """(output, save_mean, save_invstd), the running stats updated in place in training as
+    ``batch_norm``; the saved batch statistics are not differentiable, and empty in evaluation mode
+    (torch's CPU kernel)."""
+    out = _F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+    if not training:
+        return out, input.new_empty((0,)).detach(), input.new_empty((0,)).detach()
+    dims = [d for d in range(input.ndim) if d != 1]
+    x = input.detach()
+    return out, x.mean(dims), (x.var(dims, unbiased=False) + eps).rsqrt()
+
+
+@_public
+def _native_batch_norm_legit(input, weight, bias, *args):
+    """torch's two overloads: (input, weight, bias, running_mean, running_var, training, momentum, eps)
+    and, without running statistics, (input, weight, bias, training, momentum, eps)."""
+    if len(args) == 3:
+        return native_batch_norm(input, weight, bias, None, None, *args)
+    running_mean, running_var = args[:2]
+    from ._tensor import Tensor
+    for k, t in ((4, running_mean), (5, running_var)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"_native_batch_norm_legit(): argument '{('running_mean', 'running_var')[k - 4]}' "
+                            f"(position {k}) must be Tensor, not {type(t).__name__}")
+    return native_batch_norm(input, weight, bias, *args)
+
+
+@_public
+def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
+    """(output, mean, rstd) with the statistics of shape (N, group); unlike layer norm's, torch
+    differentiates them."""
+    out = _F.group_norm(input, group, weight, bias, eps)
+    g = input.reshape(N, group, -1)
+    return out, g.mean(-1), (g.var(-1, unbiased=False) + eps).rsqrt()
+
+
+def _grid_sampler_nd(nd, input, grid, interpolation_mode, padding_mode, align_corners):
+    if input.dim() != nd + 2:
+        raise RuntimeError(f"grid_sampler(): expected {nd + 2}D input, but got input with sizes {list(input.shape)}")
+    from .nn._functional.misc import GRID_MODES, GRID_PADDINGS
+    return _F.grid_sample(input, grid, GRID_MODES[interpolation_mode], GRID_PADDINGS[padding_mode],
+                          bool(align_corners))
+
+
+@_public
+def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
+    """grid_sample with torch's integer codes: mode 0 bilinear, 1 nearest, 2 bicubic; padding 0 zeros,
+    1 border, 2 reflection."""
+    return _grid_sampler_nd(input.dim() - 2, input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+@_public
+def grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners):
+    return _grid_sampler_nd(2, input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+@_public
+def grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners):
+    return _grid_sampler_nd(3, input, grid, interpolation_mode, padding_mode, align_corners)
 
 
 @_public

@@ -257,8 +257,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph = create_graph
     if allow_unused is None:
         allow_unused = materialize_grads
-    res = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, allow_unused=allow_unused,
+    # sparse inputs carry their autograd in their values tensor; their gradients come back in their layout
+    through = [hasattr(i, "_grad_of_values") for i in inputs]
+    targets = [i._vals if t else i for i, t in zip(inputs, through)]
+    res = run_backward(outputs, grads, retain_graph, create_graph, inputs=targets, allow_unused=allow_unused,
                        accumulate=False)
+    res = tuple(i._grad_of_values(g) if t and g is not None else g for i, t, g in zip(inputs, through, res))
     if materialize_grads:
         from .._above import above
         res = tuple(above.zeros(i.shape, dtype=i.dtype, device=i.device) if g is None else g

@@ -11,6 +11,7 @@ def load():
     """Import every op module (declaring its names) and return ``{name: function}`` for ``torch.*``."""
     from . import (  # noqa: F401
         arithmetic,
+        aten,
         comparison,
         complex,
         conversions,

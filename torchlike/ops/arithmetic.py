@@ -5,6 +5,7 @@ Dtype rules are torch's (integer inputs of float functions give the default floa
 and the shifts take integers only)."""
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from .. import _dtype as D
@@ -72,7 +73,18 @@ copysign = binary("copysign", jnp.copysign, promote="float", args="other", metho
 ldexp = binary("ldexp", lambda x, e: x * jnp.exp2(e), promote="float", args="tensors", method=True, inplace=True, torch_inplace=True)
 
 
-nextafter = binary("nextafter", jnp.nextafter, promote="same", args="tensors", method=True, inplace=True)
+@jax.custom_jvp
+def _nextafter(x, other):
+    return jnp.nextafter(x, other)
+
+
+# torch's NextafterBackward0: the gradient passes to input where input != other (0 where they are equal,
+# the result is then other itself) and is zero for other
+_nextafter.defjvp(lambda primals, tangents: (_nextafter(*primals),
+                                             jnp.where(primals[0] != primals[1], tangents[0], 0) + 0 * tangents[1]))
+
+
+nextafter = binary("nextafter", _nextafter, promote="same", args="tensors", method=True, inplace=True)
 
 
 heaviside = binary("heaviside", lambda x, v: jnp.where(x == 0, v, (x > 0).astype(x.dtype)), differentiable=False, args="tensors", arg_names=("input", "values"), method=True, inplace=True)
@@ -220,7 +232,19 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     return write_out(apply(_addcdiv, input, tensor1, tensor2, value), out)
 
 
-_frexp = Op("frexp", lambda x: (lambda m, e: (m, e.astype(jnp.int32)))(*jnp.frexp(x)), differentiable=False)
+@jax.custom_jvp
+def _mantissa(x):
+    return jnp.frexp(x)[0]
+
+
+@_mantissa.defjvp
+def _mantissa_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return _mantissa(x), t / jnp.exp2(jnp.frexp(x)[1]).astype(t.dtype)  # torch: grad / exponent.exp2()
+
+
+# the mantissa is differentiable (as torch's FrexpBackward0), the int32 exponent is not
+_frexp = Op("frexp", lambda x: (_mantissa(x), jnp.frexp(x)[1].astype(jnp.int32)))
 
 
 @public(method=True)

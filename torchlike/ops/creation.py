@@ -24,6 +24,7 @@ from .. import random as _random
 from .._above import above as _above
 from .._tensor import Tensor
 from .declare import public
+from .registry import Op, apply
 from .out import write_out as _out
 
 
@@ -503,7 +504,11 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         else:
             arr = g.normal(shape, dt, 0.0, float(s))
         arr = (np.asarray(arr, dt) + np.asarray(m, dt)).astype(dt)
-        return _out(_finish(_place(arr, ref.device), requires_grad), out)
+        res = _finish(_place(arr, ref.device), requires_grad)
+        graph = [t for t in (mean, std) if isinstance(t, Tensor) and t.requires_grad]
+        if graph:  # torch's NormalBackward: in the graph of mean/std, with zero gradients
+            res = apply(_normal_node, *graph, res._value)
+        return _out(res, out)
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     dt = _dtype_or_default(dtype)
@@ -522,7 +527,14 @@ def bernoulli(input, p=None, *, generator=None, out=None):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
     # torch compares a uniform of p's precision (53 bits for double, else 24) with p
     arr = _gen(generator).bernoulli(probs, input._value.dtype)
-    return _out(Tensor._wrap(_place(arr, input.device)), out)
+    res = Tensor._wrap(_place(arr, input.device))
+    if input.requires_grad:  # torch's BernoulliBackward0: in the graph, with a zero gradient
+        res = apply(_bernoulli_node, input, res._value)
+    return _out(res, out)
+
+
+_normal_node = Op("normal", lambda *xs: xs[-1], backward_name="NormalBackward3")
+_bernoulli_node = Op("bernoulli", lambda x, draw: draw, backward_name="BernoulliBackward0")
 
 
 @public

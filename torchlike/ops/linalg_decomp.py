@@ -146,12 +146,35 @@ def _eig(a):
     return w.astype(ct), v.astype(ct)
 
 
-_eig_op = Op("linalg_eig", _eig, differentiable=False)
+def _eig_res(a):
+    w, v = _eig(a)
+    return (w, v), (a, w, v)
+
+
+def _eig_bwd(res, g):
+    """torch's linalg_eig_backward: gA = V^-H (diag(gL) + (V^H gV - V^H V diag(re(V^H gV))) / conj(E)) V^H
+    with E_ij = L_j - L_i (1 on the diagonal); real for a real A. JAX's cotangents of complex values are
+    the conjugates of torch's gradients, hence the conj on the way in and out."""
+    a, w, v = res
+    g_w, g_v = jnp.conj(g[0]), jnp.conj(g[1])
+    vh = jnp.conj(jnp.swapaxes(v, -1, -2))
+    vhgv = vh @ g_v
+    inner = vhgv - vh @ (v * jnp.real(jnp.diagonal(vhgv, axis1=-2, axis2=-1))[..., None, :])
+    n = w.shape[-1]
+    e = w[..., None, :] - w[..., :, None]
+    e = jnp.where(jnp.eye(n, dtype=bool), jnp.ones((), e.dtype), e)
+    m = inner / jnp.conj(e) + g_w[..., :, None] * jnp.eye(n, dtype=w.dtype)
+    ga = jnp.linalg.solve(vh, m @ vh)
+    return (jnp.real(ga).astype(a.dtype) if not jnp.iscomplexobj(a) else jnp.conj(ga),)
+
+
+_eig_op = Op("linalg_eig", _eig, vjp=(_eig_res, _eig_bwd))
 
 
 @public(function=False, linalg=True)
 def eig(A, *, out=None):
-    """torch.linalg.eig (complex results; no gradient here)."""
+    """torch.linalg.eig: complex eigenvalues and unit eigenvectors (LAPACK's geev, as torch's CPU
+    kernel), differentiable with torch's formula."""
     _sq("linalg.eig", A)
     return write_out(_EigRT(*apply(_eig_op, A)), out)
 

@@ -225,17 +225,20 @@ def lstsq(A, B, rcond=None, *, driver=None, out=None):
     from .creation import empty
     full_rank = m > n and (not _eager(rank) or bool(np.all(np.asarray(rank._value) == n)))
     empty_f = empty(0, dtype=s.dtype, device=A.device)
-    residuals = res if driver != "gelsy" and full_rank else empty_f
+    # torch's empty residuals are still an output of the differentiable op (they require grad)
+    residuals = res if driver != "gelsy" and full_rank else res.reshape(-1)[:0]
     rank_out = rank if driver != "gels" else empty(0, dtype=D.int64, device=A.device)
-    sv = s if driver in ("gelsd", "gelss") else empty_f
+    sv = s.detach() if driver in ("gelsd", "gelss") else empty_f  # torch does not differentiate them
     return write_out(_LstsqRT(x, residuals, rank_out, sv), out)
 
 
 @public(function=False, linalg=True)
 def vander(x, *, N=None):
     """torch.linalg.vander: columns x^0, x^1, ..., x^(N-1)."""
+    if x.ndim == 0:  # torch reads a 0-d x as one point
+        x = x.reshape(1)
     n = x.shape[-1] if N is None else N
-    if n < 1 and N is not None:
+    if n <= 1:
         raise RuntimeError("N must be greater than 1.")
     return apply(_vander_op, x, n=int(n))
 

@@ -48,6 +48,33 @@ def _pinv(a, atol, rtol, hermitian):
 _pinv_op = Op("linalg_pinv", _pinv)
 
 
+def _pinv_herm_res(a, atol, rtol):
+    p = _pinv(a, atol, rtol, True)
+    return p, (a, p)
+
+
+def _pinv_bwd(res, g, atol, rtol):
+    """torch's pinv_backward(grad, pinvA, A), which torch uses with hermitian=True too (evaluated at the
+    full input A, whose lower triangle alone gave pinvA). JAX's cotangents of complex values are the
+    conjugates of torch's gradients."""
+    a, p = res
+    g = jnp.conj(g)
+    ph, gh = _mH(p), _mH(g)
+    if a.shape[-2] <= a.shape[-1]:
+        k = gh @ p
+        kph = k @ ph
+        ga = -_mH(p @ k) + kph - (a @ p) @ kph + (ph @ p) @ (gh - k @ a)
+    else:
+        k = p @ gh
+        phk = ph @ k
+        ga = -_mH(k @ p) + (gh - a @ k) @ p @ ph + phk - phk @ p @ a
+    return (jnp.conj(ga).astype(a.dtype) if jnp.iscomplexobj(a) else ga.astype(a.dtype),)
+
+
+# hermitian=True with scalar tolerances: the eigh value, torch's (general) gradient
+_pinv_herm_op = Op("linalg_pinv", lambda a, atol, rtol: _pinv(a, atol, rtol, True), vjp=(_pinv_herm_res, _pinv_bwd))
+
+
 @public(function=False, linalg=True)
 def pinv(A, *, atol=None, rtol=None, hermitian=False, rcond=None, out=None):
     """torch.linalg.pinv via SVD (or eigh when hermitian), singular values <= max(atol, rtol*smax) dropped."""
@@ -57,6 +84,8 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, rcond=None, out=None):
         rtol = rcond
     rtol = _default_rtol(A, atol, rtol)
     atol = 0.0 if atol is None else atol
+    if hermitian and not isinstance(atol, Tensor) and not isinstance(rtol, Tensor):
+        return write_out(apply(_pinv_herm_op, A, atol=float(atol), rtol=float(rtol)), out)
     return write_out(apply(_pinv_op, A, atol, rtol, hermitian=hermitian), out)
 
 

@@ -77,3 +77,5 @@ Tensor.__invert__ = P.bitwise_not
 for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
     setattr(Tensor, f"__{_name}__", _operand(getattr(P, _name), name=f"__{_name}__"))
 Tensor.__hash__ = object.__hash__
+# torch keeps Python 2's names for true division too (torch's OpInfo tests call Tensor.__rdiv__)
+Tensor.__div__, Tensor.__rdiv__, Tensor.__idiv__ = Tensor.__truediv__, Tensor.__rtruediv__, Tensor.__itruediv__

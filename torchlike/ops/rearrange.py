@@ -222,3 +222,23 @@ def vsplit(input, indices_or_sections):
 @public(method=True)
 def dsplit(input, indices_or_sections):
     return _split_dim("dsplit", input, indices_or_sections, 2, 3)
+
+
+@public
+def _chunk_cat(tensors, dim, num_chunks, *, out=None):
+    """torch._chunk_cat: split each tensor into ``num_chunks`` chunks along ``dim`` (zero-padded at the
+    end to a multiple of ``num_chunks``), flatten each chunk's trailing dims and concatenate the
+    tensors' chunks: shape ``tensors[0].shape[:dim] + (num_chunks, total)``."""
+    from .out import write_out
+    from .shape import cat
+    if not tensors:
+        raise RuntimeError("_chunk_cat expects a non-empty input tensor list")
+    d = _wrap_dim(dim, tensors[0].ndim)
+    parts = []
+    for t in tensors:
+        size = t.shape[d]
+        chunk = -(-size // num_chunks)
+        if chunk * num_chunks != size:
+            t = constant_pad_nd(t, [0, 0] * (t.ndim - d - 1) + [0, chunk * num_chunks - size])
+        parts.append(t.reshape(*t.shape[:d], num_chunks, chunk * int(np.prod(t.shape[d + 1:], dtype=np.int64))))
+    return write_out(cat(parts, d + 1), out)

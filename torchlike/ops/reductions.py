@@ -498,3 +498,71 @@ def hash_tensor(input, dim=None, *, keepdim=False, mode=0, out=None):
         from .out import write_out
         return write_out(res, out)
     return res
+
+
+def _segment_reduce_fwd(x, start, length, reduce, initial, axis):
+    # gather each (contiguous) segment into a row padded to the longest one, then reduce the rows
+    x = jnp.moveaxis(x, axis, 0)
+    n, width = len(start), builtins.max(length, default=0)
+    pos = np.arange(width)
+    valid = pos[None, :] < np.asarray(length, np.int64)[:, None]
+    idx = np.where(valid, np.asarray(start, np.int64)[:, None] + pos[None, :], 0)
+    rows = x[idx] if x.shape[0] else jnp.zeros((n, width) + x.shape[1:], x.dtype)
+    mask = valid.reshape(valid.shape + (1,) * (x.ndim - 1))
+    count = jnp.asarray(np.asarray(length).reshape((n,) + (1,) * (x.ndim - 1)), x.dtype)
+    init = None if initial is None else jnp.asarray(initial, x.dtype)
+    if reduce in ("sum", "mean"):
+        r = jnp.sum(jnp.where(mask, rows, 0), axis=1)
+        if init is not None:
+            r = r + init
+        if reduce == "mean":
+            empty = jnp.asarray(jnp.nan, x.dtype) if init is None else init
+            r = jnp.where(count > 0, r / jnp.maximum(count, 1), empty)
+    elif reduce == "prod":
+        r = jnp.prod(jnp.where(mask, rows, 1), axis=1)
+        if init is not None:
+            r = r * init
+    else:
+        big = jnp.asarray(jnp.inf if reduce == "min" else -jnp.inf, x.dtype)
+        r = (jnp.max if reduce == "max" else jnp.min)(jnp.where(mask, rows, big), axis=1)
+        if init is not None:
+            r = (jnp.maximum if reduce == "max" else jnp.minimum)(r, init)
+    return jnp.moveaxis(r, 0, axis)
+
+
+_segment_reduce_op = Op("segment_reduce", _segment_reduce_fwd, backward_name="SegmentReduceBackward0")
+
+
+@public
+def segment_reduce(data, reduce, *, lengths=None, indices=None, offsets=None, axis=0, unsafe=False, initial=None):
+    """torch.segment_reduce: reduce ('sum', 'mean', 'prod', 'max', 'min') consecutive segments of
+    ``data`` along ``axis``, given by 1-d ``lengths`` or ``offsets``. ``initial`` joins every segment's
+    reduction (and is the value of an empty one); without it an empty segment gives 0, 1, -inf, inf
+    or nan."""
+    if reduce not in ("sum", "mean", "prod", "max", "min"):
+        raise RuntimeError(f"segment_reduce: unsupported reduction {reduce}")
+    if indices is not None:
+        raise RuntimeError("segment_reduce(): indices based reduction is not supported yet.")
+    if (lengths is None) == (offsets is None):
+        raise RuntimeError("segment_reduce(): Either lengths or offsets must be defined")
+    ax = _wrap_dim(axis, data.ndim)
+    seg = lengths if lengths is not None else offsets
+    if ax != seg.ndim - 1:
+        raise RuntimeError(f"segment_reduce(): Expected axis to be the last dimension of "
+                           f"{'lengths' if lengths is not None else 'offsets'} but got {axis}.")
+    if lengths is not None:
+        length = np.asarray(lengths._value if isinstance(lengths, Tensor) else lengths, np.int64)
+        if length.ndim != 1:
+            raise RuntimeError("segment_reduce: torchlike takes 1-d lengths (one segmentation for all rows)")
+        start = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64)
+    else:
+        off = np.asarray(offsets._value if isinstance(offsets, Tensor) else offsets, np.int64)
+        if off.ndim != 1:
+            raise RuntimeError("segment_reduce: torchlike takes 1-d offsets (one segmentation for all rows)")
+        start, length = off[:-1], np.diff(off)
+    if not unsafe and (np.any(length < 0) or int(length.sum()) != data.shape[ax]):
+        raise RuntimeError("segment_reduce(): Expected all rows of lengths along axis to sum to data.size(lengths.dim()-1)"
+                           " when !unsafe.")
+    return apply(_segment_reduce_op, data, start=tuple(int(s) for s in start),
+                 length=tuple(int(v) for v in length), reduce=reduce,
+                 initial=None if initial is None else float(initial), axis=ax)

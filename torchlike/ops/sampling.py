@@ -13,19 +13,31 @@ from .. import random as _random
 from .._tensor import Tensor, _type_name
 from ..autograd import grad_mode
 from .declare import public
+from .registry import Op, apply
 
 
 def _gen(generator):
     return _random.default_generator if generator is None else generator
 
 
-def _fill_host(self, arr):
+_ZERO_GRAD_FILLS = {}
+
+
+def _fill_host(self, arr, node=None):
+    """Write host values ``arr`` into self. With ``node`` (torch's backward node name, e.g.
+    NormalBackward0), a tensor in a graph gets that node, whose gradient is zero as torch's: the old
+    value's history no longer reaches the result."""
     from .creation import _place
     if isinstance(self._value, jax.core.Tracer):
         from .._errors import raise_untraceable
         raise_untraceable("in-place random fills (host sampling)")
     value = Tensor._wrap(_place(np.asarray(arr).astype(self.dtype.np), self.device))
     self._check_inplace()
+    if node is not None and self.requires_grad and grad_mode.is_grad_enabled():
+        op = _ZERO_GRAD_FILLS.get(node)
+        if op is None:
+            op = _ZERO_GRAD_FILLS[node] = Op(node, lambda x, v: v, backward_name=node)
+        return self._assign(apply(op, self, value._value))
     with grad_mode.no_grad():
         return self._assign(value)
 
@@ -50,7 +62,8 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_} > to={to}")
     if _on_meta(self):
         return self
-    return _fill_host(self, _gen(generator).uniform(tuple(self.shape), self.dtype.np, from_, to))
+    return _fill_host(self, _gen(generator).uniform(tuple(self.shape), self.dtype.np, from_, to),
+                      node="UniformBackward0")
 
 
 @public(function=False, method=True)
@@ -60,7 +73,8 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     if _on_meta(self):
         return self
-    return _fill_host(self, _gen(generator).normal(tuple(self.shape), self.dtype.np, mean, std))
+    return _fill_host(self, _gen(generator).normal(tuple(self.shape), self.dtype.np, mean, std),
+                      node="NormalBackward0")
 
 
 @public(function=False, method=True)
@@ -81,7 +95,7 @@ def random_(self, from_=None, to=None, *, generator=None, **kw):
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
     if _on_meta(self):
         return self
-    return _fill_host(self, _gen(generator).randint(int(from_), int(to), tuple(self.shape)))
+    return _fill_host(self, _gen(generator).randint(int(from_), int(to), tuple(self.shape)), node="RandomBackward0")
 
 
 def _u64(self, generator):
@@ -95,7 +109,7 @@ def exponential_(self, lambd=1.0, *, generator=None):
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     if _on_meta(self):
         return self
-    return _fill_host(self, -np.log1p(-_u64(self, generator)) / lambd)
+    return _fill_host(self, -np.log1p(-_u64(self, generator)) / lambd, node="ExponentialBackward0")
 
 
 @public(function=False, method=True)
@@ -105,7 +119,7 @@ def geometric_(self, p, *, generator=None):
     if _on_meta(self):
         return self
     u = _u64(self, generator)
-    return _fill_host(self, np.ceil(np.log(u) / np.log1p(-p)))
+    return _fill_host(self, np.ceil(np.log(u) / np.log1p(-p)), node="GeometricBackward0")
 
 
 @public(function=False, method=True)
@@ -115,7 +129,7 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
     if _on_meta(self):
         return self
-    return _fill_host(self, median + sigma * np.tan(np.pi * (_u64(self, generator) - 0.5)))
+    return _fill_host(self, median + sigma * np.tan(np.pi * (_u64(self, generator) - 0.5)), node="CauchyBackward0")
 
 
 @public(function=False, method=True)
@@ -125,7 +139,8 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
     if _on_meta(self):
         return self
-    return _fill_host(self, np.exp(_gen(generator).normal(tuple(self.shape), np.float64, mean, std)))
+    return _fill_host(self, np.exp(_gen(generator).normal(tuple(self.shape), np.float64, mean, std)),
+                      node="LogNormalBackward0")
 
 
 @public(function=False, method=True)
@@ -137,4 +152,4 @@ def bernoulli_(self, p=0.5, *, generator=None):
     if _on_meta(self):
         return self
     u = _u64(self, generator)
-    return _fill_host(self, u < np.broadcast_to(probs, u.shape))
+    return _fill_host(self, u < np.broadcast_to(probs, u.shape), node="BernoulliBackward2")

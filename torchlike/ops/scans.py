@@ -237,13 +237,15 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
                 raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
     if edge_order not in (1, 2):
         raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    if spacing is None:
+        spacing = 1
     if isinstance(spacing, (list, tuple)):
         sp = list(spacing)
-        if dim is None and len(sp) != len(dims):
-            raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar, or a list of length "
-                               f"equal to 'self.dim() = {input.ndim}', since dim argument was not given, but got a "
-                               f"list of length {len(sp)}")
         if len(sp) != len(dims):
+            if dim is None:
+                raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar, or a list of "
+                                   f"length equal to 'self.dim() = {input.ndim}', since dim argument was not "
+                                   f"given, but got a list of length {len(sp)}")
             raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and "
                                f"dim arguments to have the same length, but got a spacing argument of length "
                                f"{len(sp)} and a dim argument of length {len(dims)}.")

@@ -287,6 +287,11 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=No
     """Reduce rows of ``source`` into input at ``index`` along ``dim`` ('prod', 'mean', 'amax', 'amin')."""
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    if input.ndim == 0:  # torch reads a 0-d input (and source) as one element along dim 0
+        _wrap_dim(dim, 0)
+        res = index_reduce(input.reshape(1), 0, index.reshape(-1), source.reshape(-1), reduce,
+                           include_self=include_self).reshape(())
+        return write_out(res, out)
     d = _index_checks("index_reduce", input, dim, index, source)
     shape = [1] * source.ndim
     shape[d] = -1

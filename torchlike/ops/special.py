@@ -39,7 +39,82 @@ erfinv = unary("erfinv", jax.lax.erf_inv, method=True, inplace=True, special=Tru
 lgamma = unary("lgamma", jax.lax.lgamma, method=True, inplace=True, special="gammaln")
 
 
-digamma = unary("digamma", jax.lax.digamma, method=True, inplace=True, special=("digamma", "psi"))
+# Cephes' Euler-Maclaurin coefficients for the Hurwitz zeta tail (torch's zeta uses the same ones)
+_ZETA_A = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
+           -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15,
+           1.8152105401943546773e17, -7.1661652561756670113e18)
+
+
+def _hurwitz_zeta_int(s, q):
+    """zeta(s, q) = sum_k (q + k)^-s for an integer s >= 2, by torch's (Cephes') method: sum the terms
+    directly until q + k > 9 (at least 9 of them), then add the Euler-Maclaurin tail. Unlike
+    jax.scipy.special.zeta it is right for negative non-integer q (inf at non-positive integers)."""
+    dt = q.dtype
+
+    def cond(st):
+        i, a, _ = st
+        return jnp.any((i < 9) | (a <= 9))
+
+    def body(st):
+        i, a, tot = st
+        live = (i < 9) | (a <= 9)
+        a = jnp.where(live, a + 1, a)
+        tot = tot + jnp.where(live, 1 / jax.lax.integer_pow(a, s), 0)
+        return i + 1, a, tot
+
+    _, a, tot = jax.lax.while_loop(cond, body, (jnp.asarray(0), q, 1 / jax.lax.integer_pow(q, s)))
+    b = 1 / jax.lax.integer_pow(a, s)
+    tot = tot + b * a / (s - 1) - 0.5 * b
+    coef, k = jnp.ones_like(a), 0.0
+    for c in _ZETA_A:
+        coef = coef * (s + k)
+        b = b / a
+        tot = tot + coef * b / c
+        k += 1
+        coef = coef * (s + k)
+        b = b / a
+        k += 1
+    return jnp.where((q <= 0) & (q == jnp.floor(q)), jnp.asarray(jnp.inf, dt), tot)
+
+
+def _trigamma(x):
+    """torch's trigamma: the reflection formula below 1/2, six recurrence steps, then the asymptotic
+    series (jax's polygamma(1, x) loses accuracy for x < -8)."""
+    neg = x < 0.5
+    refl = jnp.where(neg, -(math.pi ** 2) / jnp.sin(math.pi * x) ** 2, 0)
+    x = jnp.where(neg, 1 - x, x)
+    acc = jnp.zeros_like(x)
+    for _ in range(6):
+        acc = acc + 1 / (x * x)
+        x = x + 1
+    ixx = 1 / (x * x)
+    acc = acc + (1 + 1 / (2 * x) + ixx * (1 / 6 - ixx * (1 / 30 - ixx * (1 / 42)))) / x
+    return jnp.where(neg, -(refl + acc), acc)
+
+
+@jax.custom_jvp
+def _polygamma_fn(x, n):
+    if n == 0:  # torch: digamma(+-0) = -+inf (lax gives nan)
+        return jnp.where(x == 0, jnp.copysign(jnp.asarray(jnp.inf, x.dtype), -x), jax.lax.digamma(x))
+    if n == 1:
+        return _trigamma(x)
+    return (1.0 if n % 2 else -1.0) * math.factorial(n) * _hurwitz_zeta_int(n + 1, x)
+
+
+_polygamma_fn = jax.custom_jvp(_polygamma_fn.fun, nondiff_argnums=(1,))
+
+
+@_polygamma_fn.defjvp
+def _polygamma_jvp(n, primals, tangents):
+    (x,), (t,) = primals, tangents
+    return _polygamma_fn(x, n), _polygamma_fn(x, n + 1) * t
+
+
+def _digamma_fn(x):
+    return _polygamma_fn(x, 0)
+
+
+digamma = unary("digamma", _digamma_fn, method=True, inplace=True, special=("digamma", "psi"))
 
 
 i0 = unary("i0", jsp.i0, method=True, inplace=True, torch_inplace=True, special=True)
@@ -48,7 +123,7 @@ i0 = unary("i0", jsp.i0, method=True, inplace=True, torch_inplace=True, special=
 sinc = unary("sinc", jnp.sinc, method=True, inplace=True, torch_inplace=True, special=True)
 
 
-_polygamma = Op("polygamma", lambda x, n: jsp.polygamma(n, x) if n else jax.lax.digamma(x), promote="float")
+_polygamma = Op("polygamma", lambda x, n: _polygamma_fn(x, n), promote="float")
 
 
 @public(method=lambda self, n: polygamma(n, self), inplace=True, special=True)

@@ -45,6 +45,6 @@ def resize_(self, *sizes, memory_format=None):
     return self
 
 
-@public(function=False, method=True)
+@public(method=True)  # torch.resize_as_ too
 def resize_as_(self, other, memory_format=None):
     return resize_(self, *other.shape)

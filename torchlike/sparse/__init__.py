@@ -10,10 +10,10 @@ from __future__ import annotations
 from . import _dispatch
 from ._coo import SparseTensor
 from ._csr import SparseCsrTensor, sparse_csr_tensor
-from ._ops import addmm, log_softmax, mm, softmax, sparse_coo_tensor, spmm
+from ._ops import addmm, log_softmax, mm, sampled_addmm, softmax, sparse_coo_tensor, spmm
 from ._ops import sparse_sum as sum  # noqa: A001  (torch.sparse.sum)
 
-__all__ = ["addmm", "mm", "sum", "softmax", "log_softmax", "check_sparse_tensor_invariants"]
+__all__ = ["addmm", "mm", "sampled_addmm", "sum", "softmax", "log_softmax", "check_sparse_tensor_invariants"]
 
 
 class check_sparse_tensor_invariants:

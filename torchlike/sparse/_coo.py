@@ -126,11 +126,12 @@ class SparseTensor(AutogradThroughValues, Tensor):
     # ------------------------------------------------------------------ autograd (through the values)
     @property
     def grad(self):
+        g = self._vals._grad
+        return None if g is None else self._grad_of_values(g)
+
+    def _grad_of_values(self, g):
         # torch's gradient of a sparse leaf is the dense gradient masked to the leaf's (coalesced)
         # pattern; every copy of a repeated index received that same value, so keep one per index
-        g = self._vals._grad
-        if g is None:
-            return None
         if self._coalesced:
             return SparseTensor._make(self._idx, g, self._shape, True)
         idx = host_indices(self)

@@ -43,6 +43,9 @@ class SparseCsrTensor(SparseTensor):
     def to_sparse_coo(self):
         return self.to_sparse()
 
+    def _grad_of_values(self, g):
+        return from_coo(super()._grad_of_values(g))  # torch's gradient of a CSR leaf is CSR
+
     def to_sparse_csr(self, dense_dim=None):
         return self
 

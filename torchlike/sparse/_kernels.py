@@ -45,3 +45,26 @@ def _segment_softmax(vals, seg, n, log):
 
 
 segment_softmax = Op("softmax", _segment_softmax, backward_name="SparseSoftmaxBackward0")
+
+
+def _mm_reduce(vals, dense, idx, shape, reduce):
+    # row i of the result reduces A[i, j] * B[j, :] over the stored j of row i; rows with none are 0
+    rows, cols = idx[0], idx[1]
+    prod = vals[:, None] * dense[cols]
+    m = shape[0]
+    count = jax.ops.segment_sum(jnp.ones_like(rows), rows, num_segments=m)[:, None]
+    if reduce in ("sum", "mean"):
+        out = jax.ops.segment_sum(prod, rows, num_segments=m)
+        return out / jnp.maximum(count, 1).astype(out.dtype) if reduce == "mean" else out
+    seg = jax.ops.segment_max if reduce == "amax" else jax.ops.segment_min
+    return jnp.where(count > 0, seg(prod, rows, num_segments=m), jnp.zeros((), prod.dtype))
+
+
+# torch.sparse.mm(csr, dense, reduce)
+sparse_mm_reduce = Op("_sparse_mm_reduce_impl", _mm_reduce, promote="same", n_promote=2,
+                      backward_name="SparseMmReduceImplBackward0")
+
+# torch.sparse.sampled_addmm: beta * input + alpha * (mat1 @ mat2) at input's stored entries only
+sampled_addmm = Op("sparse_sampled_addmm",
+                   lambda vals, a, b, idx, beta, alpha: beta * vals + alpha * jnp.sum(a[idx[0]] * b.T[idx[1]], -1),
+                   promote="same", n_promote=3, backward_name="SparseSampledAddmmBackward0")

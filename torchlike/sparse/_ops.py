@@ -118,12 +118,22 @@ def _check_2d_sparse(s):
                            f"sparse and {s.dense_dim()} dense")
 
 
-def mm(mat1, mat2):
+def mm(mat1, mat2, reduce=None):
     """sparse @ dense, dense @ sparse and sparse @ sparse (torch.mm / matmul / spmm with a COO operand).
 
     sparse @ dense and dense @ sparse return dense tensors; sparse @ sparse returns a sparse tensor.
-    Gradients reach the sparse operand's values and the dense operand.
+    Gradients reach the sparse operand's values and the dense operand. ``reduce`` ('sum', 'mean',
+    'amax', 'amin'; CSR @ dense only, as torch's CPU kernel) reduces each row's products over its
+    stored entries instead of summing over all (rows without entries give 0).
     """
+    if reduce is not None:
+        if reduce not in ("sum", "mean", "amax", "amin"):
+            raise RuntimeError(f"reduce argument must be either sum, mean, amax or amin, got {reduce}")
+        if not getattr(mat1, "is_sparse_csr", False) or isinstance(mat2, SparseTensor):
+            raise RuntimeError("sparse.mm: reduce is only supported for a sparse CSR mat1 and a dense mat2")
+        mat2 = _dense(mat2)
+        _check_mm(mat1._shape, tuple(mat2.shape))
+        return K.sparse_mm_reduce(mat1._vals, mat2, mat1._idx, shape=mat1._shape, reduce=reduce)
     if isinstance(mat1, SparseTensor) and isinstance(mat2, SparseTensor):
         _check_2d_sparse(mat1), _check_2d_sparse(mat2)
         _check_mm(mat1._shape, mat2._shape)
@@ -270,3 +280,18 @@ def mul(input, other):
         picked = K.gather(other, host_indices(input))
         return input._with_values(input._vals * picked)
     return input._with_values(input._vals * other)
+
+
+def sampled_addmm(input, mat1, mat2, *, beta=1.0, alpha=1.0):
+    """torch.sparse.sampled_addmm: ``beta * input + alpha * (mat1 @ mat2)`` evaluated only at the stored
+    entries of the sparse CSR ``input``; the result is CSR with input's pattern."""
+    from ._csr import from_coo
+    if not getattr(input, "is_sparse_csr", False):
+        raise RuntimeError(f"sampled_addmm: Expected input to be a sparse CSR tensor, got layout {input.layout}")
+    mat1, mat2 = _dense(mat1), _dense(mat2)
+    if mat1.ndim != 2 or mat2.ndim != 2 or mat1.shape[1] != mat2.shape[0] \
+            or (mat1.shape[0], mat2.shape[1]) != tuple(input._shape):
+        raise RuntimeError(f"sampled_addmm: expected input {list(input._shape)} = mat1 {list(mat1.shape)} @ mat2 "
+                           f"{list(mat2.shape)}")
+    vals = K.sampled_addmm(input._vals, mat1, mat2, input._idx, beta=beta, alpha=alpha)
+    return from_coo(SparseTensor._make(input._idx, vals, input._shape, True))

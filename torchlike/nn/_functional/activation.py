@@ -11,6 +11,7 @@ import warnings
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from ..._tensor import Tensor
@@ -114,7 +115,19 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
-    from ... import random as _random
+    from ... import _trace_hooks, random as _random
+    if _trace_hooks.rng is None and not isinstance(input._value, jax.core.Tracer):
+        # eager: torch's CPU kernel walks the elements in order and draws one 53-bit uniform double
+        # (a 64-bit draw) for each element <= 0, from the same generator stream
+        x = np.asarray(input._value)
+        neg = x <= 0
+        bits = _random.default_generator._mt.random64(int(neg.sum()))
+        mask53 = np.uint64((1 << 53) - 1)
+        r = (bits & mask53).astype(np.float64) * 2.0 ** -53 * (upper - lower) + lower
+        noise = np.ones(x.shape, x.dtype)
+        noise[neg] = r.astype(x.dtype)
+        res = apply(_rrelu_noise_op, input, jnp.asarray(noise))
+        return _done(input, res, inplace)
     key = _random.default_generator.next_key()
     res = apply(_rrelu_train_op, input, key, lower=float(lower), upper=float(upper))
     return _done(input, res, inplace)
@@ -126,6 +139,7 @@ def _rrelu_train(x, key, lower, upper):
 
 
 _rrelu_train_op = Op("rrelu_with_noise", _rrelu_train)
+_rrelu_noise_op = Op("rrelu_with_noise", lambda x, noise: x * noise)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):

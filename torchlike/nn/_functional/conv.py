@@ -315,7 +315,7 @@ def _unfold_arr(x, kernel, dilation, padding, stride):
     x = jnp.pad(x, ((0, 0), (0, 0)) + tuple((e, e) for e in padding))
     out = out_sizes(x.shape[2:], kernel, stride, dilation)
     cols = jnp.stack(shifted_views(x, kernel, stride, dilation, out), axis=2)
-    return cols.reshape(x.shape[0], -1, out[0] * out[1])
+    return cols.reshape(x.shape[0], x.shape[1] * kernel[0] * kernel[1], out[0] * out[1])  # no -1: N may be 0
 
 
 def _unfold_fwd(x, *, kernel, dilation, padding, stride, unbatched):

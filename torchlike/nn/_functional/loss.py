@@ -531,8 +531,9 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
 
 
 def _multi_margin(x, t, w, reduction, p, margin):
-    squeeze = x.ndim == 1
-    x2 = x[None] if squeeze else x
+    # a 0-d or 1-d input is one sample; torch's 'none' result is 0-d exactly when the target is 0-d
+    squeeze = t.ndim == 0
+    x2 = x.reshape(1, -1) if x.ndim <= 1 else x
     t = t.reshape(-1).astype(jnp.int32)
     c = x2.shape[1]
     xy = jnp.take_along_axis(x2, t[:, None], axis=1)
@@ -565,9 +566,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 
 
 def _multilabel_margin(x, t, reduction):
-    squeeze = x.ndim == 1
-    x2 = x[None] if squeeze else x
-    t2 = (t[None] if squeeze else t).astype(jnp.int32)
+    squeeze = x.ndim <= 1  # a 0-d or 1-d input is one sample
+    x2 = x.reshape(1, -1) if squeeze else x
+    t2 = (t.reshape(1, -1) if squeeze else t).astype(jnp.int32)
     c = x2.shape[1]
     # targets are the leading non-negative entries, up to the first -1
     valid = jnp.cumprod(t2 >= 0, axis=1).astype(bool)

@@ -5,6 +5,8 @@ channel_shuffle, gumbel_softmax. Each is one Op; index maths follow torch's kern
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import warnings
 
@@ -281,39 +283,43 @@ def _grid_coord(coord, size, padding_mode, align_corners):
 
 
 def _grid_sample(x, grid, mode, padding_mode, align_corners):
-    n, c, h, w = x.shape
-    gx = _grid_coord(grid[..., 0], w, padding_mode, align_corners)
-    gy = _grid_coord(grid[..., 1], h, padding_mode, align_corners)
-    bidx = jnp.arange(n)[:, None, None]
+    # x (N, C, *spatial), grid (N, *out, nd) with coordinates in reversed dim order (x, y[, z])
+    n, sizes = x.shape[0], x.shape[2:]
+    nd = len(sizes)
+    coords = [_grid_coord(grid[..., nd - 1 - k], sizes[k], padding_mode, align_corners) for k in range(nd)]
+    bidx = jnp.arange(n).reshape((n,) + (1,) * nd)
 
-    def tap(iy, ix):
-        valid = (ix >= 0) & (ix <= w - 1) & (iy >= 0) & (iy <= h - 1)
-        ixc = jnp.clip(ix, 0, w - 1).astype(jnp.int32)
-        iyc = jnp.clip(iy, 0, h - 1).astype(jnp.int32)
-        v = x[bidx, :, iyc, ixc]  # (N, Ho, Wo, C)
+    def tap(idx):
+        valid = functools.reduce(jnp.logical_and, [(i >= 0) & (i <= s - 1) for i, s in zip(idx, sizes)])
+        clipped = tuple(jnp.clip(i, 0, s - 1).astype(jnp.int32) for i, s in zip(idx, sizes))
+        v = x[(bidx, slice(None)) + clipped]  # (N, *out, C)
         return jnp.where(valid[..., None], v, jnp.zeros((), x.dtype))
 
     if mode == "nearest":
-        out = tap(jnp.round(gy), jnp.round(gx))
-    else:
-        x0, y0 = jnp.floor(gx), jnp.floor(gy)
-        x1, y1 = x0 + 1, y0 + 1
-        wx1, wy1 = gx - x0, gy - y0
-        wx0, wy0 = 1 - wx1, 1 - wy1
-        out = (tap(y0, x0) * (wy0 * wx0)[..., None] + tap(y0, x1) * (wy0 * wx1)[..., None]
-               + tap(y1, x0) * (wy1 * wx0)[..., None] + tap(y1, x1) * (wy1 * wx1)[..., None])
+        out = tap([jnp.round(c) for c in coords])  # round half to even, as torch's nearbyint
+    else:  # (bi/tri)linear: weighted sum over the 2**nd corners of the cell
+        lo = [jnp.floor(c) for c in coords]
+        frac = [c - f for c, f in zip(coords, lo)]
+        out = 0
+        for corner in itertools.product((0, 1), repeat=nd):
+            wgt = functools.reduce(jnp.multiply, [f if up else 1 - f for f, up in zip(frac, corner)])
+            out = out + tap([f + up for f, up in zip(lo, corner)]) * wgt[..., None]
     return jnp.moveaxis(out, -1, 1)
 
 
 _grid_sample_op = Op("grid_sampler_2d", _grid_sample)
+_grid_sample_3d_op = Op("grid_sampler_3d", _grid_sample)
+GRID_MODES = ("bilinear", "nearest", "bicubic")  # torch.grid_sampler's integer codes index these
+GRID_PADDINGS = ("zeros", "border", "reflection")
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
-    """Sample ``input`` (N, C, H, W) at ``grid`` (N, Ho, Wo, 2) locations in [-1, 1] (x, y order)."""
-    if mode not in ("bilinear", "nearest", "bicubic"):
+    """Sample ``input`` (N, C, H, W) or (N, C, D, H, W) at ``grid`` (N, Ho, Wo, 2) or (N, Do, Ho, Wo, 3)
+    locations in [-1, 1] (x, y[, z] order); 'bilinear' on 5-D inputs is trilinear, as torch."""
+    if mode not in GRID_MODES:
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', "
                          f"but got: '{mode}'")
-    if padding_mode not in ("zeros", "border", "reflection"):
+    if padding_mode not in GRID_PADDINGS:
         raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: '{padding_mode}'")
     if mode == "bicubic":
@@ -321,13 +327,15 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if align_corners is None:
         warnings.warn(_GRID_WARNING)
         align_corners = False
-    if input.dim() != 4:
-        raise NotImplementedError("grid_sample: only 4-D inputs (2-D spatial) are implemented in torchlike")
-    if grid.dim() != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
-        raise RuntimeError(f"grid_sampler(): expected grid to have size 2 in last dimension, but got grid with sizes "
-                           f"{list(grid.shape)}")
-    return apply(_grid_sample_op, input, grid, mode=mode, padding_mode=padding_mode,
-                 align_corners=bool(align_corners))
+    if input.dim() not in (4, 5):
+        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but "
+                           f"got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    nd = input.dim() - 2
+    if grid.dim() != input.dim() or grid.shape[-1] != nd or grid.shape[0] != input.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {nd} in last dimension, but got grid with "
+                           f"sizes {list(grid.shape)}")
+    return apply(_grid_sample_op if nd == 2 else _grid_sample_3d_op, input, grid, mode=mode,
+                 padding_mode=padding_mode, align_corners=bool(align_corners))
 
 
 def _base_coords(n, align_corners):

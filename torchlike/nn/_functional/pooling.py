@@ -27,7 +27,8 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", 
            "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
            "adaptive_max_pool3d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
            "adaptive_max_pool3d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d", "lp_pool1d",
-           "lp_pool2d", "lp_pool3d", "fractional_max_pool2d", "fractional_max_pool2d_with_indices"]
+           "lp_pool2d", "lp_pool3d", "fractional_max_pool2d", "fractional_max_pool2d_with_indices",
+           "fractional_max_pool3d", "fractional_max_pool3d_with_indices"]
 
 
 # ------------------------------------------------------------------------------ sizes and checks
@@ -485,7 +486,21 @@ def _unpool_fwd(x, idx, *, nd, out):
     return y.reshape(x.shape[:lead] + tuple(out))
 
 
-_unpool_op = Op("max_unpool", _unpool_fwd, backward_name="MaxUnpool2DBackward0")
+def _unpool_res(x, idx, *, nd, out):
+    return _unpool_fwd(x, idx, nd=nd, out=out), (x.shape, idx)
+
+
+def _unpool_bwd(res, g, *, nd, out):
+    # torch's derivative gathers the output gradient at every index, so inputs sharing an index (one of
+    # them overwrote the other) all receive it
+    shape, idx = res
+    lead = len(shape) - nd
+    n_lead = int(np.prod(shape[:lead], dtype=np.int64))
+    gi = jnp.take_along_axis(g.reshape(n_lead, -1), idx.reshape(n_lead, -1).astype(jnp.int32), axis=1)
+    return gi.reshape(shape), None
+
+
+_unpool_op = Op("max_unpool", _unpool_fwd, vjp=(_unpool_res, _unpool_bwd), backward_name="MaxUnpool2DBackward0")
 
 
 def _max_unpool(nd, input, indices, kernel_size, stride, padding, output_size):
@@ -566,52 +581,77 @@ def _fractional_intervals(sample, in_size, out_size, pool):
     return jnp.where(jnp.arange(out_size) == out_size - 1, in_size - pool, seq)
 
 
-def _fractional_max_pool2d(x, samples, kernel, out_size):
-    kh, kw = kernel
-    oh, ow = out_size
-    n, c, h, w = x.shape
-    rows = _fractional_intervals(samples[..., 1], h, oh, kh)[..., :, None] + jnp.arange(kh)  # n,c,oh,kh
-    cols = _fractional_intervals(samples[..., 0], w, ow, kw)[..., :, None] + jnp.arange(kw)  # n,c,ow,kw
-    flat = (rows[:, :, :, None, :, None] * w + cols[:, :, None, :, None, :]).reshape(n, c, oh, ow, kh * kw)
-    vals = jnp.take_along_axis(x.reshape(n, c, 1, h * w), flat.reshape(n, c, 1, -1), axis=3).reshape(flat.shape)
+def _fractional_max_pool(x, samples, kernel, out_size, sample_dims):
+    # sample_dims[k]: which of a plane's random samples sets the windows of spatial dim k (torch's 2-d
+    # kernel uses (u_w, u_h), its 3-d kernel (u_t, u_h, u_w))
+    n, c, sizes = x.shape[0], x.shape[1], x.shape[2:]
+    nd = len(sizes)
+    flat = 0
+    for k in range(nd):
+        pos = _fractional_intervals(samples[..., sample_dims[k]], sizes[k], out_size[k], kernel[k])[..., :, None] \
+            + jnp.arange(kernel[k])  # (n, c, o_k, k_k)
+        shape = [n, c] + [1] * (2 * nd)
+        shape[2 + k], shape[2 + nd + k] = out_size[k], kernel[k]
+        flat = flat + pos.reshape(shape) * int(np.prod(sizes[k + 1:], dtype=np.int64))
+    flat = jnp.broadcast_to(flat, (n, c) + tuple(out_size) + tuple(kernel)).reshape(n, c, -1, int(np.prod(kernel)))
+    total = int(np.prod(sizes, dtype=np.int64))
+    vals = jnp.take_along_axis(x.reshape(n, c, 1, total), flat.reshape(n, c, 1, -1), axis=3).reshape(flat.shape)
     nan_first = jnp.argmax(jnp.isnan(vals), axis=-1)
     arg = jnp.where(jnp.any(jnp.isnan(vals), axis=-1), nan_first, jnp.argmax(vals, axis=-1))
     idx = jnp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-    out = jnp.take_along_axis(x.reshape(n, c, h * w), idx.reshape(n, c, -1), axis=2).reshape(n, c, oh, ow)
+    out = jnp.take_along_axis(x.reshape(n, c, total), idx, axis=2)
+    return out.reshape((n, c) + tuple(out_size)), idx.reshape((n, c) + tuple(out_size))
+
+
+_fractional_op = Op("fractional_max_pool2d", _fractional_max_pool)
+_fractional_3d_op = Op("fractional_max_pool3d", _fractional_max_pool)
+
+
+def _fractional_nd(nd, input, kernel_size, output_size, output_ratio, _random_samples):
+    """torch's fractional max pooling: pseudo-random window starts from ``_random_samples`` (one sample per
+    spatial dim, batch and channel; drawn with ``torch.rand`` in the input's dtype when not given, so under
+    ``manual_seed`` the windows are torch's)."""
+    from ...ops.creation import rand
+    name = f"fractional_max_pool{nd}d"
+    kernel = _tup(kernel_size, nd)
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{name} requires specifying either an output_size or an output_ratio")
+    unbatched = input.ndim == nd + 1
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got: {list(input.shape)}")
+    x = input.unsqueeze(0) if unbatched else input
+    sizes = tuple(x.shape[2:])
+    if output_size is None:
+        ratio = tuple(output_ratio) if isinstance(output_ratio, (tuple, list)) else (output_ratio,) * nd
+        output_size = tuple(int(s * r) for s, r in zip(sizes, ratio))
+    out_size = _tup(output_size, nd)
+    dim_names = ("height", "width") if nd == 2 else ("time", "height", "width")
+    for o, k, s, dname in zip(out_size, kernel, sizes, dim_names):
+        if o + k - 1 > s:
+            raise RuntimeError(f"{name}(): pool {dname} {k} too large relative to input {dname} {s}")
+    if _random_samples is None:
+        _random_samples = rand(x.shape[0], x.shape[1], nd, dtype=input.dtype, device=input.device)
+    op, dims = (_fractional_op, (1, 0)) if nd == 2 else (_fractional_3d_op, (0, 1, 2))
+    out, idx = apply(op, x, _random_samples, kernel=kernel, out_size=out_size, sample_dims=dims)
+    if unbatched:
+        out, idx = out.squeeze(0), idx.squeeze(0)
     return out, idx
-
-
-_fractional_op = Op("fractional_max_pool2d", _fractional_max_pool2d)
 
 
 def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
                                        return_indices=False, _random_samples=None):
-    """torch's fractional max pooling: pseudo-random window starts from ``_random_samples`` (one (u_w, u_h)
-    pair per batch and channel; drawn with ``torch.rand`` in the input's dtype when not given, so under
-    ``manual_seed`` the windows are torch's)."""
-    from ...ops.creation import rand
-    kh, kw = _tup(kernel_size, 2)
-    if output_size is None and output_ratio is None:
-        raise ValueError("fractional_max_pool2d requires specifying either an output_size or an output_ratio")
-    unbatched = input.ndim == 3
-    if input.ndim not in (3, 4):
-        raise RuntimeError(f"fractional_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
-    x = input.unsqueeze(0) if unbatched else input
-    h, w = x.shape[-2:]
-    if output_size is None:
-        rh, rw = tuple(output_ratio) if isinstance(output_ratio, (tuple, list)) else (output_ratio, output_ratio)
-        output_size = (int(h * rh), int(w * rw))
-    oh, ow = _tup(output_size, 2)
-    if oh + kh - 1 > h or ow + kw - 1 > w:
-        raise RuntimeError(f"fractional_max_pool2d(): pool height {kh} too large relative to input height {h}"
-                           if oh + kh - 1 > h else
-                           f"fractional_max_pool2d(): pool width {kw} too large relative to input width {w}")
-    if _random_samples is None:
-        _random_samples = rand(x.shape[0], x.shape[1], 2, dtype=input.dtype, device=input.device)
-    out, idx = apply(_fractional_op, x, _random_samples, kernel=(kh, kw), out_size=(oh, ow))
-    if unbatched:
-        out, idx = out.squeeze(0), idx.squeeze(0)
-    return out, idx
+    return _fractional_nd(2, input, kernel_size, output_size, output_ratio, _random_samples)
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    return _fractional_nd(3, input, kernel_size, output_size, output_ratio, _random_samples)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    out, idx = _fractional_nd(3, input, kernel_size, output_size, output_ratio, _random_samples)
+    return (out, idx) if return_indices else out
 
 
 def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
