@@ -481,21 +481,3 @@ _above.view_scatter = view_scatter  # Tensor writes a view back into its base wi
 def _clamped_indices(x, indices):
     # the "unsafe" masked ops take any index where the mask is False: clamp into range, as torch
     return tuple(None if i is None else i.clamp(-x.shape[k], x.shape[k] - 1) for k, i in enumerate(indices))
-
-
-@public
-def _unsafe_masked_index(input, mask, indices, fill):
-    """torch._unsafe_masked_index: ``input[indices]`` where ``mask``, ``fill`` elsewhere (indices under a
-    False mask may be out of range)."""
-    from .pointwise import where
-    picked = input[tuple(slice(None) if i is None else i for i in _clamped_indices(input, indices))]
-    return where(mask, picked, fill)
-
-
-@public
-def _unsafe_masked_index_put_accumulate(input, mask, indices, values):
-    """torch._unsafe_masked_index_put_accumulate: ``input.index_put(indices, values masked to 0 where not
-    mask, accumulate=True)``."""
-    from .pointwise import where
-    from .scatter import index_put
-    return index_put(input, _clamped_indices(input, indices), where(mask, values, 0), accumulate=True)

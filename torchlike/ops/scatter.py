@@ -438,3 +438,20 @@ def put(input, index, source, accumulate=False):
                            f"source.numel() = {source.numel()}, index.numel() = {index.numel()}")
     _check_flat_bounds(input, index)
     return apply(_put_op, input, index, source, accumulate=bool(accumulate))
+
+
+@public
+def _unsafe_masked_index(input, mask, indices, fill):
+    """torch._unsafe_masked_index: ``input[indices]`` where ``mask``, ``fill`` elsewhere (indices under a
+    False mask may be out of range)."""
+    from .pointwise import where
+    picked = input[tuple(slice(None) if i is None else i for i in _ix._clamped_indices(input, indices))]
+    return where(mask, picked, fill)
+
+
+@public
+def _unsafe_masked_index_put_accumulate(input, mask, indices, values):
+    """torch._unsafe_masked_index_put_accumulate: ``input.index_put(indices, values masked to 0 where not
+    mask, accumulate=True)``."""
+    from .pointwise import where
+    return index_put(input, _ix._clamped_indices(input, indices), where(mask, values, 0), accumulate=True)
