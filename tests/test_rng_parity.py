@@ -157,3 +157,37 @@ def test_rng_state_is_torchs_layout(draw):
     assert np.array_equal(torch.randn(5).numpy(), _np(tl.randn(5)))
     torch.set_rng_state(torch.from_numpy(_np(tl.get_rng_state()).copy()))
     assert torch.rand(3).tolist() == tl.rand(3).tolist()
+
+
+@pytest.mark.parametrize("fn, p, shape", [("dropout", 0.3, (4, 3, 5, 5)), ("dropout", 1.0, (6,)),
+                                          ("dropout1d", 0.2, (4, 3, 5)), ("dropout2d", 0.5, (4, 3, 5, 5)),
+                                          ("dropout3d", 0.4, (2, 3, 2, 2, 2)), ("dropout2d", 0.5, (3, 5, 5))])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_eager_cpu_dropout_drops_what_torch_drops(fn, p, shape, dtype):
+    """Eager CPU dropout draws torch's noise (bernoulli_(1 - p) / (1 - p)) from torch's stream: same
+    values, same gradient, and the generator is left where torch leaves it."""
+    import warnings
+    x = np.random.default_rng(1).standard_normal(shape).astype(dtype)
+    outs, grads, after = [], [], []
+    for lib in (torch, tl):
+        lib.manual_seed(11)
+        xt = lib.tensor(x, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # dropout2d of a 3-D input warns in both
+            y = getattr(lib.nn.functional, fn)(xt, p)
+        (y.float() * lib.tensor(np.arange(y.numel(), dtype=np.float32).reshape(shape))).sum().backward()
+        outs.append(_np(y)), grads.append(_np(xt.grad)), after.append(_np(lib.rand(3)))
+    np.testing.assert_array_equal(outs[1], outs[0])
+    np.testing.assert_array_equal(grads[1], grads[0])
+    np.testing.assert_array_equal(after[1], after[0])
+
+
+def test_dropout_module_inplace_matches_torch():
+    x = np.random.default_rng(2).standard_normal((8, 16)).astype(np.float32)
+    res = []
+    for lib in (torch, tl):
+        lib.manual_seed(5)
+        t = lib.tensor(x)
+        lib.nn.Dropout(0.5, inplace=True)(t)
+        res.append(_np(t))
+    np.testing.assert_array_equal(res[1], res[0])

@@ -1,6 +1,12 @@
-"""Dropout family. Masks come from JAX keys split off torch's generator
-(``default_generator.next_key()``), so one call is one XLA program on any device; in eval mode
-(``training=False``) every function is the identity, as in torch.
+"""Dropout family. In eval mode (``training=False``) every function is the identity, as in torch.
+
+Where the masks come from:
+- eager on the CPU, ``dropout`` and ``dropout1d/2d/3d`` draw torch's own noise from torch's CPU stream
+  (``empty(noise_shape).bernoulli_(1 - p).div_(1 - p)``, then ``input * noise``, as torch's CPU kernel
+  does), so a seeded script drops the same elements as under torch and prints the same numbers;
+- under ``torchlike.compile``/``func`` transforms, on accelerators, and for the alpha variants, masks
+  come from JAX keys split off torch's generator (``default_generator.next_key()``), so one call is one
+  XLA program on any device (torch's CUDA dropout differs from its CPU one in the same way).
 """
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import warnings
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from ...ops.registry import Op, apply
@@ -56,6 +63,7 @@ def _alpha_dropout(x, key, p, feature_dims):
 
 
 _dropout_op = Op("dropout", _dropout, backward_name="MulBackward0")
+_noise_op = Op("dropout", lambda x, noise: x * noise, backward_name="MulBackward0")
 _alpha_dropout_op = Op("alpha_dropout", _alpha_dropout, backward_name="AddBackward0")
 
 
@@ -68,10 +76,31 @@ def _run(op, input, p, training, inplace, feature_dims):
     _check_p(p)
     if not training or p == 0.0 and op is _dropout_op:
         return input
-    from ... import random as _random
-    key = _random.default_generator.next_key()
-    res = apply(op, input, key, p=float(p), feature_dims=feature_dims)
+    from ... import _trace_hooks, random as _random
+    if op is _dropout_op and _trace_hooks.rng is None and not isinstance(input._value, jax.core.Tracer) \
+            and input.device.type == "cpu":
+        res = apply(_noise_op, input, _torch_cpu_noise(input, float(p), feature_dims))
+    else:
+        key = _random.default_generator.next_key()
+        res = apply(op, input, key, p=float(p), feature_dims=feature_dims)
     return input._assign(res) if inplace else res
+
+
+def _torch_cpu_noise(input, p, feature_dims):
+    """torch's CPU dropout noise: ``bernoulli_(1 - p)`` on a tensor of the noise's shape (the input's,
+    or (N, C, 1, ...) for feature dropout), from torch's CPU stream, then ``div_(1 - p)`` in the input's
+    dtype (computed in float32 for half types). With p == 1 torch draws nothing and multiplies by 0."""
+    from ... import random as _random
+    dt = np.dtype(input.dtype.np)
+    shape = tuple(input.shape)
+    if feature_dims is not None:
+        shape = shape[:feature_dims] + (1,) * (len(shape) - feature_dims)
+    if p >= 1.0:
+        return np.zeros((), dt)
+    keep = _random.default_generator.uniform(shape, np.float64) < (1.0 - p)  # as Tensor.bernoulli_(1 - p)
+    math_dt = np.float64 if dt == np.float64 else np.float32
+    scale = (math_dt(1) / math_dt(1.0 - p)).astype(dt)
+    return keep.astype(dt) * scale
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
