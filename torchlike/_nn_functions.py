@@ -67,31 +67,34 @@ def native_layer_norm(input, normalized_shape, weight, bias, eps):
 
 
 @_public
-def native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps):
+def native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, *, out=None):
     """(output, save_mean, save_invstd), the running stats updated in place in training as
     ``batch_norm``; the saved batch statistics are not differentiable, and empty in evaluation mode
-    (torch's CPU kernel)."""
-    out = _F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+    (torch's CPU kernel). ``out=`` takes the three tensors, as torch's ``native_batch_norm.out``."""
+    from .ops.out import write_out
+    y = _F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
     if not training:
-        return out, input.new_empty((0,)).detach(), input.new_empty((0,)).detach()
-    dims = [d for d in range(input.ndim) if d != 1]
-    x = input.detach()
-    return out, x.mean(dims), (x.var(dims, unbiased=False) + eps).rsqrt()
+        res = y, input.new_empty((0,)).detach(), input.new_empty((0,)).detach()
+    else:
+        dims = [d for d in range(input.ndim) if d != 1]
+        x = input.detach()
+        res = y, x.mean(dims), (x.var(dims, unbiased=False) + eps).rsqrt()
+    return write_out(res, out)
 
 
 @_public
-def _native_batch_norm_legit(input, weight, bias, *args):
+def _native_batch_norm_legit(input, weight, bias, *args, out=None):
     """torch's two overloads: (input, weight, bias, running_mean, running_var, training, momentum, eps)
     and, without running statistics, (input, weight, bias, training, momentum, eps)."""
     if len(args) == 3:
-        return native_batch_norm(input, weight, bias, None, None, *args)
+        return native_batch_norm(input, weight, bias, None, None, *args, out=out)
     running_mean, running_var = args[:2]
     from ._tensor import Tensor
     for k, t in ((4, running_mean), (5, running_var)):
         if not isinstance(t, Tensor):
             raise TypeError(f"_native_batch_norm_legit(): argument '{('running_mean', 'running_var')[k - 4]}' "
                             f"(position {k}) must be Tensor, not {type(t).__name__}")
-    return native_batch_norm(input, weight, bias, *args)
+    return native_batch_norm(input, weight, bias, *args, out=out)
 
 
 @_public

@@ -233,7 +233,18 @@ def _chunk_cat(tensors, dim, num_chunks, *, out=None):
     from .shape import cat
     if not tensors:
         raise RuntimeError("_chunk_cat expects a non-empty input tensor list")
+    # torch's checks, in its order
+    if dim < 0 and len({t.ndim for t in tensors}) > 1:
+        raise RuntimeError("_chunk_cat expects non-negative dim when input tensors have different ndims")
+    if dim >= 0 and any(dim >= t.ndim for t in tensors):
+        raise RuntimeError("_chunk_cat expects dim < ndim for all input tensors")
     d = _wrap_dim(dim, tensors[0].ndim)
+    if any(tuple(t.shape[:d]) != tuple(tensors[0].shape[:d]) for t in tensors):
+        raise RuntimeError("_chunk_cat expects same sizes of 0,...,dim-1 dimensions for all tensors")
+    if num_chunks < 1:
+        raise RuntimeError("_chunk_cat expects positive num_chunks")
+    if any(t.numel() == 0 for t in tensors):
+        raise RuntimeError("_chunk_cat expects non-empty tensor")
     parts = []
     for t in tensors:
         size = t.shape[d]
