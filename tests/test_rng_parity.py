@@ -161,7 +161,10 @@ def test_rng_state_is_torchs_layout(draw):
 
 @pytest.mark.parametrize("fn, p, shape", [("dropout", 0.3, (4, 3, 5, 5)), ("dropout", 1.0, (6,)),
                                           ("dropout1d", 0.2, (4, 3, 5)), ("dropout2d", 0.5, (4, 3, 5, 5)),
-                                          ("dropout3d", 0.4, (2, 3, 2, 2, 2)), ("dropout2d", 0.5, (3, 5, 5))])
+                                          ("dropout3d", 0.4, (2, 3, 2, 2, 2)), ("dropout2d", 0.5, (3, 5, 5)),
+                                          ("dropout2d", 0.25, (6, 7)), ("dropout2d", 0.5, (2, 3, 2, 2, 2)),
+                                          ("dropout1d", 0.5, (3, 5)), ("dropout3d", 0.5, (3, 2, 2, 2)),
+                                          ("dropout3d", 0.5, (3, 4))])
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
 def test_eager_cpu_dropout_drops_what_torch_drops(fn, p, shape, dtype):
     """Eager CPU dropout draws torch's noise (bernoulli_(1 - p) / (1 - p)) from torch's stream: same

@@ -124,14 +124,15 @@ def _feature(name, input, p, training, inplace, spatial, op=_dropout_op):
                    "instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 spatial "
                    "dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs)."}
         warnings.warn(warn[spatial].format(nd), stacklevel=3)
-    batched = nd == spatial + 2
+    # torch's dropout1d/3d add a batch dim to unbatched inputs (noise over dim 0 only); dropout2d never
+    # does: its noise always spans the first two dims (elementwise for a 2-D input, (N, C) for 3-D and 5-D)
+    batched = nd == spatial + 2 or spatial == 2
     if spatial == 2 and nd == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
                       "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
                       "This behavior will change in a future release to interpret the input as one without a batch "
                       "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please "
                       "switch to using dropout1d instead.", stacklevel=3)
-        batched = True
     if nd < 2:
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     return _run(op, input, p, training, inplace, 2 if batched else 1)
