@@ -175,3 +175,22 @@ def test_linear_cross_entropy_matches_torch():
         loss.backward()
         return loss, xs.grad, ws.grad
     assert_same(run(torchlike), run(torch), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_bce_gradients_at_saturated_probabilities_match_torch(reduction, weighted):
+    """Probabilities of exactly 0 or 1 (a saturated sigmoid) give torch's finite input gradients
+    ((x - t) / max(x (1 - x), 1e-12)), not nan, and torch's target gradients."""
+    x = np.array([[0.0, 1.0, 0.3], [1.0, 0.0, 0.999]], np.float32)
+    t = np.array([[0.0, 1.0, 1.0], [0.0, 1.0, 0.2]], np.float32)
+    w = np.array([1.0, 2.0, 0.5], np.float32)
+    outs = []
+    for lib in (torch, torchlike):
+        xi, ti = lib.tensor(x, requires_grad=True), lib.tensor(t, requires_grad=True)
+        kw = {"weight": lib.tensor(w)} if weighted else {}
+        loss = lib.nn.functional.binary_cross_entropy(xi, ti, reduction=reduction, **kw)
+        loss.sum().backward()
+        outs.append([loss.detach().numpy(), xi.grad.numpy(), ti.grad.numpy()])
+    for a, b in zip(outs[1], outs[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-6)

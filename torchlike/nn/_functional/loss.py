@@ -270,7 +270,26 @@ def _bce(x, t, w, reduction):
     return _reduce(loss, reduction)
 
 
-_bce_op = Op("binary_cross_entropy", _bce, promote="float", n_promote=2)
+def _bce_res(x, t, w, reduction):
+    return _bce(x, t, w, reduction), (x, t, w)
+
+
+def _bce_bwd(res, g, reduction):
+    """torch's binary_cross_entropy_backward: grad * (x - t) / max((1 - x) * x, 1e-12) (times weight),
+    finite where x is exactly 0 or 1 (the derivative of the clamped logs would be 0 * inf = nan there);
+    the target's gradient is grad * (log(1 - x) - log(x)), unclamped as torch's; weight gets none."""
+    x, t, w = res
+    n = x.size
+    gl = g / n if reduction == "mean" else g  # the elementwise loss's cotangent (broadcasts for mean/sum)
+    gx = gl * (x - t) / jnp.maximum((1 - x) * x, 1e-12)
+    gt = gl * (jnp.log(1 - x) - jnp.log(x))
+    if w is not None:
+        gx, gt = gx * w, gt * w
+    return (gx.astype(x.dtype), jnp.broadcast_to(gt, t.shape).astype(t.dtype),
+            None if w is None else jnp.zeros_like(w))
+
+
+_bce_op = Op("binary_cross_entropy", _bce, promote="float", n_promote=2, vjp=(_bce_res, _bce_bwd))
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
