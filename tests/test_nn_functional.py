@@ -196,3 +196,21 @@ def test_namespace_has_part2_and_core_names():
     for name in ("linear", "relu", "softmax", "cross_entropy", "mse_loss", "batch_norm", "layer_norm", "dropout",
                  "embedding", "pad", "interpolate", "one_hot", "normalize", "conv2d", "max_pool2d"):
         assert hasattr(F, name), name
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("kw", [{"size": (5, 4)}, {"size": (30, 7)}, {"scale_factor": 0.37}])
+def test_interpolate_antialias_matches_torch(mode, kw):
+    """antialias=True: torch's widened triangle / cubic (a=-0.5) kernels when downsampling, plain
+    resampling when upsampling; values and input gradients as torch's."""
+    x = np.random.default_rng(0).standard_normal((2, 3, 17, 13)).astype(np.float32)
+    res = []
+    for lib in (torch, torchlike):
+        xi = lib.tensor(x, requires_grad=True)
+        y = lib.nn.functional.interpolate(xi, mode=mode, antialias=True, **kw)
+        (y * lib.tensor(np.linspace(-1, 1, y.numel(), dtype=np.float32).reshape(tuple(y.shape)))).sum().backward()
+        res.append((y.detach().numpy(), xi.grad.numpy()))
+    for a, b in zip(res[1], res[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6)
+    with pytest.raises(ValueError, match="Anti-alias option is restricted"):
+        torchlike.nn.functional.interpolate(torchlike.tensor(x), size=(4, 4), mode="nearest", antialias=True)

@@ -165,9 +165,25 @@ def _area_terms(out_size, in_size):
     return terms
 
 
+def _aa_resize(x, sizes, inv_scales, method):
+    # torch's antialiased kernels (triangle / Keys a=-0.5 cubic widened by the downscale factor, weights
+    # normalised) are what jax.image.scale_and_translate computes with antialias=True
+    out_shape = x.shape[:2] + tuple(sizes)
+    return jax.image.scale_and_translate(x, out_shape, (2, 3), jnp.asarray(inv_scales, x.dtype),
+                                         jnp.zeros(2, x.dtype), method, antialias=True)
+
+
+_aa_op = Op("upsample_aa", lambda x, sizes, inv_scales, method: _aa_resize(x, sizes, inv_scales, method),
+            promote="float", backward_name="UpsampleBackward0")
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize the spatial dims: nearest, nearest-exact, (bi/tri)linear, bicubic, area."""
+    """Resize the spatial dims: nearest, nearest-exact, (bi/tri)linear, bicubic, area. ``antialias=True``
+    (bilinear and bicubic of 4-D inputs, as torch) filters when downsampling, with torch's kernels."""
+    if antialias and not (mode in ("bilinear", "bicubic") and input.dim() == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
+                         "as input")
     modes = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
     if mode not in modes:
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
@@ -214,6 +230,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             scales = [1.0 / float(s) for s in sf]
     else:
         raise ValueError("either size or scale_factor should be defined")
+    if antialias:
+        if align_corners:
+            raise NotImplementedError("interpolate: antialias=True with align_corners=True is not supported "
+                                      "(jax.image.scale_and_translate, which computes torch's antialiased "
+                                      "kernels, has no corner alignment)")
+        method = "cubic" if mode == "bicubic" else "linear"
+        return apply(_aa_op, input, sizes=sizes, inv_scales=tuple(1.0 / float(s) for s in scales), method=method)
     plan = []
     for o, i, s in zip(sizes, in_sizes, scales):
         if mode == "nearest":
