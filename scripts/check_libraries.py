@@ -355,20 +355,6 @@ def _kornia_augmentation(torch, shared):
     return {"augmented": out, "grad:x": x.grad, "next_draw": torch.rand(3)}
 
 
-def _gpt2(torch, shared):
-    from transformers import GPT2Config, GPT2LMHeadModel
-    torch.manual_seed(0)
-    cfg = GPT2Config(n_layer=2, n_embd=32, n_head=2, vocab_size=100, n_positions=64, bos_token_id=0,
-                     eos_token_id=1, attn_implementation="eager")
-    model = _same_weights(torch, GPT2LMHeadModel(cfg), shared, "gpt2")
-    ids = torch.tensor(np.random.default_rng(0).integers(2, 100, (2, 12)))
-    out = model(ids, labels=ids)
-    out.loss.backward()
-    model.eval()
-    gen = model.generate(ids[:1, :4], max_new_tokens=8, do_sample=False, pad_token_id=0)
-    return {"loss": out.loss, "logits": out.logits, "generated": gen, **_grads(model)}
-
-
 def _bert_config(**kw):
     from transformers import BertConfig
     return BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
