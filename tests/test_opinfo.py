@@ -226,7 +226,11 @@ def resolve(op):
     try:
         return to_torchlike_obj(f)
     except Missing:
+        pass
+    try:
         return _attr(torchlike, op.name)
+    except Missing:  # aten-only kernels torch exposes in torch._C._nn / torch.ops.aten, not torch.*
+        return _attr(torchlike.ops.aten, op.name)
 
 
 def resolve_variant(fn):

@@ -145,21 +145,3 @@ for _name in ("selu", "celu", "rrelu", "threshold"):
 _public(_F.hardshrink, method=True)
 _public(_F.prelu, method=True)
 
-
-@_public
-def _upsample_bilinear2d_aa(input, output_size, align_corners, scale_factors=None):
-    """torch._upsample_bilinear2d_aa: ``interpolate(..., mode="bilinear", antialias=True)``."""
-    return _aa(input, output_size, align_corners, scale_factors, "bilinear")
-
-
-@_public
-def _upsample_bicubic2d_aa(input, output_size, align_corners, scale_factors=None):
-    """torch._upsample_bicubic2d_aa: ``interpolate(..., mode="bicubic", antialias=True)``."""
-    return _aa(input, output_size, align_corners, scale_factors, "bicubic")
-
-
-def _aa(input, output_size, align_corners, scale_factors, mode):
-    if output_size is not None:
-        return _F.interpolate(input, size=tuple(output_size), mode=mode, align_corners=align_corners, antialias=True)
-    return _F.interpolate(input, scale_factor=tuple(scale_factors), mode=mode, align_corners=align_corners,
-                          antialias=True)

@@ -105,9 +105,28 @@ def max_pool2d_with_indices_backward(grad_output, input, kernel_size, stride, pa
     return tl.where(tl.zeros((), dtype=tl.bool), input.to(res.dtype), res) if input.requires_grad else res
 
 
+def _upsample_bilinear2d_aa(input, output_size, align_corners, scale_factors=None):
+    """aten._upsample_bilinear2d_aa (torch._C._nn): ``interpolate(..., mode="bilinear", antialias=True)``."""
+    return _upsample_aa(input, output_size, align_corners, scale_factors, "bilinear")
+
+
+def _upsample_bicubic2d_aa(input, output_size, align_corners, scale_factors=None):
+    """aten._upsample_bicubic2d_aa (torch._C._nn): ``interpolate(..., mode="bicubic", antialias=True)``."""
+    return _upsample_aa(input, output_size, align_corners, scale_factors, "bicubic")
+
+
+def _upsample_aa(input, output_size, align_corners, scale_factors, mode):
+    F = _tl().nn.functional
+    if output_size is not None:
+        return F.interpolate(input, size=tuple(output_size), mode=mode, align_corners=align_corners, antialias=True)
+    return F.interpolate(input, scale_factor=tuple(scale_factors), mode=mode, align_corners=align_corners,
+                         antialias=True)
+
+
 _OWN = {name: globals()[name] for name in ("slice", "_safe_softmax", "_softmax_backward_data",
                                            "_log_softmax_backward_data", "native_dropout_backward",
-                                           "_batch_norm_with_update", "max_pool2d_with_indices_backward")}
+                                           "_batch_norm_with_update", "max_pool2d_with_indices_backward",
+                                           "_upsample_bilinear2d_aa", "_upsample_bicubic2d_aa")}
 _PACKETS = {name: OpOverloadPacket(name, fn) for name, fn in _OWN.items()}
 globals().update(_PACKETS)  # aten.slice is the packet (aten.slice.Tensor its overload), not the function
 
