@@ -33,6 +33,20 @@ def broadcast_all(*values):
     return tuple(v if v.shape == shape else v.expand(shape) for v in values)
 
 
+
+def set_count_and_param(dist, total_count, probs, logits):
+    """Binomial and NegativeBinomial: exactly one of ``probs``/``logits``, broadcast with ``total_count``
+    (which takes its dtype); the given one is also ``dist._param``."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+    if probs is not None:
+        dist.total_count, dist.probs = broadcast_all(total_count, probs)
+        dist._param = dist.probs
+    else:
+        dist.total_count, dist.logits = broadcast_all(total_count, logits)
+        dist._param = dist.logits
+    dist.total_count = dist.total_count.type_as(dist._param)
+
 def _standard_normal(shape, dtype, device):
     return _t().normal(_t().zeros(shape, dtype=dtype, device=device), _t().ones(shape, dtype=dtype, device=device))
 
