@@ -13,6 +13,7 @@ import weakref
 
 import jax
 import numpy as np
+from jax._src.array import ArrayImpl as _ArrayImpl
 
 from . import _device as _dev
 from . import _dtype as D
@@ -554,6 +555,61 @@ def _make_view(base, op, statics, result):
         if strides is None:  # no view of that shape exists (reshape/flatten): the result is a copy, as in torch
             return result
         _strides.set_strides(result, strides, offset)
+    return _link_view(base, op, statics, result)
+
+
+# ------------------------------------------------------------ host views
+# On the CPU backend a concrete array's memory is readable by numpy without a copy, so a view taken
+# outside autograd and tracing (``data[i]`` in a Dataset, ``for row in t``, ``unbind``/``split`` of a
+# tensor that needs no grad) can be a numpy view of its base: no XLA program per piece. The piece is a
+# full torchlike view all the same (shared version counter, registered with its root, so a write into
+# the base re-derives it as a JAX array and a write into it scatters into the base); the first op on it
+# passes the numpy array to its program as any host-backed tensor (see ``Tensor``'s docstring).
+
+HOST_VIEW_MAX_ELEMENTS = 1 << 16  # larger pieces stay device arrays: each op would copy them in again
+_host_backend = []  # [bool]: whether the default backend is the CPU (decided on first use)
+
+
+def _host_array(t, piece_elements):
+    """``t``'s value as a numpy array sharing its memory, or None where a host view is not exact or not
+    worth it: pieces of more than ``HOST_VIEW_MAX_ELEMENTS``, a tensor that requires grad under grad mode,
+    a traced/meta/non-CPU value, a recorder, autocast or forward-mode AD active."""
+    if piece_elements > HOST_VIEW_MAX_ELEMENTS:
+        return None
+    v = t._value
+    cls = v.__class__
+    if cls is np.ndarray:
+        pass
+    elif cls is not _ArrayImpl:
+        return None
+    elif not (_host_backend[0] if _host_backend else _decide_host_backend()):
+        return None
+    if (t._requires_grad or t.grad_fn is not None) and grad_mode._local.enabled:
+        return None
+    if _trace.recorder is not None or _trace.forward_mode or above.view_chain.interceptor is not None:
+        return None
+    try:
+        return np.asarray(v)
+    except Exception:  # a deleted or donated buffer: the general path raises torch's error
+        return None
+
+
+def _decide_host_backend():
+    _host_backend.append(jax.default_backend() == "cpu")
+    return _host_backend[0]
+
+
+def _host_view(base, op, statics, piece, offset):
+    """A view of a contiguous ``base`` whose value is the numpy array ``piece`` (contiguous, at
+    storage offset ``offset``), linked to the base as ``_make_view`` links a view."""
+    result = Tensor._wrap(piece)
+    if offset:
+        result.__dict__["_offset"] = offset
+    return _link_view(base, op, statics, result)
+
+
+def _link_view(base, op, statics, result):
+    """Register ``result`` (its strides already set) as view ``op(**statics)`` of ``base``."""
     if base.__dict__.get("_inference") or result.__dict__.get("_inference"):  # a view is what its base is
         result.__dict__.pop("_inference", None)
         if base.__dict__.get("_inference"):

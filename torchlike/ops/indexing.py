@@ -9,6 +9,7 @@ stays a ``where`` so it also works inside compiled code.
 from __future__ import annotations
 
 import collections
+import math
 
 import jax
 import jax.numpy as jnp
@@ -16,7 +17,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._above import above as _above
-from .._tensor import Tensor, _chain_fn, _make_view, _wrap_dim
+from .._tensor import Tensor, _chain_fn, _host_array, _host_view, _make_view, _wrap_dim
 from .declare import public
 from .signature import c_type_name, check_out_overlap
 from .out import write_out
@@ -303,7 +304,13 @@ def getitem(x, idx):
             layout = _INT_LAYOUTS.get(len(shape))
             if layout is None:
                 layout = _INT_LAYOUTS[len(shape)] = (("i",),) + (("f",),) * (len(shape) - 1)
-            pos = (idx % shape[0],)
+            i = idx % shape[0]
+            if "_strides" not in x.__dict__:  # contiguous: a numpy view of the row (see _tensor._host_view)
+                step = math.prod(max(n, 1) for n in shape[1:]) if len(shape) > 1 else 1
+                host = _host_array(x, step)
+                if host is not None:
+                    return _host_view(x, _basic, {"layout": layout, "pos": (i,)}, host[i], x.storage_offset() + i * step)
+            pos = (i,)
             return _make_view(x, _basic, {"layout": layout, "pos": pos}, apply(_basic, x, layout=layout, pos=pos))
     mask = _scalar_mask(idx)
     if mask is not None:  # as torch: a new leading dim of size 1 (True) or 0 (False)

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 
 from .. import _dtype as D
 from .. import _strides
-from .._tensor import Tensor, _make_view, _wrap_dim
+from .._tensor import Tensor, _host_array, _host_view, _make_view, _wrap_dim
 from .declare import public
 from .out import write_out
 from .registry import Op, apply
@@ -440,6 +440,12 @@ ONE_PROGRAM_PIECES = 32  # up to this many pieces, unbind/split are one program;
 _split_sizes = Op("split_with_sizes", _split_fwd, saves=False)
 
 
+def _host_pieces(t):
+    """``t`` as a numpy array when its pieces can be host views (``_tensor._host_array``; all of them
+    together count as the piece size, as they are usually alive together), else None."""
+    return _host_array(t, t.nelement())
+
+
 @public(method=True)
 def select(input, dim, index):
     if input.ndim == 0:
@@ -470,7 +476,12 @@ def split(tensor, split_size_or_sections, dim=0):
         raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
                            f"split_sizes={list(sizes)}")
     op = _split if isinstance(split_size_or_sections, int) else _split_sizes
-    if len(sizes) <= ONE_PROGRAM_PIECES:
+    host = _host_pieces(tensor)
+    if host is not None:  # numpy views of the pieces: no program at all (see _tensor._host_view)
+        lead = (slice(None),) * d
+        starts = [0, *itertools.accumulate(sizes[:-1])]
+        pieces = [Tensor._wrap(host[lead + (slice(st, st + n),)]) for st, n in zip(starts, sizes)]
+    elif len(sizes) <= ONE_PROGRAM_PIECES:
         pieces = apply(op, tensor, dim=d, sizes=sizes)
     else:  # many pieces: one dynamic narrow per piece (one program per piece size, not per piece)
         starts = [0, *itertools.accumulate(sizes[:-1])]
@@ -500,7 +511,18 @@ def unbind(input, dim=0):
     d = _wrap_dim(dim, input.ndim)
     if input.shape[d] == 0:
         return ()
-    if input.shape[d] <= ONE_PROGRAM_PIECES:
+    host = _host_pieces(input)
+    if host is not None:  # numpy views of the rows: no program at all (see _tensor._host_view)
+        if d == 0 and "_strides" not in input.__dict__:  # contiguous rows: their offsets without view_strides
+            base_off, step = input.storage_offset(), math.prod(max(n, 1) for n in input.shape[1:])
+            out = tuple(_host_view(input, _select, {"dim": 0, "index": i}, row, base_off + i * step)
+                        for i, row in enumerate(host))
+            for i, v in enumerate(out):
+                v._multi_view = ("UnbindBackward0", i)
+            return out
+        lead = (slice(None),) * d
+        out = tuple(Tensor._wrap(host[lead + (i,)]) for i in range(input.shape[d]))
+    elif input.shape[d] <= ONE_PROGRAM_PIECES:
         out = apply(_unbind, input, dim=d)
     else:  # many rows: a program with one output per row compiles slowly; one dynamic select per row
         out = tuple(apply(_select, input, dim=d, index=i) for i in range(input.shape[d]))
