@@ -10,7 +10,8 @@ one left. Every script runs its workload twice in-process and reports the second
 
 Columns: CPU seconds (user + system, all threads) of the whole process (import included) for torch,
 torchlike's first and second run; steady-state CPU microseconds per iteration (``time.process_time``
-over the second pass); peak RSS in MiB; ratios to torch. CPU time, not wall time, because the machine
+over the second pass, all threads: torch's intra-op threads count too) and the wall-time ratio of the
+same pass; peak RSS in MiB; ratios to torch. CPU time, not wall time, because the machine
 these run on is shared and loaded: wall time there measures the other processes.
 
 ``--shapes N`` adds workload (j): one op applied to N distinct shapes, resident memory after N/10 and
@@ -316,7 +317,8 @@ def main():
     keys = [k for k in WORKLOADS if not args.only or k in args.only.split(",")]
     tmp = tempfile.mkdtemp(prefix="eager_programs_")
     head = (f"{'workload (CPU time)':42s} {'torch s':>8s} {'tl 1st s':>9s} {'tl 2nd s':>9s} {'1st/t':>6s} {'2nd/t':>6s} "
-            f"{'torch us/it':>11s} {'tl us/it':>10s} {'st/t':>6s} {'torch MiB':>9s} {'tl MiB':>7s} {'rss/t':>6s}  check")
+            f"{'torch us/it':>11s} {'tl us/it':>10s} {'st/t':>6s} {'wall st/t':>9s} {'torch MiB':>9s} {'tl MiB':>7s} "
+            f"{'rss/t':>6s}  check")
     print(head)
     for k in keys:
         title, src = WORKLOADS[k]
@@ -335,7 +337,8 @@ def main():
         print(f"{title:42s} {g(ref, 'cpu'):8.2f} {g(first, 'cpu'):9.2f} {g(second, 'cpu'):9.2f} "
               f"{fmt_ratio(g(first, 'cpu'), g(ref, 'cpu')):>6s} {fmt_ratio(g(second, 'cpu'), g(ref, 'cpu')):>6s} "
               f"{g(ref, 'steady') * 1e6:11.1f} {g(second, 'steady') * 1e6:10.1f} "
-              f"{fmt_ratio(g(second, 'steady'), g(ref, 'steady')):>6s} {g(ref, 'rss'):9.0f} "
+              f"{fmt_ratio(g(second, 'steady'), g(ref, 'steady')):>6s} "
+              f"{fmt_ratio(g(second, 'steady_wall'), g(ref, 'steady_wall')):>9s} {g(ref, 'rss'):9.0f} "
               f"{max(g(first, 'rss'), g(second, 'rss')):7.0f} "
               f"{fmt_ratio(max(g(first, 'rss'), g(second, 'rss')), g(ref, 'rss')):>6s}  {check}", flush=True)
     if args.shapes:

@@ -65,7 +65,7 @@ def shapes(n_shapes, one_op=False):
                   f"{time.perf_counter() - t0:8.0f}", flush=True)
     first, last = min(marks), max(marks)
     print(f"RSS {marks[first]:.0f} MiB after {first} shapes, {marks[last]:.0f} MiB after {last} "
-          f"({(marks[last] / marks[first] - 1) * 100:+.1f}%)")
+          f"({(marks[last] / marks[first] - 1) * 100:+.1f}%); peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
 if __name__ == "__main__":

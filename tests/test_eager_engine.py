@@ -296,3 +296,15 @@ def test_live_programs_are_bounded(monkeypatch):
     for n in range(20, 26):
         torchlike.ones(n) * 2
     assert live.releases == start
+
+
+def test_release_returns_freed_memory_to_the_os(monkeypatch):
+    """A release frees the executables and then asks the allocator to hand the freed pages back
+    (glibc's ``malloc_trim``), so resident memory drops after it instead of staying at its peak."""
+    from torchlike import _live_programs as live
+    calls = []
+    monkeypatch.setattr(live, "_trim", [lambda pad: calls.append(pad)])
+    before = live.releases
+    live.release()
+    assert live.releases == before + 1 and calls == [0]
+    assert (torchlike.ones(3) * 2).tolist() == [2.0, 2.0, 2.0]  # programs rebuild after the release

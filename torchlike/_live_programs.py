@@ -61,6 +61,29 @@ def release():
     compiled, over = 0, False
     releases += 1
     jax.clear_caches()
+    _return_freed_memory()
+
+
+def _return_freed_memory():
+    """Hand the freed executables' memory back to the OS. XLA:CPU frees it with ``free()``, but glibc
+    keeps freed heap pages mapped (measured: 430 MiB still resident after freeing 300 executables,
+    39 MiB after ``malloc_trim``), so without this the process's RSS never drops after a release."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+_trim = []
+
+
+def _malloc_trim():
+    if not _trim:
+        try:
+            import ctypes
+            _trim.append(ctypes.CDLL("libc.so.6").malloc_trim)
+        except (OSError, AttributeError):  # not glibc: nothing to trim
+            _trim.append(None)
+    return _trim[0]
 
 
 jax.monitoring.register_event_duration_secs_listener(_on_duration)
