@@ -605,7 +605,17 @@ def _host_view(base, op, statics, piece, offset):
     result = Tensor._wrap(piece)
     if offset:
         result.__dict__["_offset"] = offset
-    return _link_view(base, op, statics, result)
+    if "_inference" in base.__dict__ or "_multi_view" in base.__dict__ or "_inference" in result.__dict__:
+        return _link_view(base, op, statics, result)
+    # _link_view's common case inline (this runs once per dataset sample or row)
+    root, chain = (base._view if base._view is not None else (base, ()))
+    result._view = (root, chain + ((op, tuple(sorted(statics.items()))),))
+    result._version_box = root._version_box
+    views = root._views
+    if views is None:
+        views = root._views = weakref.WeakSet()
+    views.add(result)
+    return result
 
 
 def _link_view(base, op, statics, result):

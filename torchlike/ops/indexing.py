@@ -294,19 +294,24 @@ def _scalar_mask(idx):
     return None
 
 
-_INT_LAYOUTS = {}  # ndim -> dynamic_spec's layout of one int index: ('i',) then whole dims
+_INT_LAYOUTS = {}  # shape -> (dynamic_spec's layout of one int index: ('i',) then whole dims; row stride)
+
+
+def _int_layout(shape):
+    if len(_INT_LAYOUTS) >= 4096:
+        _INT_LAYOUTS.clear()
+    entry = _INT_LAYOUTS[shape] = ((("i",),) + (("f",),) * (len(shape) - 1),
+                                   math.prod(max(n, 1) for n in shape[1:]))
+    return entry
 
 
 def getitem(x, idx):
     if type(idx) is int:  # x[i], the commonest index: its layout without parsing (bad i: the general path)
         shape = x._value.shape
         if shape and -shape[0] <= idx < shape[0]:
-            layout = _INT_LAYOUTS.get(len(shape))
-            if layout is None:
-                layout = _INT_LAYOUTS[len(shape)] = (("i",),) + (("f",),) * (len(shape) - 1)
+            layout, step = _INT_LAYOUTS.get(shape) or _int_layout(shape)
             i = idx % shape[0]
             if "_strides" not in x.__dict__:  # contiguous: a numpy view of the row (see _tensor._host_view)
-                step = math.prod(max(n, 1) for n in shape[1:]) if len(shape) > 1 else 1
                 host = _host_array(x, step)
                 if host is not None:
                     return _host_view(x, _basic, {"layout": layout, "pos": (i,)}, host[i], x.storage_offset() + i * step)
