@@ -141,3 +141,22 @@ def test_dataset_indexing_through_dataloader():
         np.testing.assert_array_equal(xl.numpy(), xt.numpy())
         np.testing.assert_array_equal(yl.numpy(), yt.numpy())
         assert _geom(xl) == _geom(xt)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_stack_of_host_pieces_matches_torch(dim, xla_compiles):
+    t, x = _pair((6, 4))
+    ti, xi = _pair((6, 4), np.int64)
+    for tt, xx in ((t, x), (ti, xi)):
+        r, q = torch.stack(list(tt), dim), torchlike.stack(list(xx), dim)
+        assert str(q.dtype) == str(r.dtype) and _geom(q) == _geom(r)
+        np.testing.assert_array_equal(q.numpy(), r.numpy())
+    del xla_compiles[:]
+    torchlike.stack([x[i] for i in range(6)] + [x[0]], dim)  # host pieces: numpy stacks them, no program
+    assert len(xla_compiles) == 0
+    mixed_t, mixed_x = torch.stack([t[0], ti[0].float()]), torchlike.stack([x[0], xi[0].float()])
+    np.testing.assert_array_equal(mixed_x.numpy(), mixed_t.numpy())
+    w_t, w_x = t.clone().requires_grad_(), x.clone().requires_grad_()
+    for lib, w in ((torch, w_t), (torchlike, w_x)):
+        (lib.stack([w[1], w[3]], dim) * lib.arange(2.0).reshape((2, 1) if dim == 0 else (1, 2))).sum().backward()
+    np.testing.assert_array_equal(w_x.grad.numpy(), w_t.grad.numpy())

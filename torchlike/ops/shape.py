@@ -8,6 +8,7 @@ import math
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _dtype as D
 from .. import _strides
@@ -333,7 +334,25 @@ def stack(tensors, dim=0, *, out=None):
     n = len(ref) + 1
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    if out is None and (host := _host_stack(tensors, dim % n)) is not None:
+        return host
     return write_out(apply(_stack, *tensors, dim=dim % n), out)
+
+
+def _host_stack(tensors, dim):
+    """``stack`` of host-backed tensors (host views, data-pipeline tensors) of one dtype that need no grad:
+    numpy stacks them and the result goes to the device in one transfer, instead of one transfer per
+    piece inside the stack program (~2 us each). None where that path does not apply."""
+    first = tensors[0]._value
+    dt = first.dtype
+    for t in tensors:
+        v = t._value
+        if v.__class__ is not np.ndarray or v.dtype != dt or t._requires_grad or t.grad_fn is not None:
+            return None
+    if first.size * len(tensors) > 1 << 22 or _host_array(tensors[0], 0) is None:  # tracing, recorders
+        return None
+    from .creation import _place
+    return Tensor._wrap(_place(np.stack([t._value for t in tensors], dim), "cpu"))
 
 
 def _nonempty(tensors, name):
