@@ -308,3 +308,32 @@ def test_release_returns_freed_memory_to_the_os(monkeypatch):
     live.release()
     assert live.releases == before + 1 and calls == [0]
     assert (torchlike.ones(3) * 2).tolist() == [2.0, 2.0, 2.0]  # programs rebuild after the release
+
+
+def test_live_program_limit_grows_when_the_working_set_does_not_fit(monkeypatch):
+    """A step that runs more distinct programs than the limit would release and rebuild them every step;
+    when most compiles since a release are rebuilds of programs released before, the limit doubles, so
+    the releases stop. New shapes (compiles of programs never seen) leave the limit as it is."""
+    from torchlike import _live_programs as live
+    monkeypatch.setattr(live, "limit", 4)
+    monkeypatch.setattr(live, "compiled", 0)
+    monkeypatch.setattr(live, "over", False)
+    monkeypatch.setattr(live, "_seen", set())
+    monkeypatch.setattr(live, "reloads", 0)
+    xs = [torchlike.ones(n) for n in range(31, 41)]  # ten shapes: ten programs per step
+
+    def step():
+        return [(x * 3).tolist()[0] for x in xs]
+
+    releases = []
+    for _ in range(8):
+        assert step() == [3.0] * 10
+        releases.append(live.releases)
+    assert live.limit >= 10 and releases[-1] == releases[-3], (live.limit, releases)
+    monkeypatch.setattr(live, "limit", 4)
+    monkeypatch.setattr(live, "compiled", 0)
+    monkeypatch.setattr(live, "reloads", 0)
+    before = live.releases
+    for n in range(50, 70):  # a new shape each time: no reloads, the limit stays
+        assert (torchlike.ones(n) * 5).tolist()[-1] == 5.0
+    assert live.limit == 4

@@ -349,12 +349,15 @@ def _apply(op, *args, **statics):
             del table[next(iter(table))]
         table[key] = hit
     fn, casts, diff_idx = hit
+    made = _live.compiled
     try:
         res = fn(*arrays, *operands)
     except (TypeError, ValueError) as e:
         if op.check is not None:
             op.check(*args)
         raise _translate(op, args, e) from None
+    if _live.compiled != made:  # this call compiled: tell the live-program bound which program it was
+        _live.note_compiled((op, key, tuple(getattr(a, "shape", None) for a in arrays)))
     if _live.over:  # more compiled programs in memory than the bound: free them (see _live_programs)
         _live.release_if_over(res)
     if _hooks.recorder is not None:
