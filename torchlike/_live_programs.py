@@ -8,12 +8,13 @@ varying length) grew by ~1.5 MiB per shape without limit. torch has no such stat
 Here every executable JAX makes is counted (JAX reports each backend compile, including a load from the
 persistent cache). Past ``limit`` since the last release, the next eager op outside any trace calls
 ``jax.clear_caches()``: all executables are freed and rebuilt on next use, from the persistent compile
-cache (``_compile_cache``) when it is on. ``TORCHLIKE_MAX_LIVE_PROGRAMS`` sets the limit (default 160,
-about 220 MiB of executables; ``0`` turns the bound off). Measured with ``benchmarks/memory_flat.py
---shapes 700 --one-op`` (torch: 245 MiB): peak RSS 377 / 548 / 895 MiB at a limit of 128 / 256 / 512.
-Training steps of real models run far fewer programs (GPT-2 with AdamW: 91; the MNIST CNN: 29); a
-program that reuses more than the limit every step raises it (the thrash guard below). After a
-release the freed memory is handed back to the OS.
+cache (``_compile_cache``) when it is on. ``TORCHLIKE_MAX_LIVE_PROGRAMS`` sets the limit (default 512,
+about 700 MiB of executables; ``0`` turns the bound off). Measured with ``benchmarks/memory_flat.py
+--shapes 700 --one-op`` (torch: 245 MiB): peak RSS 377 / 418 / 548 / 895 MiB at a limit of 128 / 160 /
+256 / 512. A lower default was tried and rejected: at 160, token generation with a growing context
+(``eager_programs.py`` (a), 464 programs) rebuilds its programs on every pass (steady state 1.6 -> 216
+ms per token) for 723 instead of 991 MiB. A program that reuses more than the limit every step raises it
+(the thrash guard below). After a release the freed memory is handed back to the OS.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import os
 
 import jax
 
-DEFAULT_LIMIT = 160
+DEFAULT_LIMIT = 512
 _COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 
 
@@ -41,8 +42,8 @@ releases = 0    # how many times the programs were released (for tests and bench
 # Thrash guard. A program whose working set (the programs it runs every step) exceeds the limit would
 # release and rebuild the same programs every step. The registry reports each eager op call that
 # compiled (``note_compiled``, with the op, its dispatch key and its input shapes); one this process
-# compiled before (so freed by a release) is a *reload*. When more than half the limit were reloads since
-# the last release, the limit doubles (up to ``MAX_LIMIT``): memory grows only for programs that really
+# compiled before (so freed by a release) is a *reload*. As soon as more than half the limit were reloads
+# since the last release, the limit doubles (up to ``MAX_LIMIT``): memory grows only for programs that really
 # reuse that many, never for new shapes.
 MAX_LIMIT = 8192
 _seen = set()      # signatures compiled so far (forgotten past SEEN_MAX entries)
@@ -72,9 +73,12 @@ def release_if_over(result):
 
 def note_compiled(signature):
     """An eager op call compiled a program (counted by JAX's event already); ``signature`` identifies it."""
-    global reloads
+    global reloads, limit, over
     if signature in _seen:
         reloads += 1
+        if limit and reloads * 2 > limit:  # thrashing: the working set does not fit, so let it
+            limit, reloads = min(limit * 2, MAX_LIMIT), 0
+            over = compiled > limit
     else:
         if len(_seen) >= SEEN_MAX:
             _seen.clear()
@@ -83,9 +87,7 @@ def note_compiled(signature):
 
 def release():
     """Free every compiled program now (JAX's compilation and tracing caches; they refill on use)."""
-    global compiled, over, releases, limit, reloads
-    if limit and reloads * 2 > limit:  # thrashing: the working set does not fit, so let it
-        limit = min(limit * 2, MAX_LIMIT)
+    global compiled, over, releases, reloads
     reloads = 0
     compiled, over = 0, False
     releases += 1
