@@ -652,7 +652,7 @@ def _hf_save_load(torch, shared):
     model = _same_weights(torch, LlamaForCausalLM(cfg), shared, "llama_save")
     with tempfile.TemporaryDirectory() as d:
         model.save_pretrained(d)
-        loaded = LlamaForCausalLM.from_pretrained(d)
+        loaded = LlamaForCausalLM.from_pretrained(d, use_kernels=False)  # the hub `kernels` package is not here
     loaded.gradient_checkpointing_enable()
     loaded.train()
     ids = _ids(torch, (2, 9), 16)
@@ -727,11 +727,131 @@ def _timm_drop_path(torch, shared):
     return {"train_logits": logits, **_grads(model)}
 
 
+def _timm_training_utils(torch, shared):
+    """timm's training helpers: its optimizers (Lamb, AdamP, Lion through ``create_optimizer_v2``), the
+    cosine scheduler with warmup, ``ModelEmaV3``, mixup/cutmix targets, ``SoftTargetCrossEntropy``, label
+    smoothing, gradient checkpointing, ``features_only`` feature maps and ``reset_classifier``."""
+    import timm
+    from timm.data import Mixup
+    from timm.loss import LabelSmoothingCrossEntropy, SoftTargetCrossEntropy
+    from timm.optim import create_optimizer_v2
+    from timm.scheduler import CosineLRScheduler
+    from timm.utils import ModelEmaV3
+    torch.manual_seed(0)
+    model = _same_weights(torch, timm.create_model("resnet10t", pretrained=False, num_classes=5), shared, "resnet10t")
+    rng = np.random.default_rng(17)
+    x = torch.tensor(rng.standard_normal((4, 3, 16, 16)).astype(np.float32))
+    y = torch.tensor(rng.integers(0, 5, 4))
+    out = {}
+    model.set_grad_checkpointing(True)
+    for opt_name in ("lamb", "adamp", "lion"):
+        model.load_state_dict(torch.load(Path(shared) / "resnet10t.pth"))
+        opt = create_optimizer_v2(model, opt_name, lr=1e-2, weight_decay=0.05)
+        sched = CosineLRScheduler(opt, t_initial=4, warmup_t=1, warmup_lr_init=1e-4)
+        ema = ModelEmaV3(model, decay=0.9)
+        np.random.seed(0)
+        mixup = Mixup(mixup_alpha=0.8, cutmix_alpha=1.0, label_smoothing=0.1, num_classes=5)
+        losses = []
+        for step in range(2):
+            xm, ym = mixup(x.clone(), y.clone())
+            loss = SoftTargetCrossEntropy()(model(xm), ym) + LabelSmoothingCrossEntropy(0.1)(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step(step + 1)
+            ema.update(model, step=step)
+            losses.append(loss.item())
+        out[f"{opt_name}:losses"] = losses
+        out[f"{opt_name}:lr"] = [g["lr"] for g in opt.param_groups]
+        out[f"{opt_name}:ema_fc"] = ema.module.fc.weight
+        out[f"{opt_name}:fc"] = model.fc.weight
+    feats = timm.create_model("resnet10t", pretrained=False, features_only=True, out_indices=(1, 3))
+    feats.load_state_dict({k: v for k, v in torch.load(Path(shared) / "resnet10t.pth").items()
+                           if not k.startswith("fc.")}, strict=False)
+    for i, f in enumerate(feats.eval()(x)):
+        out[f"feature:{i}"] = f
+    model.reset_classifier(0)
+    out["pooled"] = model.eval()(x)
+    return out
+
+
+def _torchmetrics_more(torch, shared):
+    """Retrieval, audio, clustering, nominal and wrapper metrics, and the functional API."""
+    import torchmetrics.functional as F
+    from torchmetrics import MetricTracker
+    from torchmetrics.audio import ScaleInvariantSignalDistortionRatio, SignalNoiseRatio
+    from torchmetrics.classification import MulticlassAccuracy
+    from torchmetrics.clustering import AdjustedRandScore, MutualInfoScore, NormalizedMutualInfoScore
+    from torchmetrics.retrieval import RetrievalMAP, RetrievalMRR, RetrievalNormalizedDCG, RetrievalPrecision
+    from torchmetrics.wrappers import BootStrapper, ClasswiseWrapper
+    rng = np.random.default_rng(18)
+    scores = torch.tensor(rng.random(30).astype(np.float32))
+    rel = torch.tensor(rng.integers(0, 2, 30))
+    qidx = torch.tensor(np.repeat(np.arange(5), 6))
+    out = {}
+    for name, m in {"map": RetrievalMAP(), "mrr": RetrievalMRR(), "ndcg": RetrievalNormalizedDCG(),
+                    "p@3": RetrievalPrecision(top_k=3)}.items():
+        out[name] = m(scores, rel, indexes=qidx)
+    sig = torch.tensor(rng.standard_normal((2, 400)).astype(np.float32))
+    noisy = sig + 0.3 * torch.tensor(rng.standard_normal((2, 400)).astype(np.float32))
+    out["snr"] = SignalNoiseRatio()(noisy, sig)
+    out["si_sdr"] = ScaleInvariantSignalDistortionRatio()(noisy, sig)
+    a, b = torch.tensor(rng.integers(0, 4, 50)), torch.tensor(rng.integers(0, 3, 50))
+    out["ari"] = AdjustedRandScore()(a, b)
+    out["mi"] = MutualInfoScore()(a, b)
+    out["nmi"] = NormalizedMutualInfoScore()(a, b)
+    logits = torch.tensor(rng.standard_normal((40, 3)).astype(np.float32))
+    target = torch.tensor(rng.integers(0, 3, 40))
+    cw = ClasswiseWrapper(MulticlassAccuracy(num_classes=3, average=None))(logits, target)
+    out.update({f"classwise:{k}": v for k, v in cw.items()})
+    torch.manual_seed(0)
+    boot = BootStrapper(MulticlassAccuracy(num_classes=3), num_bootstraps=5, sampling_strategy="multinomial")
+    boot.update(logits, target)
+    out.update({f"bootstrap:{k}": v for k, v in boot.compute().items()})
+    tracker = MetricTracker(MulticlassAccuracy(num_classes=3))
+    for i in range(3):
+        tracker.increment()
+        tracker.update(logits[i * 10:(i + 1) * 10], target[i * 10:(i + 1) * 10])
+    best, which = tracker.best_metric(return_step=True)
+    out.update(tracker_all=tracker.compute_all(), tracker_best=best, tracker_step=which)
+    out["f_auroc"] = F.auroc(logits.softmax(-1), target, task="multiclass", num_classes=3)
+    out["f_pairwise"] = F.pairwise_cosine_similarity(logits[:5], logits[5:9])
+    out["f_spearman"] = F.spearman_corrcoef(logits[:, 0], logits[:, 1])
+    return out
+
+
+def _kornia_features(torch, shared):
+    """kornia.feature responses and descriptors, epipolar geometry, mix-up/cut-mix, elastic transform."""
+    import kornia
+    import kornia.augmentation as K
+    x = _image(torch, seed=19)
+    gray = kornia.color.rgb_to_grayscale(x)
+    feat = kornia.feature
+    patches = torch.tensor(np.random.default_rng(20).random((4, 1, 32, 32)).astype(np.float32), requires_grad=True)
+    pts1 = torch.tensor(np.random.default_rng(21).uniform(0, 32, (1, 8, 2)).astype(np.float32))
+    pts2 = pts1 + torch.tensor(np.random.default_rng(22).normal(0, 0.5, (1, 8, 2)).astype(np.float32))
+    fmat = kornia.geometry.epipolar.find_fundamental(pts1, pts2, torch.ones(1, 8))
+    noise = torch.tensor(np.random.default_rng(23).standard_normal((2, 2, 32, 32)).astype(np.float32))
+    outs = {"harris": feat.harris_response(gray), "gftt": feat.gftt_response(gray), "hessian": feat.hessian_response(gray),
+            "dog": feat.dog_response(gray[:, :, None].repeat(1, 1, 3, 1, 1)),
+            "sift": feat.SIFTDescriptor(32, 8, 4)(patches),
+            "sampson": kornia.geometry.epipolar.sampson_epipolar_distance(pts1, pts2, fmat),
+            "elastic": kornia.geometry.transform.elastic_transform2d(x, noise),
+            "soft_argmax": kornia.geometry.subpix.spatial_soft_argmax2d(gray)}
+    res = _kornia_check(outs, x, patches)
+    torch.manual_seed(5)
+    labels = torch.tensor([0, 1])
+    mixed, mix_labels = K.RandomMixUpV2(data_keys=["input", "class"])(x.detach(), labels)
+    cut, cut_labels = K.RandomCutMixV2(data_keys=["input", "class"])(x.detach(), labels)
+    res.update(mixup=mixed, mixup_labels=mix_labels, cutmix=cut, cutmix_labels=cut_labels, next_draw=torch.rand(2))
+    return res
+
+
 TIMM_MORE = {
     "efficientnet_b0": _timm("efficientnet_b0", 64), "mobilenetv3_small": _timm("mobilenetv3_small_100", 64),
     "swin_tiny": _timm("swin_tiny_patch4_window7_224", 56, img_size=56),
     "deit_tiny": _timm("deit_tiny_patch16_224", 64, img_size=64), "regnetx_002": _timm("regnetx_002", 64),
-    "resnet_drop_path": _timm_drop_path, "data_transforms": _timm_data,
+    "resnet_drop_path": _timm_drop_path, "data_transforms": _timm_data, "training_utils": _timm_training_utils,
 }
 
 
@@ -774,12 +894,12 @@ CHECKS = {
     "torchmetrics": {"classification": _torchmetrics_classification, "regression": _torchmetrics_regression,
                      "r2score": _torchmetrics_r2, "classification_more": _torchmetrics_classification_more,
                      "regression_more": _torchmetrics_regression_more, "image": _torchmetrics_image,
-                     "text": _torchmetrics_text},
+                     "text": _torchmetrics_text, "more": _torchmetrics_more},
     "kornia": {"filters": _kornia_filters, "color": _kornia_color, "geometry": _kornia_geometry,
                "filters_more": _kornia_filters_more, "enhance": _kornia_enhance, "color_more": _kornia_color_more,
                "geometry_more": _kornia_geometry_more, "geometry_3d": _kornia_geometry_3d,
                "morphology_losses": _kornia_morphology_losses, "augmentation": _kornia_augmentation,
-               "augmentation_more": _kornia_augmentation_more},
+               "augmentation_more": _kornia_augmentation_more, "features": _kornia_features},
     "transformers": {"gpt2": _gpt2("eager"), "gpt2_sdpa": _gpt2("sdpa"), "bert": _bert("eager"),
                      "bert_sdpa": _bert("sdpa"), "bert_mlm": _bert_mlm, "bert_flex": _bert_flex,
                      "llama_sdpa": _llama("sdpa"), "llama_flex": _llama("flex_attention"), **TRANSFORMERS_MORE},
