@@ -754,7 +754,8 @@ def _timm_training_utils(torch, shared):
         losses = []
         for step in range(2):
             xm, ym = mixup(x.clone(), y.clone())
-            loss = SoftTargetCrossEntropy()(model(xm), ym) + LabelSmoothingCrossEntropy(0.1)(model(x), y)
+            logits = model(xm)
+            loss = SoftTargetCrossEntropy()(logits, ym) + LabelSmoothingCrossEntropy(0.1)(logits, y)
             opt.zero_grad()
             loss.backward()
             opt.step()
