@@ -744,7 +744,7 @@ def _timm_training_utils(torch, shared):
     y = torch.tensor(rng.integers(0, 5, 4))
     out = {}
     model.set_grad_checkpointing(True)
-    for opt_name in ("lamb", "adamp", "lion"):
+    for opt_name in ("lion", "adamp", "lamb"):  # Lion steps by sign(update): rounding can flip a sign
         model.load_state_dict(torch.load(Path(shared) / "resnet10t.pth"))
         opt = create_optimizer_v2(model, opt_name, lr=1e-2, weight_decay=0.05)
         sched = CosineLRScheduler(opt, t_initial=4, warmup_t=1, warmup_lr_init=1e-4)
