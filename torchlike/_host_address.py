@@ -43,7 +43,7 @@ def host_address(root):
     value = root._value
     if not isinstance(value, np.ndarray) and not _is_concrete_cpu(value):
         return None
-    nbytes = root.nelement() * root.element_size()
+    nbytes = max(root.nelement(), _extent(root)) * root.element_size()
     key = id(root._version_box)
     mirror = _MIRRORS.get(key)
     if mirror is None or mirror.box is not root._version_box or mirror.raw.size - _ALIGN < nbytes:
@@ -54,6 +54,14 @@ def host_address(root):
         _fill(mirror.buffer(nbytes), root, value)
         mirror.source = weakref.ref(value)
     return mirror.address()
+
+
+def _extent(root):
+    """Elements from the storage's start to one past the root's last element (an ``as_strided`` or
+    ``empty_strided`` root may reach beyond ``numel()``)."""
+    if root.nelement() == 0:
+        return 0
+    return root.storage_offset() + 1 + sum((n - 1) * s for n, s in zip(root.shape, root.stride()))
 
 
 def _drop(key, mirror):
