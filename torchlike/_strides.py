@@ -199,6 +199,39 @@ class UntypedStorage:
     def __init__(self, root):
         self._root = root
 
+    @classmethod
+    def from_file(cls, filename, shared=False, nbytes=0):
+        """A byte storage holding the first ``nbytes`` bytes of ``filename`` (how ``safetensors``'
+        ``safe_open(framework="pt")`` reads a file). The bytes are read into memory: with
+        ``shared=True`` torch maps the file so writes reach it, which a JAX array cannot do."""
+        import numpy as np
+
+        from ._tensor import Tensor
+        data = np.fromfile(filename, np.uint8, count=nbytes if nbytes else -1)
+        if nbytes and data.size < nbytes:
+            raise RuntimeError(f"unable to mmap {nbytes} bytes from file <{filename}>: file too short "
+                               f"({data.size} bytes)")
+        return cls(Tensor._wrap(data))
+
+    def _bytes(self):
+        """The storage's bytes as a 1-D uint8 tensor."""
+        from ._dtype import uint8
+        root = self._root
+        flat = root.detach().reshape(-1)
+        return flat if root.dtype == uint8 else flat.view(uint8)
+
+    def untyped(self):
+        return self
+
+    _untyped = untyped  # the name safetensors' reader asks for
+
+    def __getitem__(self, idx):
+        """An int reads one byte; a slice is a storage over those bytes (torch: sharing memory)."""
+        b = self._bytes()
+        if isinstance(idx, slice):
+            return UntypedStorage(b[idx])
+        return int(b[idx])
+
     def data_ptr(self):
         return _base_address(self._root)
 
@@ -228,8 +261,11 @@ class UntypedStorage:
 
 
 def _base_address(root):
-    # a stable, 64-byte-aligned fake address per root storage (its version box lives as long as it)
-    return (id(root._version_box) & 0xFFFFFFFFFFFF) << 6
+    # CPU storages: a host mirror's address, readable as torch's is (_host_address); others: a stable,
+    # 64-byte-aligned fake address per root storage (its version box lives as long as it)
+    from ._host_address import host_address
+    real = host_address(root)
+    return real if real is not None else (id(root._version_box) & 0xFFFFFFFFFFFF) << 6
 
 
 def _broadcast_strides(out_shape, shape, strides):

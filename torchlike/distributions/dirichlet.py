@@ -1,11 +1,12 @@
 """Dirichlet(concentration) over the last dim: torch's log_prob/entropy/moments/mode. ``rsample``
-normalises reparameterised Gamma draws (gradients reach ``concentration``); the draws and the
-gradient estimator differ from torch's ``_sample_dirichlet``, their expectations agree."""
+draws torch's own CPU numbers (``_sample_dirichlet``) after ``manual_seed``; its gradient reaches
+``concentration`` through reparameterised Gamma draws, an estimator that differs from torch's
+``_dirichlet_grad`` (their expectations agree)."""
 from __future__ import annotations
 
 from .._size import Size
 from . import constraints
-from ._sampling import standard_gamma
+from ._sampling import sample_dirichlet
 from .exp_family import ExponentialFamily
 
 __all__ = ["Dirichlet"]
@@ -38,9 +39,7 @@ class Dirichlet(ExponentialFamily):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        gammas = standard_gamma(self.concentration.expand(shape))
-        value = gammas / gammas.sum(-1, keepdim=True)
-        return value.clamp(min=_t().finfo(value.dtype).tiny)
+        return sample_dirichlet(self.concentration.expand(shape))
 
     def log_prob(self, value):
         if self._validate_args:

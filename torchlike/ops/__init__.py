@@ -19,6 +19,7 @@ def load():
         creation,
         diagonals,
         fft,
+        foreach,
         grids,
         indexing,
         linalg_decomp,

@@ -199,10 +199,37 @@ def as_tensor(data, dtype=None, device=None):
 
 @public
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    from .._strides import UntypedStorage
+    if isinstance(obj, UntypedStorage):  # torch reads a storage's bytes as ``dtype`` (default: the default dtype)
+        obj = obj._bytes().view(_dtype_or_default(dtype, "asarray"))
     t = as_tensor(obj, dtype=dtype, device=device)
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+@public
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-D tensor of ``count`` elements of ``dtype`` read from a buffer-protocol object from byte
+    ``offset`` (all that fit when ``count`` is -1), with torch's ValueErrors for lengths that do not
+    fit. torch shares the buffer's memory; a JAX array cannot, so this holds a copy."""
+    dt = _dtype_arg(dtype, "frombuffer")
+    raw = memoryview(buffer).cast("B")
+    size, item = raw.nbytes, dt.itemsize
+    if size <= 0:
+        raise ValueError(f"both buffer length ({size}) and count ({count}) must not be 0")
+    if not 0 <= offset < size:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than buffer length "
+                         f"({size} bytes) minus 1")
+    if count < 0:
+        if (size - offset) % item:
+            raise ValueError(f"buffer length ({size - offset} bytes) after offset ({offset} bytes) must be a "
+                             f"multiple of element size ({item})")
+        count = (size - offset) // item
+    elif count == 0 or offset + count * item > size:
+        raise ValueError(f"requested buffer length ({count} * {item} bytes) after offset ({offset} bytes) must "
+                         f"not be greater than actual buffer length ({size} bytes)")
+    return _finish(_place(np.frombuffer(raw, dt.np, count, offset).copy(), None), requires_grad)
 
 
 @public

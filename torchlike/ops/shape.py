@@ -51,8 +51,15 @@ _reshape = Op("view", lambda x, shape: jnp.reshape(x, shape), saves=False)
 
 
 @public(function=False, method=True)
-def view(input, *shape):
-    """Same data, new shape (one -1 inferred). ``view(dtype)`` reinterprets bits."""
+def view(input, *shape, dtype=None, size=None):
+    """Same data, new shape (one -1 inferred). ``view(dtype)`` reinterprets bits. As in torch, the
+    argument may also be given by keyword: ``view(dtype=...)`` (safetensors' reader) or ``view(size=...)``."""
+    if (dtype is not None) + (size is not None) + bool(shape) > 1:
+        raise TypeError("view() received an invalid combination of arguments")
+    if dtype is not None:
+        shape = (dtype,)
+    elif size is not None:
+        shape = (size,)
     if len(shape) == 1 and isinstance(shape[0], D.dtype):
         return _view_dtype(input, shape[0])
     shape = infer_shape(_shape_args(shape), input.numel())
@@ -75,8 +82,23 @@ _bitcast = Op("view_dtype", lambda x, dtype: _bitcast_fn(x, dtype), differentiab
 
 
 def _bitcast_fn(x, dtype):
+    """Reinterpret bytes as ``dtype``; bool and complex (which XLA's bitcast refuses) go through their
+    byte-equal forms: bool as uint8, complex as (real, imag) pairs of its float type."""
     from jax import lax
-    src, dst = x.dtype.itemsize, jnp.dtype(dtype).itemsize
+    dtype = jnp.dtype(dtype)
+    if x.dtype == dtype:
+        return x
+    if x.dtype == jnp.bool_:
+        x = x.astype(jnp.uint8)
+    if dtype == jnp.bool_:
+        return _bitcast_fn(x, jnp.uint8) != 0
+    if jnp.issubdtype(x.dtype, jnp.complexfloating):
+        x = jnp.stack([jnp.real(x), jnp.imag(x)], -1).reshape(x.shape[:-1] + (2 * x.shape[-1],))
+    if jnp.issubdtype(dtype, jnp.complexfloating):
+        parts = _bitcast_fn(x, jnp.finfo(dtype).dtype)
+        parts = parts.reshape(parts.shape[:-1] + (parts.shape[-1] // 2, 2))
+        return lax.complex(parts[..., 0], parts[..., 1])
+    src, dst = x.dtype.itemsize, dtype.itemsize
     if src == dst:
         return lax.bitcast_convert_type(x, dtype)
     if src > dst:

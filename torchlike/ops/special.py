@@ -25,6 +25,7 @@ from .declare import public
 from .out import write_out
 from .pointwise import binary, unary
 from .registry import Op, apply
+from ._upcast import in_float32
 from .signature import binary_args
 
 erf = unary("erf", jax.lax.erf, method=True, inplace=True, torch_inplace=True, special=True)
@@ -542,6 +543,7 @@ gammainc = binary("special_gammainc", jsp.gammainc, promote="float", function=Fa
 gammaincc = binary("special_gammaincc", jsp.gammaincc, promote="float", function=False, special="gammaincc")
 
 
+@in_float32
 def _softmax(x, dim, log):
     return jax.nn.log_softmax(x, axis=dim) if log else jax.nn.softmax(x, axis=dim)
 

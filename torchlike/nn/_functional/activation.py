@@ -16,6 +16,7 @@ from jax import lax
 
 from ..._tensor import Tensor
 from ...ops.out import write_out
+from ...ops._upcast import in_float32
 from ...ops.registry import Op, apply
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "elu", "elu_",
@@ -188,6 +189,7 @@ def celu_(input, alpha=1.0):
 
 
 # ------------------------------------------------------------------------ smooth
+@in_float32
 def _gelu(x, approximate):
     if approximate == "tanh":
         c = math.sqrt(2.0 / math.pi)
@@ -347,18 +349,21 @@ def _get_softmax_dim(name, ndim, stacklevel):
     return 0 if ndim in (0, 1, 3) else 1
 
 
+@in_float32
 def _softmax(x, dim, dtype):
     if dtype is not None:
         x = x.astype(dtype)
     return jax.nn.softmax(x, axis=dim)
 
 
+@in_float32
 def _log_softmax(x, dim, dtype):
     if dtype is not None:
         x = x.astype(dtype)
     return jax.nn.log_softmax(x, axis=dim)
 
 
+@in_float32
 def _softmin(x, dim, dtype):
     if dtype is not None:
         x = x.astype(dtype)

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...autograd import grad_mode
+from ...ops._upcast import in_float32
 from ...ops.registry import Op, apply
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "local_response_norm", "rms_norm"]
@@ -148,6 +149,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return apply(_bn_eval_op, input, running_mean, running_var, weight, bias, eps=float(eps))
 
 
+@in_float32
 def _layer_norm(x, w, b, nd, eps):
     axes = tuple(range(x.ndim - nd, x.ndim))
     mean = jnp.mean(x, axis=axes, keepdims=True)
