@@ -66,8 +66,8 @@ def pytest_collection_modifyitems(config, items):
 def pytest_xdist_make_scheduler(config, log):
     """``-n N`` (xdist's ``load`` distribution) sends tests to workers one by one as they finish, except
     that the tests of a module in ONE_WORKER go together to one worker."""
-    if config.getvalue("dist") != "load":
-        return None
+    if config.getvalue("dist") != "load" or not hasattr(config.option, "loadscopereorder"):
+        return None  # another distribution asked for, or an older xdist (no --no-loadscope-reorder): its own scheduler
     from xdist.scheduler import LoadScopeScheduling
 
     class OneWorkerModules(LoadScopeScheduling):
