@@ -43,14 +43,39 @@ def pytest_addoption(parser):
                      help="also run the tests marked slow (whole programs: seed programs, examples)")
 
 
+# Modules whose tests start whole programs (a module-scoped fixture starting dozens of processes, or slow
+# examples). They run first, so that under ``-n 2`` the long ones are not left for the end, and each of
+# ONE_WORKER runs on one xdist worker, so its module-scoped fixture runs once, not once per worker.
+FIRST = ("test_main_alias.py", "test_distributed.py", "test_examples.py")
+ONE_WORKER = ("test_main_alias.py", "test_distributed.py")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``slow`` run only with ``--run-slow`` (CI passes it); the default run stays fast."""
+    """Tests marked ``slow`` run only with ``--run-slow`` (CI passes it); the default run stays fast.
+    The modules in FIRST move to the front (a stable sort: the order within a module is kept)."""
+    items.sort(key=lambda item: FIRST.index(item.path.name) if item.path.name in FIRST else len(FIRST))
     if config.getoption("--run-slow"):
         return
     skip = pytest.mark.skip(reason="slow: runs with --run-slow")
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``-n N`` (xdist's ``load`` distribution) sends tests to workers one by one as they finish, except
+    that the tests of a module in ONE_WORKER go together to one worker."""
+    if config.getvalue("dist") != "load" or not hasattr(config.option, "loadscopereorder"):
+        return None  # another distribution asked for, or an older xdist (no --no-loadscope-reorder): its own scheduler
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneWorkerModules(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            module = nodeid.split("::", 1)[0]
+            return module if module.rsplit("/", 1)[-1] in ONE_WORKER else nodeid
+
+    return OneWorkerModules(config, log)
 
 
 @pytest.fixture

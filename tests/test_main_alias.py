@@ -3,12 +3,14 @@ __name__, tracebacks and exit codes behave as with the same `python` command; --
 Also install_torch_alias()."""
 import ast
 import concurrent.futures
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import textwrap
+import types
 
 import numpy as np
 import pytest
@@ -246,21 +248,42 @@ def _script_frames(stderr, name):
     return [int(n) for n in re.findall(rf'File "[^"]*{re.escape(name)}", line (\d+)', stderr)]
 
 
+def _needs_own_process(path):
+    """Programs that start worker processes (DataLoader workers re-import their ``__main__``) run alone."""
+    return re.search(r"num_workers\s*=\s*[1-9]|multiprocessing", open(path).read()) is not None
+
+
 @pytest.fixture(scope="module")
 def seed_runs(tmp_path_factory):
-    """Run every seed program under torchlike and under torch, in parallel (minutes: the tests are slow)."""
+    """Run every seed program under torchlike and under torch (minutes: the tests are slow). The programs
+    run one after another in one interpreter per library (tests/_run_programs.py: each as ``__main__``
+    with its own argv, output and exit status), which saves a JAX or torch import per program; those
+    that start worker processes run in their own ``python [-m torchlike] PROGRAM``."""
     work = tmp_path_factory.mktemp("seeds")
     for f in os.listdir(SEEDS):
         if f.endswith(".py"):
             shutil.copy(os.path.join(SEEDS, f), work)
     r = run(["make_data.py"], cwd=work)
     assert r.returncode == 0, r.stderr
-    jobs = {}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        for prog in _seed_programs():
-            jobs[(prog, "torchlike")] = pool.submit(run, ["-m", "torchlike", prog], work, 600)
-            jobs[(prog, "torch")] = pool.submit(run, [prog], work, 600)
-        return work, {k: v.result() for k, v in jobs.items()}
+    alone = [p for p in _seed_programs() if _needs_own_process(os.path.join(SEEDS, p))]
+    together = [p for p in _seed_programs() if p not in alone]
+    batch = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_run_programs.py")
+    launch = {"torchlike": ["-m", "torchlike"], "torch": []}
+    # torchlike's share in two halves, so that both cores stay busy while torch's finishes early
+    batches = [("torchlike", together[0::2]), ("torchlike", together[1::2]), ("torch", together)]
+    runs = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        started = [(lib, f"{lib}{i}.json", pool.submit(run, [*launch[lib], batch, f"{lib}{i}.json", *progs], work,
+                                                       600 * len(progs)))
+                   for i, (lib, progs) in enumerate(batches)]
+        jobs = {(prog, lib): pool.submit(run, [*args, prog], work, 600) for prog in alone for lib, args in launch.items()}
+        for lib, results, job in started:
+            r = job.result()
+            assert r.returncode == 0, r.stderr[-3000:]
+            for prog, res in json.load(open(work / results)).items():
+                runs[(prog, lib)] = types.SimpleNamespace(**res)
+        runs.update({k: v.result() for k, v in jobs.items()})
+    return work, runs
 
 
 @pytest.mark.slow
