@@ -100,6 +100,8 @@ def test_conv_transpose_module(nd, kw, out_size, rng):
     ((2, 64, 2, 2), dict(in_channels=64, out_channels=32, kernel_size=3, padding=1), "patches"),  # tiny output
     ((2, 256, 7, 7), dict(in_channels=256, out_channels=8, kernel_size=3, padding=1, stride=2), "patches"),
     ((2, 8, 6, 6), dict(in_channels=8, out_channels=8, kernel_size=3, padding=1), "xla"),
+    # one input channel but a 12x12 kernel: 144 slices compile slowly, so XLA's convolution
+    ((1, 1, 14, 14), dict(in_channels=1, out_channels=3, kernel_size=12, padding=6), "xla"),
 ])
 def test_conv2d_cpu_lowerings(shape, kw, lowering, rng):
     """The CPU-only lowerings of 2-d convs (banded GEMM, shifted slices) match torch, and are chosen

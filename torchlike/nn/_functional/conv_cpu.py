@@ -61,6 +61,9 @@ def conv2d_patches(x, w, stride, padding, dilation):
     return jnp.einsum("nckhw,ock->nohw", cols, w.reshape(w.shape[0], w.shape[1], k[0] * k[1]))
 
 
+PATCHES_MAX_TAPS = 64  # kernel positions (8x8); see _patches_pay
+
+
 def _patches_pay(x_shape, w_shape, stride, padding, dilation):
     """Whether ``conv2d_patches`` beats XLA:CPU's convolution for this 2-d conv (forward+backward).
 
@@ -69,11 +72,16 @@ def _patches_pay(x_shape, w_shape, stride, padding, dilation):
     2x2, e.g. ResNet's last stage on 32-64 px images) XLA:CPU rewrites the convolution into a form
     that is 10-80x slower than the slices (a 3x3 conv of 512 channels on a 2x2 input: 154 vs 2.5 ms
     at batch 8); and strided 3x3 convs of 256+ channels with at most 4x4 outputs win 1.2-3.5x.
-    Larger outputs keep XLA's convolution (the slices then lose up to 1.7x).
+    Larger outputs keep XLA's convolution (the slices then lose up to 1.7x). Kernels of more than
+    ``PATCHES_MAX_TAPS`` positions keep it too, whatever the channels: the program holds one slice per
+    kernel position, and a 32x32 kernel's 1,024 slices took 32 s of CPU to compile (XLA's convolution:
+    0.2 s for forward and weight gradient).
     """
     c, (h, wd) = x_shape[1], x_shape[2:]
     kh, kw = w_shape[2:]
     ho, wo = out_sizes((h + sum(padding[0]), wd + sum(padding[1])), (kh, kw), stride, dilation)
+    if kh * kw > PATCHES_MAX_TAPS:
+        return False
     if c == 1:
         return True
     if kh * kw == 1:
