@@ -443,7 +443,11 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
         raise RuntimeError(f"Expected out tensor to have dtype {c_type_name(input.dtype)}, but got "
                            f"{c_type_name(out.dtype)} instead")
     if index.ndim != input.ndim:
-        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        if max(index.ndim, 1) != max(input.ndim, 1):
+            raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        # torch treats a 0-d input or index as 1-d; the result has the index's shape
+        r = gather(input.reshape(-1), d, index.reshape(-1)).reshape(tuple(index.shape))
+        return r if out is None else write_out(r, out)
     x = input
     if tuple(index.shape) != tuple(input.shape):
         for k in range(input.ndim):

@@ -1,0 +1,73 @@
+"""Gaps the PyTorch beginner tutorials hit (basics/transforms, blitz/neural_networks), against torch."""
+import numpy as np
+import pytest
+
+import torchlike
+from conftest import assert_same
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("case", [
+    lambda T: T.zeros(10).scatter_(0, T.tensor(3), value=1),          # transforms_tutorial's one-hot
+    lambda T: T.zeros(10).scatter_(dim=0, index=T.tensor(7), value=1),
+    lambda T: T.zeros(10).scatter(0, T.tensor(3), T.tensor(5.0)),
+    lambda T: T.zeros(10).scatter(0, T.tensor([3]), T.tensor(5.0)),
+    lambda T: T.zeros(10).scatter(0, T.tensor(3), T.ones(3)),
+    lambda T: T.tensor(2.0).scatter(0, T.tensor([0]), 7.0),
+    lambda T: T.zeros(10).scatter_add(0, T.tensor(3), T.tensor(5.0)),
+    lambda T: T.zeros(4).scatter_reduce(0, T.tensor(2), T.tensor(3.0), "amax"),
+    lambda T: T.arange(5.0).gather(0, T.tensor(3)),
+    lambda T: T.tensor(4.0).gather(0, T.tensor([0, 0])),
+])
+def test_zero_dim_index_counts_as_one_dim(case):
+    assert_same(case(torchlike), case(torch))
+
+
+@pytest.mark.parametrize("case", [
+    lambda T: T.zeros(2, 3).scatter(0, T.tensor(1), 7.0),
+    lambda T: T.zeros(2, 3).gather(0, T.tensor(1)),
+    lambda T: T.zeros(3).scatter(0, T.tensor([[1]]), 7.0),
+])
+def test_index_dims_still_checked(case):
+    with pytest.raises(RuntimeError) as ref:
+        case(torch)
+    with pytest.raises(RuntimeError) as ours:
+        case(torchlike)
+    assert "same number of dimensions" in str(ref.value) and "same number of dimensions" in str(ours.value)
+
+
+def _linear_graph(T, bias, x_grad):
+    T.manual_seed(0)
+    lin = T.nn.Linear(3, 2, bias=bias)
+    x = T.randn(4, 3, requires_grad=x_grad)
+    h = x.relu() if x_grad else x
+    y = lin(h)
+    nf = y.grad_fn.next_functions
+    names = [None if n is None else type(n).__name__ if T is torch else n.name() for n, _ in nf]
+    t_node = nf[-1][0]
+    below = [type(n).__name__ if T is torch else n.name() for n, _ in t_node.next_functions]
+    gname = type(y.grad_fn).__name__ if T is torch else y.grad_fn.name()
+    return gname, names, below, repr(y.grad_fn).split(" object")[0]
+
+
+@pytest.mark.parametrize("bias,x_grad", [(True, True), (True, False), (False, True)])
+def test_linear_next_functions_as_torch(bias, x_grad):
+    """blitz/neural_networks prints ``loss.grad_fn.next_functions[0][0].next_functions[0][0]``."""
+    assert _linear_graph(torchlike, bias, x_grad) == _linear_graph(torch, bias, x_grad)
+
+
+def test_linear_backward_unchanged_by_graph_view():
+    w = np.random.RandomState(0).randn(2, 3).astype(np.float32)
+    x = np.random.RandomState(1).randn(4, 3).astype(np.float32)
+    grads = []
+    for T in (torchlike, torch):
+        lin = T.nn.Linear(3, 2)
+        with T.no_grad():
+            lin.weight.copy_(T.tensor(w))
+        xi = T.tensor(x, requires_grad=True)
+        y = lin(xi)
+        y.grad_fn.next_functions  # building the torch-shaped view must not disturb the backward
+        (y ** 2).sum().backward()
+        grads.append((xi.grad, lin.weight.grad, lin.bias.grad))
+    assert_same(grads[0], grads[1], rtol=1e-5, atol=1e-5)
