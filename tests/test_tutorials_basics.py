@@ -71,3 +71,16 @@ def test_linear_backward_unchanged_by_graph_view():
         (y ** 2).sum().backward()
         grads.append((xi.grad, lin.weight.grad, lin.bias.grad))
     assert_same(grads[0], grads[1], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("make", [
+    lambda T: [T.tensor(1.0), T.tensor(2.0)],
+    lambda T: [T.ones(2), T.tensor(2.0)],
+])
+def test_cat_of_zero_dim_raises_as_torch(make):
+    """nlp/advanced_tutorial (older revisions) concatenates 0-d scores: torch refuses, naming the position."""
+    with pytest.raises(RuntimeError) as ref:
+        torch.cat(make(torch))
+    with pytest.raises(RuntimeError) as ours:
+        torchlike.cat(make(torchlike))
+    assert str(ours.value) == str(ref.value)
