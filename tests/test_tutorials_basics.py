@@ -84,3 +84,35 @@ def test_cat_of_zero_dim_raises_as_torch(make):
     with pytest.raises(RuntimeError) as ours:
         torchlike.cat(make(torchlike))
     assert str(ours.value) == str(ref.value)
+
+
+_INDEXES = ["w[:, 1]", "w[1, :]", "w[:, 1:2]", "w[0, 1:2]", "w[1:2, 0]", "w[None]", "w[:]", "w[...]", "w[0:3]",
+            "w[:, 0:4]", "w[1][2]", "w[::2]", "w[None, 1]", "w[1, None]", "w[..., 1]", "w[-1]", "w[:, -1:]",
+            "w[:, :10]", "w[0]"]
+
+
+@pytest.mark.parametrize("expr", _INDEXES)
+def test_basic_index_grad_fn_named_as_torch(expr):
+    """nlp/deep_learning_tutorial prints ``param[:, i]``: torch shows ``grad_fn=<SelectBackward0>``."""
+    names = []
+    for T in (torchlike, torch):
+        w = T.ones(3, 4, requires_grad=True)
+        r = eval(expr, {"w": w})
+        names.append(r.grad_fn.name())
+        if T is torchlike:
+            ours_repr = repr(r)
+        else:
+            ref_repr = repr(r)
+    assert names[0] == names[1]
+    assert ours_repr == ref_repr
+
+
+def test_basic_index_backward_unchanged():
+    for T in (torchlike, torch):
+        w = T.arange(12.0).reshape(3, 4).requires_grad_()
+        (w[:, 1] * 2 + w[1:2, 0] + w[None, 2].sum()).sum().backward()
+        if T is torchlike:
+            ours = w.grad
+        else:
+            ref = w.grad
+    assert_same(ours, ref)
