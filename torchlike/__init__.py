@@ -94,7 +94,8 @@ _LAZY = ("distributions", "distributed", "fx", "export", "onnx", "testing", "fun
          "profiler", "_dynamo", "_inductor", "_logging", "_C", "compiler", "library", "masked", "signal",
          "functional")
 _lazy_getattr = _lazy.lazy_submodules(__name__, _LAZY, {"_assert": ("fx._assert", "_assert"),
-                                                                 "_assert_async": ("fx._assert", "_assert_async")})
+                                                                 "_assert_async": ("fx._assert", "_assert_async"),
+                                                                 "vmap": ("func", "vmap")})  # torch.vmap is torch.func.vmap
 
 
 def __getattr__(name):
