@@ -44,11 +44,10 @@ def _linear_graph(T, bias, x_grad):
     h = x.relu() if x_grad else x
     y = lin(h)
     nf = y.grad_fn.next_functions
-    names = [None if n is None else type(n).__name__ if T is torch else n.name() for n, _ in nf]
+    names = [None if n is None else n.name() for n, _ in nf]
     t_node = nf[-1][0]
-    below = [type(n).__name__ if T is torch else n.name() for n, _ in t_node.next_functions]
-    gname = type(y.grad_fn).__name__ if T is torch else y.grad_fn.name()
-    return gname, names, below, repr(y.grad_fn).split(" object")[0]
+    below = [n.name() for n, _ in t_node.next_functions]
+    return y.grad_fn.name(), names, below, repr(y.grad_fn).split(" object")[0], repr(t_node).split(" object")[0]
 
 
 @pytest.mark.parametrize("bias,x_grad", [(True, True), (True, False), (False, True)])
@@ -116,3 +115,21 @@ def test_basic_index_backward_unchanged():
         else:
             ref = w.grad
     assert_same(ours, ref)
+
+
+_EXPRS = ["a+1", "2*a", "a.pow(2)", "a+b", "a*b", "a.sin()", "T.where(a>0,a,b)", "a.sum()", "a-1", "a/2",
+          "(2*a.sin()+1)", "a*a", "T.cat([a,b])", "T.stack([b,a])", "a.exp()*b", "a.mean()"]
+
+
+@pytest.mark.parametrize("expr", _EXPRS)
+def test_next_functions_list_every_input_as_torch(expr):
+    """introyt/autogradyt prints ``d.grad_fn.next_functions`` for ``d = 2 * sin(a) + 1``: torch lists
+    ``(None, 0)`` for inputs that need no grad, a Python number included for add/sub/mul/div."""
+    seen = []
+    for T in (torchlike, torch):
+        a = T.ones(3, requires_grad=True)
+        b = T.ones(3)
+        g = eval(expr, {"T": T, "a": a, "b": b}).grad_fn
+        seen.append([(None if n is None else n.name(), k, None if n is None else repr(n).split(" object")[0])
+                     for n, k in g.next_functions])
+    assert seen[0] == seen[1]
