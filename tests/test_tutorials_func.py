@@ -32,3 +32,26 @@ def test_vmap_over_stacked_module_state():
         xs = T.tensor(x)
         outs.append((T.vmap(fmodel)(params, buffers, xs), T.vmap(fmodel, in_dims=(0, 0, None))(params, buffers, xs[0])))
     assert_same(outs[0], outs[1], rtol=1e-5, atol=1e-5)
+
+
+def test_vmap_output_is_recorded_by_autograd():
+    """torch records the ops run under vmap: the ensembling tutorial's vmapped predictions have a
+    grad_fn, and a loss on them backpropagates into the stacked parameters."""
+    x = np.random.RandomState(1).randn(3, 5, 4).astype(np.float32)
+    grads, flags = [], []
+    for T in (torchlike, torch):
+        T.manual_seed(0)
+        models = [T.nn.Linear(4, 2) for _ in range(3)]
+        params, buffers = T.func.stack_module_state(models)
+
+        def fmodel(p, b, inp):
+            return T.func.functional_call(models[0], (p, b), (inp,))
+
+        y = T.vmap(fmodel)(params, buffers, T.tensor(x))
+        flags.append((y.requires_grad, y.grad_fn is not None, y[1, :2].grad_fn is not None))
+        (y ** 2).sum().backward()
+        grads.append((params["weight"].grad, params["bias"].grad))
+        with T.no_grad():
+            flags.append(T.vmap(fmodel)(params, buffers, T.tensor(x)).requires_grad)
+    assert flags[:2] == flags[2:]
+    assert_same(grads[0], grads[1], rtol=1e-5, atol=1e-5)
