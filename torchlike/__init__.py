@@ -98,7 +98,8 @@ _lazy_getattr = _lazy.lazy_submodules(__name__, _LAZY, {"_assert": ("fx._assert"
                                                                  "UntypedStorage": ("_strides", "UntypedStorage"),
                                                                  "_standard_gamma": ("distributions._sampling", "standard_gamma"),
                                                                  "_sample_dirichlet": ("distributions._sampling",
-                                                                                       "sample_dirichlet")})
+                                                                                       "sample_dirichlet"),
+                                                                 "vmap": ("func", "vmap")})  # torch.vmap is torch.func.vmap
 
 
 def __getattr__(name):

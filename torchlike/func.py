@@ -215,8 +215,54 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         if len(dims) != len(args):
             raise ValueError(f"vmap(func, in_dims=...)(<inputs>): in_dims is not compatible with the structure of "
                              f"`inputs`. in_dims has structure {in_dims} but inputs has {len(args)} arguments")
-        return _in_order(_wrap(jax.vmap(f, in_axes=dims, out_axes=out_dims)(*_unwrap(args))), f.out)
+        vf = jax.vmap(f, in_axes=dims, out_axes=out_dims)
+        recorded = _recorded(vf, args)
+        if recorded is not None:
+            return _in_order(recorded, f.out)
+        return _in_order(_wrap(vf(*_unwrap(args))), f.out)
     return wrapper
+
+
+def _recorded(fn, args):
+    """``fn`` (arrays -> arrays) applied to ``args`` as one autograd-recorded op when grad mode is on and
+    a Tensor argument requires grad, as torch records ops run under ``vmap`` (the ensembling tutorial's
+    ``vmap(fmodel)(params, ...)`` output has a ``grad_fn``); its backward is the VJP of the whole call.
+    None where nothing needs recording or an output is not floating (then ``fn`` runs plainly)."""
+    if not grad_mode.is_grad_enabled():
+        return None
+    leaves, treedef = jax.tree_util.tree_flatten(args, is_leaf=_is_t)
+    idx = [i for i, a in enumerate(leaves) if isinstance(a, Tensor) and a.requires_grad
+           and not isinstance(a._value, jax.core.Tracer)]
+    if not idx:
+        return None
+    import jax.numpy as jnp
+    from .autograd.function import Function
+    values = [a._value if isinstance(a, Tensor) else a for a in leaves]
+
+    def of_diff(*diff):
+        v = list(values)
+        for i, a in zip(idx, diff):
+            v[i] = a
+        return fn(*jax.tree_util.tree_unflatten(treedef, v))
+
+    out, vjp = jax.vjp(of_diff, *[values[i] for i in idx])
+    outs, out_tree = jax.tree_util.tree_flatten(out)
+    if not outs or not all(jnp.issubdtype(o.dtype, jnp.inexact) for o in outs):
+        return None
+
+    class Vmap(Function):  # its node prints as VmapBackward
+        @staticmethod
+        def forward(ctx, *tensors):
+            return tuple(Tensor._wrap(o) for o in outs)
+
+        @staticmethod
+        def backward(ctx, *grads):
+            cts = [jnp.zeros(o.shape, o.dtype) if g is None else g._value.astype(o.dtype) for g, o in zip(grads, outs)]
+            return tuple(Tensor._wrap(r) for r in vjp(jax.tree_util.tree_unflatten(out_tree, cts)))
+
+    results = Vmap.apply(*[leaves[i] for i in idx])
+    results = results if isinstance(results, tuple) else (results,)
+    return jax.tree_util.tree_unflatten(out_tree, list(results))
 
 
 def stack_module_state(models):

@@ -102,6 +102,7 @@ def _accumulated(grad, g):
     return (grad + g).astype(grad.dtype)
 
 
+_WRAPS_NUMBERS = frozenset(("AddBackward0", "SubBackward0", "MulBackward0", "DivBackward0"))
 _INEXACT = frozenset(np.dtype(d) for d in (jnp.float16, jnp.bfloat16, np.float32, np.float64, np.complex64,
                                            np.complex128))
 
@@ -194,6 +195,27 @@ class OpNode(Node):
     def name(self):
         return self.op.backward_name
 
+    @property
+    def next_functions(self):
+        """As torch lists them: one entry per floating tensor input, ``(None, 0)`` for one that does not
+        require grad, and for add/sub/mul/div a trailing ``(None, 0)`` for a Python-number operand
+        (torch wraps it in a tensor), e.g. ``(c + 1).grad_fn.next_functions == ((MulBackward0, 0),
+        (None, 0))``. Once the inputs are freed, only the recorded edges."""
+        saved = self.saved
+        if saved is None or self.packed:
+            return Node.next_functions.fget(self)
+        by_pos = dict(zip(self.diff_idx, self.edges))
+        out, number = [], False
+        for i, a in enumerate(saved):
+            e = by_pos.get(i)
+            if e is not None:
+                out.append((e[0], e[1]))
+            elif isinstance(a, (jax.Array, jax.core.Tracer)) and a.dtype in _INEXACT:
+                out.append((None, 0))
+            elif type(a) in (int, float) and self.op.backward_name in _WRAPS_NUMBERS:
+                number = True
+        return tuple(out) + (((None, 0),) if number else ())
+
     def _check(self):
         if self.vjp is None:
             raise RuntimeError(FREED_MSG)
@@ -257,6 +279,12 @@ class AccumulateGrad(Node):
     def __init__(self, tensor):
         super().__init__([], [(tensor._value.shape, tensor._value.dtype)])
         self.variable = tensor
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"  # torch's C++ name; its repr says AccumulateGrad
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
 
     def apply(self, grads, create_graph):
         Tensor = above.Tensor

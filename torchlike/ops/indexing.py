@@ -282,6 +282,57 @@ def _with_new_axes(region_shape, layout):
 
 
 _basic = Op("index", _basic_fwd, saves=False, backward_name="SliceBackward0", dynamic=("pos",))
+
+
+class _BasicIndexBackward(_basic.node_class):
+    """A basic index's node, named as torch names the last view op its indexing applied."""
+
+    __slots__ = ()
+
+    def name(self):
+        return self.__dict__.get("_torch_name") or super().name()
+
+
+_basic.node_class = _BasicIndexBackward
+
+
+def _torch_index_name(idx, shape):
+    """torch's ``grad_fn`` name for ``x[idx]`` (basic indexing): torch applies the index left to right
+    (int: select, slice: slice, None: unsqueeze) and names the result after the last op it applied.
+    In a tuple, slices covering a whole dim are skipped, and nothing applied is an alias; a lone slice
+    is always applied."""
+    if not isinstance(idx, tuple):
+        if idx is None:
+            return "UnsqueezeBackward0"
+        if idx is Ellipsis:
+            return "AliasBackward0"
+        return "SliceBackward0" if isinstance(idx, slice) else "SelectBackward0"
+    name, dim = "AliasBackward0", 0
+    consuming = sum(1 for k in idx if k is not None and k is not Ellipsis)
+    for k in idx:
+        if k is None:
+            name = "UnsqueezeBackward0"
+        elif k is Ellipsis:
+            dim += len(shape) - consuming
+        elif isinstance(k, slice):
+            n = shape[dim] if dim < len(shape) else 0
+            start, stop, step = k.indices(n)
+            if not (start == 0 and stop == n and step == 1):
+                name = "SliceBackward0"
+            dim += 1
+        else:
+            name = "SelectBackward0"
+            dim += 1
+    return name
+
+
+def _named(r, idx, shape):
+    node = r.grad_fn
+    if node is not None and type(node) is _BasicIndexBackward:
+        name = _torch_index_name(idx, shape)
+        if name != "SliceBackward0":
+            node.__dict__["_torch_name"] = name
+    return r
 _advanced = Op("index", lambda x, *idx, spec: x[_build_index(spec, idx)], backward_name="IndexBackward0")
 
 
@@ -316,7 +367,10 @@ def getitem(x, idx):
                 if host is not None:
                     return _host_view(x, _basic, {"layout": layout, "pos": (i,)}, host[i], x.storage_offset() + i * step)
             pos = (i,)
-            return _make_view(x, _basic, {"layout": layout, "pos": pos}, apply(_basic, x, layout=layout, pos=pos))
+            r = _make_view(x, _basic, {"layout": layout, "pos": pos}, apply(_basic, x, layout=layout, pos=pos))
+            if type(r.grad_fn) is _BasicIndexBackward:
+                r.grad_fn.__dict__["_torch_name"] = "SelectBackward0"
+            return r
     mask = _scalar_mask(idx)
     if mask is not None:  # as torch: a new leading dim of size 1 (True) or 0 (False)
         from .shape import unsqueeze
@@ -324,7 +378,8 @@ def getitem(x, idx):
     spec, tensors = parse_index(x, idx)
     if not tensors:
         layout, pos = dynamic_spec(x.shape, spec)
-        return _make_view(x, _basic, {"layout": layout, "pos": pos}, apply(_basic, x, layout=layout, pos=pos))
+        r = _make_view(x, _basic, {"layout": layout, "pos": pos}, apply(_basic, x, layout=layout, pos=pos))
+        return r if r.grad_fn is None else _named(r, idx, tuple(x.shape))
     return apply(_advanced, x, *tensors, spec=spec)
 
 
@@ -455,7 +510,11 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
         raise RuntimeError(f"Expected out tensor to have dtype {c_type_name(input.dtype)}, but got "
                            f"{c_type_name(out.dtype)} instead")
     if index.ndim != input.ndim:
-        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        if max(index.ndim, 1) != max(input.ndim, 1):
+            raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        # torch treats a 0-d input or index as 1-d; the result has the index's shape
+        r = gather(input.reshape(-1), d, index.reshape(-1)).reshape(tuple(index.shape))
+        return r if out is None else write_out(r, out)
     x = input
     if tuple(index.shape) != tuple(input.shape):
         for k in range(input.ndim):

@@ -136,9 +136,10 @@ def _scatter_checks(name, input, dim, index, src):
     d = _wrap_dim(dim, input.ndim)
     if index.numel() == 0:
         return d
-    if index.ndim != max(input.ndim, 0) and not (input.ndim == 0 and index.ndim <= 1):
+    # as torch, a 0-d tensor counts as 1-d here (``zeros(10).scatter_(0, tensor(3), value=1)``)
+    if max(index.ndim, 1) != max(input.ndim, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
-    if isinstance(src, Tensor) and src.ndim != index.ndim and not (src.ndim == 0 and index.ndim == 0):
+    if isinstance(src, Tensor) and max(src.ndim, 1) != max(index.ndim, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     for k in range(index.ndim):
         if isinstance(src, Tensor) and src.ndim and index.shape[k] > src.shape[k]:
@@ -154,6 +155,16 @@ def _scatter_checks(name, input, dim, index, src):
         if bad.size:
             raise RuntimeError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {d} with size {size}")
     return d
+
+
+def _as_1d(input, index, src):
+    """A 0-d index (or tensor src) beside a 1-d input, as the 1-element 1-d tensor torch treats it as."""
+    if input.ndim >= 1:
+        if index.ndim == 0:
+            index = index.reshape(1)
+        if isinstance(src, Tensor) and src.ndim == 0 and index.ndim >= 1:
+            src = src.reshape(1)
+    return index, src
 
 
 def _src_arg(input, src, value):
@@ -172,6 +183,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
     ``reduce='add'|'multiply'`` combines instead."""
     src = _src_arg(input, src, value)
     d = _scatter_checks("scatter", input, dim, index, src)
+    index, src = _as_1d(input, index, src)
     mode = {None: None, "add": "sum", "multiply": "prod"}.get(reduce, "?")
     if mode == "?":
         raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
@@ -183,6 +195,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
 @public(method=True, inplace=True)
 def scatter_add(input, dim, index, src, *, out=None):
     d = _scatter_checks("scatter_add", input, dim, index, src)
+    index, src = _as_1d(input, index, src)
     if isinstance(src, Tensor) and src.dtype is not input.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     if index.numel() == 0:
@@ -196,6 +209,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     d = _scatter_checks("scatter_reduce", input, dim, index, src)
+    index, src = _as_1d(input, index, src)
     if src.dtype is not input.dtype:
         raise RuntimeError("scatter_reduce(): Expected self.dtype to be equal to src.dtype")
     if index.numel() == 0:

@@ -11,6 +11,7 @@ from ..._tensor import Tensor, _type_name
 from ... import _intercept
 from ...ops.out import write_out
 from ...ops.registry import Op, apply
+from ...autograd.graph import Node
 
 __all__ = ["linear", "bilinear"]
 
@@ -21,6 +22,55 @@ def _linear(x, w, b):
 
 
 _linear_op = Op("linear", _linear, backward_name="AddmmBackward0")
+
+
+class _TBackward(Node):
+    """The ``TBackward0`` node torch puts between a 2-D linear's ``AddmmBackward0`` and its weight
+    (torch computes ``addmm(bias, input, weight.t())``): passes the gradient on, transposed."""
+
+    def __init__(self, edge):
+        super().__init__([edge], None)
+
+    def name(self):
+        return "TBackward0"
+
+    def apply(self, grads, create_graph):
+        g = grads[0]
+        return [None if g is None else g.mT]
+
+
+class _LinearBackward(_linear_op.node_class):
+    """``next_functions`` in torch's order for a 2-D input: ``AddmmBackward0`` lists (bias, input,
+    ``TBackward0`` -> weight), with ``(None, 0)`` for an input that does not require grad, so code
+    that walks ``loss.grad_fn.next_functions`` (the blitz neural-network tutorial) sees torch's graph.
+    The backward itself stays the one fused VJP of ``x @ W.T + b``."""
+
+    __slots__ = ()
+
+    def name(self):
+        s = self.saved
+        if s is not None and s[0] is not None and getattr(s[0], "ndim", 0) == 2 and (len(s) < 3 or s[2] is None):
+            return "MmBackward0"
+        return super().name()
+
+    @property
+    def next_functions(self):
+        by_pos = dict(zip(self.diff_idx, self.edges))
+        if self.saved is None or self.saved[0] is None or getattr(self.saved[0], "ndim", 0) != 2:
+            return super().next_functions
+        fn = self.__dict__.get("_next")
+        if fn is None:
+            def edge(i):
+                e = by_pos.get(i)
+                return (e[0], e[1]) if e is not None else (None, 0)
+            w = by_pos.get(1)
+            w_edge = ((_TBackward(w), 0) if w is not None else (None, 0))
+            fn = ((edge(2),) if len(self.saved) > 2 and self.saved[2] is not None else ()) + (edge(0), w_edge)
+            self.__dict__["_next"] = fn
+        return fn
+
+
+_linear_op.node_class = _LinearBackward
 
 
 def _fmt(*dims):

@@ -40,13 +40,40 @@ class Measurement:
             return spec[name]
         raise AttributeError(name)
 
+    @property
+    def title(self):
+        """The label (with ": sub_label"), else a one-line statement, else "stmt:" and the indented statement."""
+        spec = self.task_spec
+        sub = spec.get("sub_label")
+        if spec.get("label") is not None:
+            return spec["label"] + (f": {sub}" if sub else "")
+        stmt = spec.get("stmt", "")
+        if "\n" not in stmt:
+            return stmt + (f": {sub}" if sub else "")
+        return f"stmt:{f' ({sub})' if sub else ''}\n" + textwrap.indent(stmt, "  ")
+
+    def _summary(self):
+        setup = self.task_spec.get("setup") or ""
+        setup = ("" if setup in ("", "pass") else f"setup:\n{textwrap.indent(setup, '  ')}" if "\n" in setup
+                 else f"setup: {setup}")
+        parts = [self.title, self.task_spec.get("description") or "", setup]
+        return "\n".join(p + "\n" if "\n" in p else p for p in parts if p)
+
     def __repr__(self):
-        label = self.task_spec.get("label") or ""
-        stmt = self.task_spec.get("stmt", "")
+        """torch's layout: the object, the task summary, the median ("Median: " only over several
+        measurements), the IQR from four measurements on, then the counts."""
+        n = len(self.raw_times)
         unit, scale = _unit(self.median)
-        return (f"<torch.utils.benchmark.utils.common.Measurement object at {hex(id(self))}>\n{label}\n"
-                f"{textwrap.indent(stmt, '  ')}\n  Median: {self.median * scale:.2f} {unit}\n"
-                f"  {len(self.raw_times)} measurements, {self.number_per_run} runs per measurement")
+        lines = [f"<torch.utils.benchmark.utils.common.Measurement object at {hex(id(self))}>", self._summary(),
+                 f"  {'Median: ' if n > 1 else ''}{self.median * scale:.2f} {unit}"]
+        if n >= 4:
+            ts = sorted(self.times)
+            q = statistics.quantiles(ts, n=4)
+            lines.append(f"  IQR:    {self.iqr * scale:.2f} {unit} ({q[0] * scale:.2f} to {q[2] * scale:.2f})")
+        threads = self.task_spec.get("num_threads") or 1
+        lines.append(f"  {n} measurement{'s' if n > 1 else ''}, {self.number_per_run} runs "
+                     f"{'per measurement,' if n > 1 else ','} {threads} thread{'s' if threads > 1 else ''}")
+        return "\n".join(lines).strip()
 
 
 def _unit(t):
