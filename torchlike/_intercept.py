@@ -44,3 +44,4 @@ def refresh() -> None:
     from .ops import registry
     active = autocast_fn is not None or forward_fn is not None or profile_fn is not None or meta_fn is not None
     registry.interceptor = _dispatch if active else None
+    registry.interceptor_beyond_meta = autocast_fn is not None or forward_fn is not None or profile_fn is not None

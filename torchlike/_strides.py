@@ -206,12 +206,12 @@ class UntypedStorage:
         ``shared=True`` torch maps the file so writes reach it, which a JAX array cannot do."""
         import numpy as np
 
-        from ._tensor import Tensor
+        from ._above import above  # (not ._tensor, which imports this module)
         data = np.fromfile(filename, np.uint8, count=nbytes if nbytes else -1)
         if nbytes and data.size < nbytes:
             raise RuntimeError(f"unable to mmap {nbytes} bytes from file <{filename}>: file too short "
                                f"({data.size} bytes)")
-        return cls(Tensor._wrap(data))
+        return cls(above.Tensor._wrap(data))
 
     def _bytes(self):
         """The storage's bytes as a 1-D uint8 tensor."""

@@ -586,8 +586,10 @@ def _host_array(t, piece_elements):
         return None
     if (t._requires_grad or t.grad_fn is not None) and grad_mode._local.enabled:
         return None
-    if _trace.recorder is not None or _trace.forward_mode or above.view_chain.interceptor is not None:
+    if _trace.recorder is not None or _trace.forward_mode:
         return None
+    if above.view_chain.interceptor_beyond_meta:  # autocast, forward AD or the profiler sees every op
+        return None  # (the meta hook, on for good once a meta tensor exists, never sees a concrete array)
     try:
         return np.asarray(v)
     except Exception:  # a deleted or donated buffer: the general path raises torch's error

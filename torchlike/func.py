@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 
 import jax
+import numpy as np
 
 from . import _trace_hooks as _hooks
 from ._tensor import Tensor
@@ -29,8 +30,10 @@ def _unwrap(tree):
 
 
 def _wrap(tree):
-    return jax.tree_util.tree_map(lambda a: Tensor._wrap(a) if isinstance(a, jax.Array) or
-                                  isinstance(a, jax.core.Tracer) else a, tree)
+    # np.ndarray: a host-backed tensor (a CPU host view such as ``x[0]``) that a transform passed
+    # through untouched (``vmap``'s ``in_dims=None``) comes back as its numpy value
+    return jax.tree_util.tree_map(lambda a: Tensor._wrap(a) if isinstance(a, (jax.Array, jax.core.Tracer, np.ndarray))
+                                  else a, tree)
 
 
 def _array_fn(func, kwargs=None):

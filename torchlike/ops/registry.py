@@ -293,6 +293,7 @@ def join_chain(key, flat):
 # Set by torchlike._intercept while autocast or forward-mode AD is active: called as
 # ``interceptor(op, args, statics)`` in place of the plain path; None costs one global read.
 interceptor = None
+interceptor_beyond_meta = False  # True while autocast, forward AD or the profiler is among its hooks
 
 
 def apply(op, *args, **statics):
