@@ -7,7 +7,8 @@ and twice with ``python -m torchlike prog.py`` (the second run shows what torchl
 compile cache saves). The table gives each run's exit status, wall time and peak resident memory,
 and whether stdout matched torch's: the texts must agree once numbers are taken out, and the
 numbers must agree within ``rtol``/``atol``. Timings a program prints (``12.3 ms``, ``ms/batch
-45.6``, ``time: 1.2``) are left out of the comparison. Programs that read arguments can be run
+45.6``, ``time: 1.2``, imagenet's ``Time  9.798 (10.296)`` and ``Data  0.246 ( 0.629)``) are left out of the
+comparison. ``--save-outputs DIR`` keeps each run's stdout and stderr there. Programs that read arguments can be run
 through small wrapper files that set ``sys.argv`` and call ``runpy.run_path``.
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|\bnan\b|\bin
 _TIMINGS = [re.compile(p, re.IGNORECASE) for p in (
     r"[-+]?\d+(?:\.\d+)?\s*(?:ms|s|sec|secs|seconds|it/s|s/it)\b",
     r"ms/batch\s*[-+]?\d+(?:\.\d+)?",
+    r"\b(?:time|data)\s+[-+]?\d+(?:\.\d+)?\s*\(\s*[-+]?\d+(?:\.\d+)?\)",  # imagenet: `Time  9.798 (10.296)`
     r"\btime\b[^\d\n]{0,12}[-+]?\d+(?:\.\d+)?",
     r"\b0x[0-9a-f]+\b",  # object addresses
 )]
@@ -60,7 +62,7 @@ def run_once(cmd, env, timeout):
 
 def _normalise(text):
     for pattern in _TIMINGS:
-        text = pattern.sub("<time>", text)
+        text = pattern.sub("<timing>", text)  # not "time": a later pattern would take the next number
     numbers = [float(m.group()) for m in _NUMBER.finditer(text)]
     return _NUMBER.sub("#", text), numbers
 
@@ -94,6 +96,7 @@ def main():
     ap.add_argument("--rtol", type=float, default=1e-3)
     ap.add_argument("--atol", type=float, default=1e-5)
     ap.add_argument("--only", default="", help="comma-separated program names")
+    ap.add_argument("--save-outputs", default="", help="folder to write each run's stdout and stderr to")
     ap.add_argument("--show-errors", action="store_true", help="print the last lines of failing runs' stderr")
     ap.add_argument("--torch-pythonpath", default=os.environ.get("TORCHVISION_PATH", ""),
                     help="extra PYTHONPATH for the real-torch runs (e.g. a torchvision matching torch)")
@@ -109,6 +112,11 @@ def main():
         ref = run_once([sys.executable, str(prog)], env, args.timeout)
         first = run_once([sys.executable, "-m", "torchlike", str(prog)], ours_env, args.timeout)
         second = run_once([sys.executable, "-m", "torchlike", str(prog)], ours_env, args.timeout)
+        if args.save_outputs:
+            os.makedirs(args.save_outputs, exist_ok=True)
+            for tag, run in (("torch", ref), ("torchlike", first), ("torchlike2", second)):
+                for stream, text in (("out", run[3]), ("err", run[4])):
+                    Path(args.save_outputs, f"{prog.stem}.{tag}.{stream}").write_text(text)
         verdict, detail = ("-", "")
         if ref[0] == 0 and first[0] == 0:
             verdict, detail = compare_outputs(ref[3], first[3], args.rtol, args.atol)

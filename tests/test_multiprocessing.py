@@ -20,7 +20,7 @@ import _mp_workers as W  # noqa: E402
 def test_namespace_is_the_standard_librarys_plus_torchs():
     import multiprocessing
     assert torchlike.multiprocessing is mp
-    assert mp.Process is multiprocessing.Process and mp.get_context is multiprocessing.get_context
+    assert issubclass(mp.Process, multiprocessing.Process) and mp.get_context is multiprocessing.get_context
     assert set(tmp.__all__) <= set(mp.__all__)
     for name in tmp.__all__:
         assert hasattr(mp, name), name
@@ -136,3 +136,41 @@ def test_spawned_dataloader_workers_of_a_python_m_torchlike_script_see_torchlike
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.strip() == str([("torchlike._tensor", [0.0, 1.0, 4.0, 9.0]),
                                     ("torchlike._tensor", [16.0, 25.0, 36.0, 49.0])])
+
+
+CHILD_DIES_WHILE_STARTING = """
+import sys
+if __name__ == "__mp_main__":  # the spawned child re-imports this script: make that fail
+    raise SystemExit(3)
+if sys.argv[1] == "torch":
+    import torch
+    import torch.multiprocessing as mp
+else:
+    import torchlike as torch
+    import torchlike.multiprocessing as mp
+
+
+def work(t):
+    print("never runs", t.shape)
+
+
+if __name__ == "__main__":
+    mp.set_start_method("spawn", force=True)
+    p = mp.Process(target=work, args=(torch.ones(512, 1024),))  # 2 MiB: far more than a pipe holds
+    p.start()
+    p.join()
+    print("exitcode", p.exitcode)
+"""
+
+
+def test_a_child_dying_while_it_starts_does_not_hang_the_parent(tmp_path):
+    """mnist_hogwild's parent hung when its spawned children failed to import the script again: the
+    pickled model and dataset outgrew the pipe. torch (tensors in shared memory) goes on to ``join()``;
+    so must torchlike, with the child's exit code."""
+    import subprocess
+    (tmp_path / "dies.py").write_text(CHILD_DIES_WHILE_STARTING)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root, JAX_PLATFORMS="cpu")
+    outs = [subprocess.run([sys.executable, "dies.py", lib], cwd=tmp_path, env=env, capture_output=True,
+                           text=True, timeout=120).stdout for lib in ("torch", "torchlike")]
+    assert outs[0] == outs[1] == "exitcode 3\n"

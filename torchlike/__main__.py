@@ -192,7 +192,9 @@ def main(argv=None):
         sys.path.insert(0, "")
         return _run_guarded(lambda: _run_code(sys.stdin.read(), "<stdin>"), {"<stdin>"})
     if first.startswith("-m"):
-        name, rest = split
+        asked, rest = split
+        from ._alias import target_name
+        name = target_name(asked) or asked  # `-m torch.distributed.run` (torchrun) runs torchlike's module
         sys.path.insert(0, os.getcwd())
         import importlib.util
         try:
@@ -202,9 +204,9 @@ def main(argv=None):
         except Exception:  # noqa: BLE001 - a parent package failing to import: run_module reports it
             found = True
         if not found:
-            sys.stderr.write(f"{sys.executable}: No module named {name}\n")
+            sys.stderr.write(f"{sys.executable}: No module named {asked}\n")
             return 1
-        sys.argv = [name, *rest]  # run_module sets argv[0] to the module's file, as python does
+        sys.argv = [asked, *rest]  # run_module sets argv[0] to the module's file, as python does
         return _run_guarded(lambda: runpy.run_module(name, run_name="__main__", alter_sys=True),
                             lambda: {getattr(sys.modules.get("__main__"), "__file__", None)})
 

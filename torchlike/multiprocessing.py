@@ -21,6 +21,7 @@ model, needs another design (``torchlike.distributed``, or a gradient all-reduce
 """
 from __future__ import annotations
 
+import io
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -31,6 +32,7 @@ import tempfile
 import traceback
 import warnings
 from multiprocessing import *  # noqa: F401,F403  torch re-exports the standard library's namespace
+from multiprocessing import popen_spawn_posix as _popen_spawn_posix
 
 from ._above import above as _above
 
@@ -74,6 +76,69 @@ def warn_not_shared():
         warnings.warn("torchlike tensors are JAX arrays and cannot be moved to shared memory: another process "
                       "receives a copy, and its in-place updates are not seen here (Hogwild-style training on one "
                       "shared model does not work; see torchlike.multiprocessing)", UserWarning, stacklevel=3)
+
+
+class _SpawnPopen(_popen_spawn_posix.Popen):
+    """The standard library's spawn launcher, except that a child dying while it starts cannot hang the parent.
+
+    The parent sends the child its pickled process object through a pipe. The standard library keeps
+    its own copy of the pipe's read end open until that write has finished, so when the pickle is
+    larger than the pipe buffer (64 KiB) and the child dies before reading it all (an ``ImportError``
+    while re-running ``__main__``, say), the write never returns. torch's pickles stay small (tensors
+    travel through shared memory) so the parent goes on and ``join()`` reports the child's exit code;
+    torchlike tensors are pickled by value, so a model or a dataset passed to ``Process`` easily
+    fills the pipe. Here the parent closes its copies of the child's ends as soon as the child runs,
+    so the write fails with a broken pipe instead; it is then dropped, and, as with torch,
+    ``join()`` returns and ``exitcode`` tells what happened (the child printed its traceback).
+    """
+
+    def _launch(self, process_obj):
+        from multiprocessing import context, reduction, resource_tracker, spawn, util
+        tracker_fd = resource_tracker.getfd()
+        self._fds.append(tracker_fd)
+        payload = io.BytesIO()
+        context.set_spawning_popen(self)
+        try:
+            reduction.dump(spawn.get_preparation_data(process_obj._name), payload)
+            reduction.dump(process_obj, payload)
+        finally:
+            context.set_spawning_popen(None)
+        sentinel_r, sentinel_w = os.pipe()
+        data_r, data_w = os.pipe()
+        self.finalizer = util.Finalize(self, util.close_fds, (sentinel_r, data_w))
+        try:
+            command = spawn.get_command_line(tracker_fd=tracker_fd, pipe_handle=data_r)
+            self.pid = util.spawnv_passfds(spawn.get_executable(), command, self._fds + [data_r, sentinel_w])
+        finally:
+            os.close(data_r)  # the child has its own copies now
+            os.close(sentinel_w)
+        self.sentinel = sentinel_r
+        try:
+            with open(data_w, "wb", closefd=False) as f:
+                f.write(payload.getbuffer())
+        except BrokenPipeError:
+            pass  # the child died before reading its process object; its exit code says why
+
+
+class Process(multiprocessing.Process):
+    """``multiprocessing.Process`` (which torch re-exports), started with :class:`_SpawnPopen` under 'spawn'.
+
+    The start method is the one ``set_start_method`` chose, as for the standard library's class.
+    """
+
+    @staticmethod
+    def _Popen(process_obj):
+        if multiprocessing.get_start_method() == "spawn":
+            return _SpawnPopen(process_obj)
+        return multiprocessing.Process._Popen(process_obj)
+
+
+class _SpawnProcess(multiprocessing.get_context("spawn").Process):
+    """``get_context('spawn').Process`` with :class:`_SpawnPopen`, for :func:`start_processes`."""
+
+    @staticmethod
+    def _Popen(process_obj):
+        return _SpawnPopen(process_obj)
 
 
 class ProcessException(Exception):
@@ -201,7 +266,8 @@ def start_processes(fn, args=(), nprocs=1, join=True, daemon=False, start_method
     error_files = [os.path.join(error_dir, f"{i}.error") for i in range(nprocs)]
     processes = []
     for i in range(nprocs):
-        p = ctx.Process(target=_run, args=(fn, i, args, error_files[i]), daemon=daemon)
+        process_class = _SpawnProcess if start_method == "spawn" else ctx.Process
+        p = process_class(target=_run, args=(fn, i, args, error_files[i]), daemon=daemon)
         p.start()
         processes.append(p)
     context = ProcessContext(processes, error_files)

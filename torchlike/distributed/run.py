@@ -71,11 +71,18 @@ def _worker_env(args, local_rank, port, run_id):
 
 
 def _command(args):
+    """The worker's command line. Launched as ``python -m torchlike -m torch.distributed.run`` (torchrun
+    under the torch alias), the workers run under ``python -m torchlike`` too, so that their
+    ``import torch`` means torchlike as well."""
     if args.no_python:
         return [args.training_script] + args.training_script_args
+    from .._alias import TorchAliasFinder
+    python = [sys.executable, "-u"]
+    if any(type(f) is TorchAliasFinder for f in sys.meta_path):
+        python += ["-m", "torchlike"]
     if args.module:
-        return [sys.executable, "-u", "-m", args.training_script] + args.training_script_args
-    return [sys.executable, "-u", args.training_script] + args.training_script_args
+        return python + ["-m", args.training_script] + args.training_script_args
+    return python + [args.training_script] + args.training_script_args
 
 
 def _kill_group(proc, sig):
