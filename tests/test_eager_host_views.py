@@ -160,3 +160,21 @@ def test_stack_of_host_pieces_matches_torch(dim, xla_compiles):
     for lib, w in ((torch, w_t), (torchlike, w_x)):
         (lib.stack([w[1], w[3]], dim) * lib.arange(2.0).reshape((2, 1) if dim == 0 else (1, 2))).sum().backward()
     np.testing.assert_array_equal(w_x.grad.numpy(), w_t.grad.numpy())
+
+
+def test_host_views_survive_a_meta_tensor_and_func_transforms_take_them(xla_compiles):
+    """A meta tensor installs the dispatch hook for good; host views stay on all the same. A host view
+    passed through a transform untouched (``vmap``'s ``in_dims=None``) comes back as a Tensor."""
+    torchlike.empty(2, 3, device="meta")
+    t, x = _pair((3, 4))
+    x[1]  # warm: the row op's first use
+    del xla_compiles[:]
+    row = x[0]
+    assert len(xla_compiles) == 0 and isinstance(row._value, np.ndarray)
+    r = torch.vmap(lambda a, b: a * b + 1, in_dims=(0, None))(t, t[0])
+    q = torchlike.vmap(lambda a, b: a * b + 1, in_dims=(0, None))(x, row)
+    np.testing.assert_array_equal(q.numpy(), r.numpy())
+    r2 = torch.vmap(lambda a, b: b, in_dims=(0, None))(t, t[0])
+    q2 = torchlike.vmap(lambda a, b: b, in_dims=(0, None))(x, row)
+    assert isinstance(q2, torchlike.Tensor) and q2.shape == r2.shape
+    np.testing.assert_array_equal(q2.numpy(), r2.numpy())
