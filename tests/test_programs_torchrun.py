@@ -20,7 +20,9 @@ dist.init_process_group("gloo")
 rank = dist.get_rank()
 t = torch.arange(3, dtype=torch.float32) * (rank + 1)
 dist.all_reduce(t)
-print(f"rank {rank} of {dist.get_world_size()} local {os.environ['LOCAL_RANK']} {torch.__name__}: {t.tolist()}")
+line = f"rank {rank} of {dist.get_world_size()} local {os.environ['LOCAL_RANK']} {torch.__name__}: {t.tolist()}"
+with open(f"rank{rank}.txt", "w") as f:  # a file per rank: two workers printing at once can share a line
+    f.write(line)
 dist.destroy_process_group()
 """
 
@@ -30,7 +32,12 @@ def _torchrun(prefix, tmp_path):
     r = subprocess.run(prefix + ["-m", "torch.distributed.run", "--nnodes=1", "--nproc_per_node=2", "--standalone",
                                  "allreduce.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
     assert r.returncode == 0, r.stderr[-3000:]
-    return sorted(line for line in r.stdout.splitlines() if line.startswith("rank "))
+    lines = []
+    for rank in (0, 1):
+        path = tmp_path / f"rank{rank}.txt"
+        lines.append(path.read_text())
+        path.unlink()
+    return lines
 
 
 def test_torchrun_module_name_under_python_m_torchlike_runs_torchlike_workers(tmp_path):

@@ -135,3 +135,17 @@ def test_random_like_fills_in_memory_order(name, layout):
         got.append((out.numpy().copy(), out.stride()))
     np.testing.assert_array_equal(got[0][0], got[1][0])
     assert got[0][1] == got[1][1]
+
+
+def test_result_strides_with_the_dispatch_hook_installed():
+    """Once a meta tensor exists the dispatch hook stays installed for good; results still get torch's
+    strides (they came out contiguous: the hooked path skipped the layout rule)."""
+    torchlike.empty(2, 2, device="meta")
+    got = []
+    for m in (torchlike, torch):
+        x = m.tensor(np.arange(12.0).reshape(3, 4))
+        with m.autograd.forward_ad.dual_level():
+            dual = m.autograd.forward_ad.make_dual(x.t(), m.ones(4, 3))
+            fwd = (dual + 1).stride()
+        got.append(((x.t() + 1).stride(), (x.t() * 2).is_contiguous(), fwd))
+    assert got[0] == got[1]

@@ -298,12 +298,14 @@ interceptor_beyond_meta = False  # True while autocast, forward AD or the profil
 
 def apply(op, *args, **statics):
     """Apply ``op`` to Tensors/scalars ``args`` with static attributes; returns Tensor(s)."""
-    if interceptor is not None:
-        return interceptor(op, args, statics)
-    if op.layout is None:
+    if interceptor is not None:  # (result strides as below: autocast, forward AD, meta or the profiler)
+        out = interceptor(op, args, statics)
+    elif op.layout is None:
         return _apply(op, *args, **statics)
-    out = _apply(op, *args, **statics)
-    op.layout(out, args)
+    else:
+        out = _apply(op, *args, **statics)
+    if op.layout is not None:
+        op.layout(out, args)
     return out
 
 
