@@ -254,3 +254,12 @@ def test_in_place_view_ops_keep_other_views_on_the_storage(op):
     assert res[0][:2] == res[1][:2]
     for x, y in zip(res[0][2:], res[1][2:]):
         np.testing.assert_array_equal(x, y)
+
+
+def test_data_ptr_of_a_tensor_with_no_elements_is_zero():
+    """torch: ``data_ptr()`` is 0 for any tensor with no elements (a fresh empty one, an empty slice of
+    a tensor with storage, an empty view of a 2-D one); tensors with elements keep a nonzero address."""
+    for m in (torchlike, torch):
+        full = m.ones(3, 2)
+        assert [m.empty(0).data_ptr(), full[3:].data_ptr(), full[:, :0].data_ptr(), m.zeros(2, 0).data_ptr()] == [0] * 4
+        assert full.data_ptr() != 0 and full[1:].data_ptr() - full.data_ptr() == 2 * full.element_size()

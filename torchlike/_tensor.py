@@ -209,7 +209,10 @@ class Tensor:
         return _strides.UntypedStorage(self._view[0] if self._view is not None else self)
 
     def data_ptr(self) -> int:
-        """Fake but consistent address: the storage's plus ``storage_offset() * element_size()``."""
+        """The storage's address plus ``storage_offset() * element_size()``; 0 for a tensor with no
+        elements, as torch (whose empty tensors point at nothing, whatever their storage)."""
+        if not self._value.size:
+            return 0
         return self.untyped_storage().data_ptr() + self.storage_offset() * self.element_size()
 
     def pin_memory(self, device=None):
