@@ -1,7 +1,8 @@
 """Make ``import torch`` / ``import torchvision`` resolve to torchlike (an import hook).
 
 ``torch`` and ``torch.X.Y`` map to ``torchlike`` and ``torchlike.X.Y``; ``torchvision`` and
-``torchvision.X`` map to ``torchlike.vision`` and ``torchlike.vision.X``. The alias is the same
+``torchvision.X`` map to ``torchlike.vision`` and ``torchlike.vision.X``; ``functorch`` (installed with
+torch) to ``torchlike._functorch``. The alias is the same
 module object, so ``import torch; torch is torchlike`` holds. A ``torch.*`` module torchlike does
 not provide raises ``ModuleNotFoundError`` naming it, rather than falling through to a real torch.
 """
@@ -14,7 +15,7 @@ import sys
 import types
 import warnings
 
-_PREFIXES = (("torchvision", "torchlike.vision"), ("torch", "torchlike"))
+_PREFIXES = (("torchvision", "torchlike.vision"), ("torch", "torchlike"), ("functorch", "torchlike._functorch"))
 
 # the script ``python -m torchlike`` runs, for the processes it spawns (``torchlike/_spawn_main.py``)
 MAIN_SCRIPT_ENV = "TORCHLIKE_MAIN"
