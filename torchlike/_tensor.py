@@ -610,24 +610,16 @@ def _host_view(base, op, statics, piece, offset):
     result = Tensor._wrap(piece)
     if offset:
         result.__dict__["_offset"] = offset
-    if "_inference" in base.__dict__ or "_multi_view" in base.__dict__ or "_inference" in result.__dict__:
-        return _link_view(base, op, statics, result)
-    # _link_view's common case inline (this runs once per dataset sample or row)
-    root, chain = (base._view if base._view is not None else (base, ()))
-    result._view = (root, chain + ((op, tuple(sorted(statics.items()))),))
-    result._version_box = root._version_box
-    views = root._views
-    if views is None:
-        views = root._views = weakref.WeakSet()
-    views.add(result)
-    return result
+    return _link_view(base, op, statics, result)
 
 
 def _link_view(base, op, statics, result):
     """Register ``result`` (its strides already set) as view ``op(**statics)`` of ``base``."""
-    if base.__dict__.get("_inference") or result.__dict__.get("_inference"):  # a view is what its base is
+    # (kept lean: host views, one per dataset sample or row, come through here)
+    bd = base.__dict__
+    if bd.get("_inference") or result.__dict__.get("_inference"):  # a view is what its base is
         result.__dict__.pop("_inference", None)
-        if base.__dict__.get("_inference"):
+        if bd.get("_inference"):
             result._inference = True
     root, chain = (base._view if base._view is not None else (base, ()))
     result._view = (root, chain + ((op, tuple(sorted(statics.items()))),))
@@ -635,11 +627,12 @@ def _link_view(base, op, statics, result):
     if op is None or op == "data":
         result.grad_fn = None
         result._requires_grad = False
-    elif "_multi_view" in base.__dict__:  # a view of an unbind/split output inherits its restriction
+    elif "_multi_view" in bd:  # a view of an unbind/split output inherits its restriction
         result._multi_view = base._multi_view
-    if root._views is None:
-        root._views = weakref.WeakSet()
-    root._views.add(result)
+    views = root._views
+    if views is None:
+        views = root._views = weakref.WeakSet()
+    views.add(result)
     return result
 
 
