@@ -38,12 +38,12 @@ class _Mirror:
         return self.raw[start:start + nbytes]
 
 
-def host_address(root):
-    """A readable address of ``root``'s storage holding its current values, or None where it has none."""
+def host_address(root, nbytes):
+    """A readable address of ``root``'s storage (``nbytes`` long: ``_strides.storage_elements``) holding
+    its current values, or None where it has none."""
     value = root._value
     if not isinstance(value, np.ndarray) and not _is_concrete_cpu(value):
         return None
-    nbytes = max(root.nelement(), _extent(root)) * root.element_size()
     key = id(root._version_box)
     mirror = _MIRRORS.get(key)
     if mirror is None or mirror.box is not root._version_box or mirror.raw.size - _ALIGN < nbytes:
@@ -54,14 +54,6 @@ def host_address(root):
         _fill(mirror.buffer(nbytes), root, value)
         mirror.source = weakref.ref(value)
     return mirror.address()
-
-
-def _extent(root):
-    """Elements from the storage's start to one past the root's last element (an ``as_strided`` or
-    ``empty_strided`` root may reach beyond ``numel()``)."""
-    if root.nelement() == 0:
-        return 0
-    return root.storage_offset() + 1 + sum((n - 1) * s for n, s in zip(root.shape, root.stride()))
 
 
 def _drop(key, mirror):

@@ -17,6 +17,17 @@ from __future__ import annotations
 import math
 
 
+def storage_extent(shape, stride, offset):
+    """Elements of storage that (shape, stride, offset) reaches: torch's storage-size requirement."""
+    return offset + sum((n - 1) * s for n, s in zip(shape, stride)) + 1 if all(shape) else 0
+
+
+def storage_elements(root):
+    """Elements a root tensor's storage holds: its own, or as far as its strides reach when further
+    (an ``as_strided``/``empty_strided`` root)."""
+    return max(root.nelement(), storage_extent(tuple(root.shape), root.stride(), root.storage_offset()))
+
+
 def contiguous_strides(shape):
     strides, acc = [], 1
     for s in reversed(shape):
@@ -264,7 +275,7 @@ def _base_address(root):
     # CPU storages: a host mirror's address, readable as torch's is (_host_address); others: a stable,
     # 64-byte-aligned fake address per root storage (its version box lives as long as it)
     from ._host_address import host_address
-    real = host_address(root)
+    real = host_address(root, storage_elements(root) * root.element_size())
     return real if real is not None else (id(root._version_box) & 0xFFFFFFFFFFFF) << 6
 
 

@@ -61,11 +61,6 @@ def _strided_index(size, stride, offset):
     return idx
 
 
-def _extent(shape, stride, offset):
-    """Elements of storage that (shape, stride, offset) reaches: torch's storage-size requirement."""
-    return offset + sum((n - 1) * s for n, s in zip(shape, stride)) + 1 if all(shape) else 0
-
-
 @functools.lru_cache(maxsize=256)
 def _gather_index(src_shape, src_stride, src_offset, size, stride, offset):
     """Flat (row-major) positions in a source of geometry (src_shape, src_stride, src_offset) of the
@@ -116,8 +111,8 @@ def _check_strided(input, size, stride, offset):
     if offset < 0:
         raise RuntimeError(f"Tensor: invalid storage offset {offset}")
     root = input._view[0] if input._view is not None else input
-    have = max(root.numel(), _extent(tuple(root.shape), root.stride(), root.storage_offset()))
-    need = _extent(size, stride, offset)
+    have = _strides.storage_elements(root)
+    need = _strides.storage_extent(size, stride, offset)
     if need > have:
         item = input.element_size()
         raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
