@@ -7,11 +7,7 @@ import math
 from . import constraints
 from .transformed_distribution import TransformedDistribution
 from .transforms import AbsTransform
-
-
-def _t():
-    import torchlike
-    return torchlike
+from .utils import _t
 
 
 class FoldedAtZero(TransformedDistribution):

@@ -7,14 +7,9 @@ import math
 from .._size import Size
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import _expand_univariate, _is_number, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _expand_univariate, _is_number, _t, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Bernoulli"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class Bernoulli(ExponentialFamily):

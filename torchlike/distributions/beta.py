@@ -8,14 +8,9 @@ from .._size import Size
 from . import constraints
 from .dirichlet import Dirichlet
 from .exp_family import ExponentialFamily
-from .utils import broadcast_all
+from .utils import _t, broadcast_all
 
 __all__ = ["Beta"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class Beta(ExponentialFamily):

@@ -7,14 +7,9 @@ from .._size import Size
 from . import constraints
 from ._sampling import binomial
 from .distribution import Distribution
-from .utils import _expand_univariate, lazy_property, logits_to_probs, probs_to_logits, set_count_and_param
+from .utils import _expand_univariate, _t, lazy_property, logits_to_probs, probs_to_logits, set_count_and_param
 
 __all__ = ["Binomial"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 def _clamp_by_zero(x):

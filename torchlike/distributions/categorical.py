@@ -7,14 +7,9 @@ import math
 from .._size import Size
 from . import constraints
 from .distribution import Distribution
-from .utils import lazy_property, logits_to_probs, probs_to_logits
+from .utils import _t, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Categorical"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class Categorical(Distribution):

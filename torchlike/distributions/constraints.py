@@ -6,17 +6,14 @@ error messages quote it. ``is_discrete`` and ``event_dim`` match torch's.
 """
 from __future__ import annotations
 
+from .utils import _t
+
 __all__ = ["Constraint", "boolean", "cat", "corr_cholesky", "dependent", "dependent_property", "greater_than",
            "greater_than_eq", "independent", "integer_interval", "interval", "half_open_interval", "is_dependent",
            "less_than", "lower_cholesky", "lower_triangular", "MixtureSameFamilyConstraint", "multinomial",
            "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_semidefinite",
            "positive_definite", "positive_integer", "real", "real_vector", "simplex", "square", "stack",
            "symmetric", "unit_interval"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class Constraint:

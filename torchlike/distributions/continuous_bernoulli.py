@@ -9,14 +9,9 @@ from numbers import Number
 from .._size import Size
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import _expand_univariate, broadcast_all, clamp_probs, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _expand_univariate, _t, broadcast_all, clamp_probs, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["ContinuousBernoulli"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class ContinuousBernoulli(ExponentialFamily):

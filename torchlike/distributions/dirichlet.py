@@ -8,13 +8,9 @@ from .._size import Size
 from . import constraints
 from ._sampling import sample_dirichlet
 from .exp_family import ExponentialFamily
+from .utils import _t
 
 __all__ = ["Dirichlet"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class Dirichlet(ExponentialFamily):

@@ -6,14 +6,9 @@ import warnings
 
 from .._size import Size
 from . import constraints
-from .utils import lazy_property
+from .utils import _t, lazy_property
 
 __all__ = ["Distribution"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class Distribution:

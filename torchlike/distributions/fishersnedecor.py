@@ -9,14 +9,9 @@ from .._size import Size
 from . import constraints
 from .distribution import Distribution
 from .gamma import Gamma
-from .utils import _is_number, broadcast_all
+from .utils import _is_number, _t, broadcast_all
 
 __all__ = ["FisherSnedecor"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class FisherSnedecor(Distribution):

@@ -7,14 +7,9 @@ from .._size import Size
 from . import constraints
 from ._sampling import standard_gamma
 from .exp_family import ExponentialFamily
-from .utils import _expand_univariate, _is_number, broadcast_all
+from .utils import _expand_univariate, _is_number, _t, broadcast_all
 
 __all__ = ["Gamma", "Chi2"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class Gamma(ExponentialFamily):

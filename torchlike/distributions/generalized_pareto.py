@@ -9,14 +9,9 @@ import math
 from .._size import Size
 from . import constraints
 from .distribution import Distribution
-from .utils import _is_number, broadcast_all
+from .utils import _is_number, _t, broadcast_all
 
 __all__ = ["GeneralizedPareto"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class GeneralizedPareto(Distribution):

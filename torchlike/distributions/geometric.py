@@ -5,14 +5,9 @@ from __future__ import annotations
 from .._size import Size
 from . import constraints
 from .distribution import Distribution
-from .utils import _expand_univariate, _is_number, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _expand_univariate, _is_number, _t, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Geometric"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class Geometric(Distribution):

@@ -9,14 +9,9 @@ from . import constraints
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, ExpTransform
 from .uniform import Uniform
-from .utils import broadcast_all, euler_constant
+from .utils import _t, broadcast_all, euler_constant
 
 __all__ = ["Gumbel"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class Gumbel(TransformedDistribution):

@@ -9,13 +9,9 @@ from . import constraints
 from .gamma import Gamma
 from .transformed_distribution import TransformedDistribution
 from .transforms import PowerTransform
+from .utils import _t
 
 __all__ = ["InverseGamma"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class InverseGamma(TransformedDistribution):

@@ -31,18 +31,13 @@ from .pareto import Pareto
 from .poisson import Poisson
 from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
-from .utils import _sum_rightmost, euler_constant as _euler_gamma
+from .utils import _sum_rightmost, _t, euler_constant as _euler_gamma
 
 __all__ = ["register_kl", "kl_divergence"]
 
 _KL_REGISTRY = {}  # (type_p, type_q) -> fn, as registered
 _KL_MEMOIZE = {}  # (type_p, type_q) -> fn, after dispatch
 inf = math.inf
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 def register_kl(type_p, type_q):

@@ -9,14 +9,9 @@ from . import constraints
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, PowerTransform
 from .uniform import Uniform
-from .utils import broadcast_all, euler_constant
+from .utils import _t, broadcast_all, euler_constant
 
 __all__ = ["Kumaraswamy"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 def _moments(a, b, n):

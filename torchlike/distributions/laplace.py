@@ -6,14 +6,9 @@ from __future__ import annotations
 from .._size import Size
 from . import constraints
 from .distribution import Distribution
-from .utils import _expand_univariate, _is_number, broadcast_all
+from .utils import _expand_univariate, _is_number, _t, broadcast_all
 
 __all__ = ["Laplace"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class Laplace(Distribution):

@@ -10,14 +10,9 @@ from .._size import Size
 from . import constraints
 from .beta import Beta
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import _t, broadcast_all
 
 __all__ = ["LKJCholesky"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class LKJCholesky(Distribution):

@@ -9,14 +9,9 @@ from .._size import Size
 from . import constraints
 from .distribution import Distribution
 from .multivariate_normal import _batch_mahalanobis, _batch_mv
-from .utils import _standard_normal, lazy_property
+from .utils import _standard_normal, _t, lazy_property
 
 __all__ = ["LowRankMultivariateNormal"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 def _batch_capacitance_tril(W, D):

@@ -6,13 +6,9 @@ from .._size import Size
 from . import constraints
 from .categorical import Categorical
 from .distribution import Distribution
+from .utils import _t
 
 __all__ = ["MixtureSameFamily"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class MixtureSameFamily(Distribution):

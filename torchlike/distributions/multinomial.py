@@ -7,14 +7,9 @@ from . import constraints
 from .binomial import Binomial
 from .categorical import Categorical
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import _t, broadcast_all
 
 __all__ = ["Multinomial"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class Multinomial(Distribution):

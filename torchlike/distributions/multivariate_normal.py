@@ -8,14 +8,9 @@ import math
 from .._size import Size
 from . import constraints
 from .distribution import Distribution
-from .utils import _standard_normal, lazy_property
+from .utils import _standard_normal, _t, lazy_property
 
 __all__ = ["MultivariateNormal"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 def _batch_mv(bmat, bvec):

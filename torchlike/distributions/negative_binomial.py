@@ -7,14 +7,9 @@ from .._size import Size
 from . import constraints
 from .distribution import Distribution
 from .gamma import Gamma
-from .utils import lazy_property, logits_to_probs, probs_to_logits, set_count_and_param
+from .utils import _t, lazy_property, logits_to_probs, probs_to_logits, set_count_and_param
 
 __all__ = ["NegativeBinomial"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class NegativeBinomial(Distribution):

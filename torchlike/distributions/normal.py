@@ -7,14 +7,9 @@ import math
 from .._size import Size
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import _expand_univariate, _is_number, _standard_normal, broadcast_all
+from .utils import _expand_univariate, _is_number, _standard_normal, _t, broadcast_all
 
 __all__ = ["Normal"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class Normal(ExponentialFamily):

@@ -5,14 +5,9 @@ from __future__ import annotations
 from .._size import Size
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import _expand_univariate, _is_number, broadcast_all
+from .utils import _expand_univariate, _is_number, _t, broadcast_all
 
 __all__ = ["Poisson"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class Poisson(ExponentialFamily):

@@ -8,14 +8,9 @@ from .categorical import Categorical
 from .distribution import Distribution
 from .transformed_distribution import TransformedDistribution
 from .transforms import ExpTransform
-from .utils import clamp_probs
+from .utils import _t, clamp_probs
 
 __all__ = ["ExpRelaxedCategorical", "RelaxedOneHotCategorical"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class ExpRelaxedCategorical(Distribution):

@@ -9,14 +9,9 @@ from .._size import Size
 from . import constraints
 from .distribution import Distribution
 from .gamma import Chi2
-from .utils import _standard_normal, broadcast_all
+from .utils import _standard_normal, _t, broadcast_all
 
 __all__ = ["StudentT"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class StudentT(Distribution):

@@ -7,14 +7,9 @@ from . import constraints
 from .distribution import Distribution
 from .independent import Independent
 from .transforms import ComposeTransform, Transform
-from .utils import _sum_rightmost
+from .utils import _sum_rightmost, _t
 
 __all__ = ["TransformedDistribution"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class TransformedDistribution(Distribution):

@@ -8,14 +8,9 @@ import math
 from .._size import Size
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property
+from .utils import _t, broadcast_all, lazy_property
 
 __all__ = ["VonMises"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 def _eval_poly(y, coef):

@@ -6,14 +6,9 @@ from . import constraints
 from .exponential import Exponential
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, PowerTransform
-from .utils import broadcast_all, euler_constant
+from .utils import _t, broadcast_all, euler_constant
 
 __all__ = ["Weibull"]
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 class Weibull(TransformedDistribution):

@@ -14,16 +14,11 @@ from . import constraints
 from .exp_family import ExponentialFamily
 from .gamma import Chi2
 from .multivariate_normal import _precision_to_scale_tril
-from .utils import lazy_property
+from .utils import _t, lazy_property
 
 __all__ = ["Wishart"]
 
 _log_2 = math.log(2)
-
-
-def _t():
-    import torchlike
-    return torchlike
 
 
 def _mvdigamma(x, p):
